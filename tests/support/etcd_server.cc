@@ -1,0 +1,151 @@
+#include "etcd_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace weft::testing {
+namespace {
+
+// One GET /health over a fresh TCP connection; true when etcd says it is healthy.
+bool etcd_healthy(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  bool ok = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      std::string answer;
+      char buf[512];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) answer.append(buf, static_cast<size_t>(n));
+      ok = answer.find("\"health\":\"true\"") != std::string::npos;
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+EtcdServer::EtcdServer() {
+  client_port_ = free_tcp_port();
+  do {
+    peer_port_ = free_tcp_port();
+  } while (peer_port_ == client_port_);
+  char tmpl[] = "/tmp/weft-etcd-XXXXXX";
+  data_dir_ = ::mkdtemp(tmpl);
+}
+
+EtcdServer::~EtcdServer() {
+  stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(data_dir_, ignored);
+}
+
+std::string EtcdServer::endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+
+bool EtcdServer::start(std::chrono::milliseconds timeout) {
+  if (running()) return true;
+  const std::string client = "http://" + endpoint();
+  const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
+  std::vector<std::string> args = {
+      "etcd",
+      "--name=weft-test",
+      "--data-dir=" + data_dir_ + "/data",
+      "--listen-client-urls=" + client,
+      "--advertise-client-urls=" + client,
+      "--listen-peer-urls=" + peer,
+      "--initial-advertise-peer-urls=" + peer,
+      "--initial-cluster=weft-test=" + peer,
+      "--heartbeat-interval=10",
+      "--election-timeout=100",
+      "--logger=zap",
+      "--log-level=error",
+      "--log-outputs=" + data_dir_ + "/etcd.log",
+  };
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp("etcd", argv.data());
+    std::perror("exec etcd");
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      std::fprintf(stderr, "etcd exited during start (status %d); log in %s/etcd.log\n", status,
+                   data_dir_.c_str());
+      pid_ = -1;
+      return false;
+    }
+    if (etcd_healthy(client_port_)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  std::fprintf(stderr, "etcd did not become healthy on %s\n", endpoint().c_str());
+  stop();
+  return false;
+}
+
+void EtcdServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string EtcdServer::shared_endpoint() {
+  if (const char* env = std::getenv("WEFT_TEST_ETCD"); env != nullptr && *env != '\0') return env;
+  static std::unique_ptr<EtcdServer> server = [] {
+    auto s = std::make_unique<EtcdServer>();
+    if (!s->start()) {
+      std::fprintf(stderr, "could not start the shared test etcd\n");
+      std::abort();
+    }
+    return s;
+  }();
+  return server->endpoint();
+}
+
+}  // namespace weft::testing
