@@ -1,0 +1,78 @@
+#include "base/json.h"
+
+namespace weft {
+namespace {
+
+Result<const Json*> field_of(const Json& object, std::string_view field) {
+  if (!object.is_object()) return fail(Errc::invalid_argument, "expected a JSON object");
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::unexpected<Error> wrong_type(std::string_view field, std::string_view expected) {
+  return fail(Errc::invalid_argument, "field '", field, "' must be ", expected);
+}
+
+std::unexpected<Error> missing(std::string_view field) {
+  return fail(Errc::invalid_argument, "missing field '", field, "'");
+}
+
+}  // namespace
+
+Result<Json> parse_json(std::string_view text) {
+  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return fail(Errc::invalid_argument, "malformed JSON");
+  return value;
+}
+
+Result<std::string> json_string_or(const Json& object, std::string_view field, std::string fallback) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  if (*f == nullptr) return fallback;
+  if (!(*f)->is_string()) return wrong_type(field, "a string");
+  return (*f)->get<std::string>();
+}
+
+Result<int64_t> json_int_or(const Json& object, std::string_view field, int64_t fallback) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  if (*f == nullptr) return fallback;
+  if (!(*f)->is_number_integer()) return wrong_type(field, "an integer");
+  return (*f)->get<int64_t>();
+}
+
+Result<bool> json_bool_or(const Json& object, std::string_view field, bool fallback) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  if (*f == nullptr) return fallback;
+  if (!(*f)->is_boolean()) return wrong_type(field, "true or false");
+  return (*f)->get<bool>();
+}
+
+Result<std::string> json_string(const Json& object, std::string_view field) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  if (*f == nullptr) return missing(field);
+  return json_string_or(object, field, {});
+}
+
+Result<int64_t> json_int(const Json& object, std::string_view field) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  if (*f == nullptr) return missing(field);
+  return json_int_or(object, field, 0);
+}
+
+Result<bool> json_bool(const Json& object, std::string_view field) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  if (*f == nullptr) return missing(field);
+  return json_bool_or(object, field, false);
+}
+
+std::string dump_json(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace weft

@@ -1,0 +1,38 @@
+#include "ipam/keys.h"
+
+namespace weft::ipam::keys {
+
+std::string pools_prefix() { return std::string(root) + "pools/"; }
+std::string pool(std::string_view name) { return pools_prefix() + std::string(name); }
+std::string pools_guard() { return std::string(root) + "meta/pools"; }
+std::string blocks_prefix() { return std::string(root) + "blocks/"; }
+std::string pool_blocks_prefix(std::string_view pool) {
+  return blocks_prefix() + std::string(pool) + "/";
+}
+// A '/' inside a key element would add a level to the layout, so the prefix length is joined
+// with '-'; IPv6 ':' is fine in etcd keys.
+std::string block(std::string_view pool, const Prefix& block) {
+  return pool_blocks_prefix(pool) + block.address().to_string() + "-" +
+         std::to_string(block.length());
+}
+std::string nodes_prefix() { return std::string(root) + "nodes/"; }
+std::string node(std::string_view name) { return nodes_prefix() + std::string(name); }
+std::string liveness_prefix() { return std::string(root) + "liveness/"; }
+std::string liveness(std::string_view node) { return liveness_prefix() + std::string(node); }
+
+std::string_view last_segment(std::string_view key) {
+  auto slash = key.rfind('/');
+  return slash == std::string_view::npos ? key : key.substr(slash + 1);
+}
+
+Result<Prefix> block_from_key_segment(std::string_view segment) {
+  auto dash = segment.rfind('-');
+  if (dash == std::string_view::npos) {
+    return fail(Errc::corrupt, "block key element '", segment, "' is not ADDRESS-LENGTH");
+  }
+  std::string text(segment);
+  text[dash] = '/';
+  return Prefix::parse(text);
+}
+
+}  // namespace weft::ipam::keys

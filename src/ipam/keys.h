@@ -1,0 +1,39 @@
+// The datastore layout: every weft key lives under /weft/v1/, one key per object, JSON values.
+//
+//   /weft/v1/pools/<pool>                    Pool (no lease)
+//   /weft/v1/blocks/<pool>/<addr>-<len>      BlockAffinity: which node holds a block; attached to
+//                                            the node's lease unless it is a reservation
+//   /weft/v1/nodes/<node>                    Node record (no lease: survives its agent)
+//   /weft/v1/liveness/<node>                 NodeLiveness: the node's lease and last renewal;
+//                                            attached to that lease, so it vanishes with it
+//   /weft/v1/meta/pools                      bumped by every pool change, so that adding or
+//                                            deleting a pool is one compare-and-swap against
+//                                            the whole pool set (no overlapping pools by race)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/ip.h"
+
+namespace weft::ipam::keys {
+
+inline constexpr std::string_view root = "/weft/v1/";
+
+std::string pools_prefix();
+std::string pool(std::string_view name);
+std::string pools_guard();
+std::string blocks_prefix();                     // all pools
+std::string pool_blocks_prefix(std::string_view pool);
+std::string block(std::string_view pool, const Prefix& block);
+std::string nodes_prefix();
+std::string node(std::string_view name);
+std::string liveness_prefix();
+std::string liveness(std::string_view node);
+
+// The last path element of a key ("/weft/v1/nodes/h1" -> "h1").
+std::string_view last_segment(std::string_view key);
+// "198.19.1.0-24" -> 198.19.1.0/24 (the block key's last element).
+Result<Prefix> block_from_key_segment(std::string_view segment);
+
+}  // namespace weft::ipam::keys

@@ -1,0 +1,55 @@
+// Node: a host running weftd, as recorded in the store, and its liveness record.
+// Pure values and JSON codecs; decode_* return Errc::corrupt naming what is wrong.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip.h"
+#include "base/json.h"
+#include "base/result.h"
+
+namespace weft::ipam {
+
+// An address on an interface together with its on-link prefix length ("198.18.1.2/24").
+struct InterfaceAddress {
+  IpAddress address;
+  int prefix_length = 32;
+
+  Prefix subnet() const { return Prefix(address, prefix_length); }
+  std::string to_string() const;
+  static Result<InterfaceAddress> parse(std::string_view text);
+  friend bool operator==(const InterfaceAddress&, const InterfaceAddress&) = default;
+};
+
+struct Node {
+  std::string name;
+  std::vector<InterfaceAddress> addresses;  // underlay addresses
+  std::map<std::string, std::string> labels;
+  friend bool operator==(const Node&, const Node&) = default;
+};
+
+// Node names are host names: 1-253 of letters, digits, '-', '.', '_'; not starting with '-' or '.'.
+bool valid_node_name(std::string_view name);
+
+Json encode(const Node& node);
+Result<Node> decode_node(std::string_view json_text);
+
+// What /weft/v1/liveness/<node> holds: the lease its blocks hang on and when it was last renewed,
+// so that listing every lease's expiry takes one read instead of one lease query per node.
+struct NodeLiveness {
+  std::string node;
+  int64_t lease_id = 0;
+  int64_t ttl_seconds = 0;
+  int64_t renewed_at_unix = 0;  // seconds since the epoch, by the node's clock
+
+  int64_t expires_at_unix() const { return renewed_at_unix + ttl_seconds; }
+};
+
+Json encode(const NodeLiveness& liveness);
+Result<NodeLiveness> decode_liveness(std::string_view json_text);
+
+}  // namespace weft::ipam

@@ -1,0 +1,17 @@
+// Node records in the store. A node record has no lease: it stays after its agent stops, so an
+// operator sees stopped nodes; liveness is tracked separately (NodeLease).
+#pragma once
+
+#include <string_view>
+
+#include "ipam/listing.h"
+#include "ipam/node.h"
+#include "store/store.h"
+
+namespace weft::ipam {
+
+// Creates or updates the node's record. invalid_argument for a bad name.
+Result<void> register_node(store::Store& store, const Node& node);
+Result<Listing<Node>> list_nodes(store::Store& store);
+
+}  // namespace weft::ipam

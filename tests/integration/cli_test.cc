@@ -1,0 +1,158 @@
+// The weft CLI as an operator runs it: exit codes, one-line errors, tables and JSON, against a
+// real etcd and against the file store.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "base/json.h"
+#include "etcd_server.h"
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+Run run(const std::string& args) {
+  const auto err_file = std::filesystem::temp_directory_path() / ("weft-cli-err-" + std::to_string(::getpid()));
+  const std::string command = std::string(WEFT_CLI_PATH) + " " + args + " 2>" + err_file.string();
+  Run r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (FILE* f = std::fopen(err_file.c_str(), "r")) {
+    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) r.err.append(buf.data(), n);
+    std::fclose(f);
+  }
+  std::filesystem::remove(err_file);
+  return r;
+}
+
+class Cli : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "etcd") {
+      ASSERT_TRUE(etcd_.start());
+      store_ = "--store " + etcd_.url();
+    } else {
+      dir_ = std::filesystem::temp_directory_path() / ("weft-cli-" + std::to_string(::getpid()));
+      std::filesystem::create_directories(dir_);
+      store_ = "--store file:" + (dir_ / "store.json").string();
+    }
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  Run weft(const std::string& args) { return run(store_ + " " + args); }
+
+  weft::testing::EtcdServer etcd_;
+  std::filesystem::path dir_;
+  std::string store_;
+};
+
+TEST_P(Cli, PoolAddListDelete) {
+  auto add = weft("pool add lab --cidr 198.19.0.0/16 --block-size 24 --encapsulation vxlan");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_NE(add.out.find("256"), std::string::npos) << add.out;
+
+  auto table = weft("pool list");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("NAME"), std::string::npos);
+  EXPECT_NE(table.out.find("198.19.0.0/16"), std::string::npos);
+  EXPECT_NE(table.out.find("vxlan"), std::string::npos);
+
+  auto json = weft("pool list -o json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = weft::parse_json(json.out);
+  ASSERT_TRUE(parsed) << json.out;
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0]["cidr"], "198.19.0.0/16");
+  EXPECT_EQ((*parsed)[0]["blockSize"], 24);
+
+  auto del = weft("pool delete lab");
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  auto empty = weft("pool list -o json");
+  EXPECT_EQ(weft::parse_json(empty.out)->size(), 0u);
+}
+
+TEST_P(Cli, BadCidrsFailWithExitOneAndOneClearLine) {
+  ASSERT_EQ(weft("pool add lab --cidr 198.19.0.0/16").exit_code, 0);
+  struct Case {
+    const char* args;
+    const char* message;
+  } cases[] = {
+      {"pool add other --cidr 198.19.128.0/17", "overlaps pool lab (198.19.0.0/16)"},
+      {"pool add other --cidr 198.0.0.0/8", "overlaps pool lab"},
+      {"pool add other --cidr 198.19.0.300/24", "198.19.0.300"},
+      {"pool add other --cidr 198.20.0.1/16", "host bits"},
+      {"pool add other --cidr banana", "banana"},
+      {"pool add other --cidr 198.20.0.0/16 --block-size 8", "out of range"},
+      {"pool add lab --cidr 198.21.0.0/16", "already exists"},
+  };
+  for (const auto& c : cases) {
+    auto r = weft(c.args);
+    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  auto list = weft("pool list -o json");
+  EXPECT_EQ(weft::parse_json(list.out)->size(), 1u) << "a failed add must not leave a pool behind";
+}
+
+TEST_P(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(weft("pool").exit_code, 2);
+  EXPECT_EQ(weft("pool add").exit_code, 2);
+  EXPECT_EQ(weft("pool add x --cidr 198.19.0.0/16 --encapsulation gre").exit_code, 2);
+  EXPECT_EQ(weft("frobnicate").exit_code, 2);
+  EXPECT_EQ(weft("pool list -o yaml").exit_code, 2);
+}
+
+TEST_P(Cli, BlocksAndNodes) {
+  ASSERT_EQ(weft("pool add lab --cidr 198.19.0.0/16 --block-size 24").exit_code, 0);
+  auto reserve = weft("block reserve --pool lab --block 198.19.9.0/24 --node h1");
+  ASSERT_EQ(reserve.exit_code, 0) << reserve.err;
+  auto list = weft("block list");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("198.19.9.0/24"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("reserved"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("never"), std::string::npos) << list.out;
+  auto in_use = weft("pool delete lab");
+  EXPECT_EQ(in_use.exit_code, 1);
+  EXPECT_NE(in_use.err.find("in use"), std::string::npos) << in_use.err;
+  ASSERT_EQ(weft("block release --pool lab --block 198.19.9.0/24 --node h1").exit_code, 0);
+  EXPECT_EQ(weft("pool delete lab").exit_code, 0);
+  auto nodes = weft("node list -o json");
+  ASSERT_EQ(nodes.exit_code, 0) << nodes.err;
+  EXPECT_TRUE(weft::parse_json(nodes.out)->is_array());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"));
+
+TEST(CliStore, UnreachableEtcdFailsWithExitOne) {
+  const int port = weft::testing::free_tcp_port();
+  auto r = run("--store etcd://127.0.0.1:" + std::to_string(port) + " pool list");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("weft: "), std::string::npos) << r.err;
+}
+
+TEST(CliStore, StoreComesFromTheEnvironment) {
+  weft::testing::EtcdServer etcd;
+  ASSERT_TRUE(etcd.start());
+  ::setenv("WEFT_STORE", etcd.url().c_str(), 1);
+  EXPECT_EQ(run("pool add lab --cidr 198.19.0.0/16").exit_code, 0);
+  auto list = run("pool list");
+  ::unsetenv("WEFT_STORE");
+  EXPECT_NE(list.out.find("198.19.0.0/16"), std::string::npos) << list.out << list.err;
+}
+
+}  // namespace
