@@ -13,16 +13,16 @@
 
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
   std::string err;
 };
 
-Run run(const std::string& args) {
+CliRun run(const std::string& args) {
   const auto err_file = std::filesystem::temp_directory_path() / ("weft-cli-err-" + std::to_string(::getpid()));
   const std::string command = std::string(WEFT_CLI_PATH) + " " + args + " 2>" + err_file.string();
-  Run r;
+  CliRun r;
   FILE* pipe = ::popen(command.c_str(), "r");
   std::array<char, 4096> buf;
   size_t n;
@@ -52,7 +52,7 @@ class Cli : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
-  Run weft(const std::string& args) { return run(store_ + " " + args); }
+  CliRun weft(const std::string& args) { return run(store_ + " " + args); }
 
   weft::testing::EtcdServer etcd_;
   std::filesystem::path dir_;
