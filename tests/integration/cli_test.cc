@@ -136,7 +136,8 @@ TEST_P(Cli, BlocksAndNodes) {
   EXPECT_TRUE(weft::parse_json(nodes.out)->is_array());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"));
+INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"),
+                         [](const auto& info) { return info.param; });
 
 TEST(CliStore, UnreachableEtcdFailsWithExitOne) {
   const int port = weft::testing::free_tcp_port();
