@@ -67,6 +67,13 @@ EtcdServer::EtcdServer() {
   data_dir_ = ::mkdtemp(tmpl);
 }
 
+EtcdServer::EtcdServer(Tls tls) : EtcdServer() {
+  tls_ = std::move(tls);
+  do {
+    metrics_port_ = free_tcp_port();
+  } while (metrics_port_ == client_port_ || metrics_port_ == peer_port_);
+}
+
 EtcdServer::~EtcdServer() {
   stop();
   std::error_code ignored;
@@ -77,7 +84,7 @@ std::string EtcdServer::endpoint() const { return "127.0.0.1:" + std::to_string(
 
 bool EtcdServer::start(std::chrono::milliseconds timeout) {
   if (running()) return true;
-  const std::string client = "http://" + endpoint();
+  const std::string client = (tls_ ? "https://" : "http://") + endpoint();
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
   std::vector<std::string> args = {
       "etcd",
@@ -94,6 +101,16 @@ bool EtcdServer::start(std::chrono::milliseconds timeout) {
       "--log-level=error",
       "--log-outputs=" + data_dir_ + "/etcd.log",
   };
+  if (tls_) {
+    args.push_back("--cert-file=" + tls_->cert_file);
+    args.push_back("--key-file=" + tls_->key_file);
+    if (!tls_->ca_file.empty()) {
+      args.push_back("--trusted-ca-file=" + tls_->ca_file);
+      args.push_back("--client-cert-auth");
+    }
+    args.push_back("--listen-metrics-urls=http://127.0.0.1:" + std::to_string(metrics_port_));
+  }
+  const int health_port = tls_ ? metrics_port_ : client_port_;
   pid_ = ::fork();
   if (pid_ == 0) {
     std::vector<char*> argv;
@@ -112,7 +129,7 @@ bool EtcdServer::start(std::chrono::milliseconds timeout) {
       pid_ = -1;
       return false;
     }
-    if (etcd_healthy(client_port_)) return true;
+    if (etcd_healthy(health_port)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   std::fprintf(stderr, "etcd did not become healthy on %s\n", endpoint().c_str());

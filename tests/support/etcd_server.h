@@ -6,13 +6,23 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace weft::testing {
 
 class EtcdServer {
  public:
+  // Serving clients over TLS: etcd's --cert-file, --key-file, and with ca_file
+  // --trusted-ca-file and --client-cert-auth (clients must then present a certificate).
+  struct Tls {
+    std::string cert_file;
+    std::string key_file;
+    std::string ca_file;
+  };
+
   EtcdServer();  // picks ports and a data dir; does not start
+  explicit EtcdServer(Tls tls);  // the same, serving https (health is checked on a metrics port)
   ~EtcdServer();  // stops the process and removes the data dir
   EtcdServer(const EtcdServer&) = delete;
   EtcdServer& operator=(const EtcdServer&) = delete;
@@ -34,6 +44,8 @@ class EtcdServer {
  private:
   int client_port_ = 0;
   int peer_port_ = 0;
+  int metrics_port_ = 0;  // plain-http /health when clients use TLS
+  std::optional<Tls> tls_;
   std::string data_dir_;
   pid_t pid_ = -1;
 };
