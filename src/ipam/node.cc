@@ -40,7 +40,11 @@ Json encode(const Node& node) {
   for (const auto& a : node.addresses) addresses.push_back(a.to_string());
   Json labels = Json::object();
   for (const auto& [k, v] : node.labels) labels[k] = v;
-  return {{"name", node.name}, {"addresses", addresses}, {"labels", labels}};
+  Json j = {{"name", node.name}, {"addresses", addresses}, {"labels", labels}};
+  if (!node.vtep_mac.empty()) j["vtepMac"] = node.vtep_mac;
+  if (node.mtu != 0) j["mtu"] = node.mtu;
+  if (!node.problems.empty()) j["problems"] = node.problems;
+  return j;
 }
 
 Result<Node> decode_node(std::string_view json_text) {
@@ -65,6 +69,19 @@ Result<Node> decode_node(std::string_view json_text) {
     for (const auto& [k, v] : it->items()) {
       if (!v.is_string()) return corrupt("label '" + k + "' is not a string");
       node.labels[k] = v.get<std::string>();
+    }
+  }
+  auto vtep_mac = json_string_or(*j, "vtepMac", "");
+  if (!vtep_mac) return corrupt(vtep_mac.error().message);
+  node.vtep_mac = *vtep_mac;
+  auto mtu = json_int_or(*j, "mtu", 0);
+  if (!mtu || *mtu < 0 || *mtu > 65535) return corrupt("field 'mtu' must be 0..65535");
+  node.mtu = static_cast<int>(*mtu);
+  if (auto it = j->find("problems"); it != j->end() && !it->is_null()) {
+    if (!it->is_array()) return corrupt("field 'problems' must be a list");
+    for (const auto& p : *it) {
+      if (!p.is_string()) return corrupt("a problem is not a string");
+      node.problems.push_back(p.get<std::string>());
     }
   }
   return node;

@@ -29,6 +29,10 @@ struct Node {
   std::string name;
   std::vector<InterfaceAddress> addresses;  // underlay addresses
   std::map<std::string, std::string> labels;
+  std::string vtep_mac;  // the MAC of its VXLAN device ("" when it has none); kept across restarts
+  int mtu = 0;           // the MTU its workloads get (underlay MTU less encapsulation); 0: unknown
+  // Problems its agent reports, e.g. "h3 (198.18.2.12) is not on-link: no direct route".
+  std::vector<std::string> problems;
   friend bool operator==(const Node&, const Node&) = default;
 };
 

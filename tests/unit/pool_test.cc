@@ -103,14 +103,16 @@ TEST(PoolCodec, GarbageIsCorruptNotACrash) {
 }
 
 TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
-  Node n{"h1", {*InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}};
+  Node n{"h1", {*InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, "02:00:00:00:00:01", 1450,
+         {"h3 is not on-link"}};
   auto back = decode_node(dump_json(encode(n)));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, n);
   EXPECT_EQ(back->addresses[0].subnet().to_string(), "198.18.1.0/24");
   for (const char* text : {"{", R"({"name":"h 1"})", R"({"name":"h1","addresses":"x"})",
                            R"({"name":"h1","addresses":["198.18.1.2"]})",
-                           R"({"name":"h1","labels":{"a":1}})"}) {
+                           R"({"name":"h1","labels":{"a":1}})", R"({"name":"h1","mtu":-1})",
+                           R"({"name":"h1","problems":[1]})"}) {
     auto r = decode_node(text);
     ASSERT_FALSE(r) << text;
     EXPECT_EQ(r.error().code, Errc::corrupt);

@@ -1,0 +1,253 @@
+#include "agent/agent.h"
+
+#include <chrono>
+#include <fstream>
+
+#include "base/log.h"
+#include "ipam/block_leases.h"
+#include "ipam/keys.h"
+#include "ipam/node_registry.h"
+#include "kernel/sysctl.h"
+
+namespace weft::agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Resident set size from /proc/self/statm, for /metrics.
+uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * 4096;
+}
+
+}  // namespace
+
+Agent::Agent(AgentConfig config) : config_(std::move(config)) {}
+
+Agent::~Agent() {
+  watch_.reset();  // stop callbacks before the loop and model go away
+}
+
+int Agent::run() {
+  if (auto r = start(); !r) {
+    spdlog::error("weftd: {}", r.error().describe());
+    return 1;
+  }
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.async_wait([this](const asio::error_code&, int signal) {
+    spdlog::info("signal {}: stopping; the data plane and the node lease stay in place", signal);
+    io_.stop();
+  });
+  io_.run();
+  return 0;
+}
+
+Result<void> Agent::start() {
+  auto store = store::open_store({config_.store_url, config_.tls_ca, config_.tls_cert, config_.tls_key,
+                                  std::chrono::milliseconds(5000)});
+  if (!store) return wrap(store.error(), "opening the store");
+  store_ = std::move(*store);
+
+  auto sock = kernel::NetlinkSocket::open();
+  if (!sock) return wrap(sock.error(), "opening netlink");
+  netlink_.emplace(std::move(*sock));
+  auto underlay = config_.interface.empty() ? underlay_by_route(*netlink_, config_.can_reach)
+                                            : underlay_by_interface(*netlink_, config_.interface);
+  if (!underlay) return wrap(underlay.error(), "finding the underlay");
+  underlay_ = *underlay;
+  spdlog::info("node {}: underlay {} on {} (mtu {})", config_.node_name, underlay_.address.to_string(),
+               underlay_.device, underlay_.mtu);
+
+  auto local = load_local_state(config_.state_dir);
+  if (!local) return std::unexpected(local.error());
+  local_ = *local;
+  if (auto r = save_local_state(config_.state_dir, local_); !r) return r;
+
+  for (const char* key : {"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"}) {
+    if (auto r = kernel::write_sysctl(key, "1"); !r) spdlog::warn("{}", r.error().describe());
+  }
+
+  auto lease = ipam::NodeLease::acquire(*store_, {.node = config_.node_name, .ttl_seconds = config_.lease_ttl_seconds});
+  if (!lease) return wrap(lease.error(), "acquiring the node lease");
+  lease_ = std::move(*lease);
+  spdlog::info("node lease {:x} ({}, ttl {} s)", lease_->id(), lease_->reused() ? "kept from before" : "new",
+               config_.lease_ttl_seconds);
+
+  auto all = store_->list(std::string(ipam::keys::root));
+  if (!all) return wrap(all.error(), "reading the cluster state");
+  model_.reset(all->kvs, all->revision);
+  if (auto r = register_node(); !r) return r;
+  if (auto r = claim_blocks(); !r) return r;
+
+  auto watch = store_->watch(std::string(ipam::keys::root), model_.revision + 1,
+                             [this](const store::WatchBatch& batch) {
+                               asio::post(io_, [this, batch] { on_watch(batch); });
+                             });
+  if (!watch) return wrap(watch.error(), "watching the store");
+  watch_ = std::move(*watch);
+
+  if (config_.metrics_address != "none") {
+    auto http = HttpServer::listen(io_, config_.metrics_address, [this](const std::string& p) { return serve_http(p); });
+    if (!http) return std::unexpected(http.error());
+    http_ = std::move(*http);
+    spdlog::info("serving /healthz and /metrics on {}", http_->local_address());
+  }
+  reconcile();
+  arm_periodic();
+  return {};
+}
+
+Result<void> Agent::register_node() {
+  ipam::Node node{config_.node_name, {underlay_.address}, config_.labels, local_.vtep_mac.to_string(),
+                  static_cast<int>(workload_mtu_), problems_};
+  auto it = model_.nodes.find(config_.node_name);
+  if (it != model_.nodes.end() && it->second == node) return {};
+  if (auto r = ipam::register_node(*store_, node); !r) return r;
+  model_.nodes[config_.node_name] = node;  // the watch will confirm it
+  return {};
+}
+
+Result<void> Agent::claim_blocks() {
+  for (const auto& [name, pool] : model_.pools) {
+    if (pool.disabled || claimed_pools_.contains(name)) continue;
+    std::optional<Prefix> preferred;
+    if (auto it = local_.blocks.find(name); it != local_.blocks.end()) preferred = it->second;
+    auto claim = ipam::claim_block(*store_, {.pool = name, .node = config_.node_name, .lease = lease_->id(),
+                                             .preferred = preferred});
+    if (!claim) {
+      // One full pool must not keep the node from the others; the next change retries.
+      spdlog::warn("pool {}: {}", name, claim.error().describe());
+      continue;
+    }
+    ++metrics_.block_claims;
+    claimed_pools_.insert(name);
+    spdlog::info("pool {}: block {} ({})", name, claim->block.to_string(),
+                 claim->already_held ? "held already" : "claimed");
+    local_.blocks[name] = claim->block;
+    // Make the model aware now; the watch event for it follows.
+    ipam::BlockAffinity affinity{name, claim->block, config_.node_name, false, 0};
+    model_.blocks[ipam::keys::block(name, claim->block)] = affinity;
+  }
+  return save_local_state(config_.state_dir, local_);
+}
+
+void Agent::on_watch(const store::WatchBatch& batch) {
+  ++metrics_.watch_batches;
+  if (batch.resync) {
+    ++metrics_.watch_resyncs;
+    spdlog::warn("store watch resynced at revision {} (history was compacted)", batch.revision);
+  }
+  if (!model_.apply(batch)) return;
+  // A pool may have appeared, or one of our blocks vanished (lease expired, released by hand).
+  std::set<std::string> held;
+  for (const auto& b : model_.blocks_of(config_.node_name)) held.insert(b.pool);
+  std::erase_if(claimed_pools_, [&](const std::string& pool) { return !held.contains(pool); });
+  bool missing = false;
+  for (const auto& [name, pool] : model_.pools) missing |= !pool.disabled && !held.contains(name);
+  if (missing) {
+    if (auto r = claim_blocks(); !r) spdlog::warn("{}", r.error().describe());
+  }
+  schedule_reconcile();
+}
+
+void Agent::schedule_reconcile() {
+  if (reconcile_pending_) return;
+  reconcile_pending_ = true;
+  asio::post(io_, [this] {
+    reconcile_pending_ = false;
+    reconcile();
+  });
+}
+
+void Agent::check_lease() {
+  if (!lease_->lost()) return;
+  spdlog::warn("node lease lost (the store expired it); acquiring a new one and claiming blocks again");
+  auto lease = ipam::NodeLease::acquire(*store_, {.node = config_.node_name, .ttl_seconds = config_.lease_ttl_seconds});
+  if (!lease) return spdlog::warn("{}", lease.error().describe());
+  lease_ = std::move(*lease);
+  ++metrics_.lease_reacquired;
+  claimed_pools_.clear();
+  if (auto r = claim_blocks(); !r) spdlog::warn("{}", r.error().describe());
+}
+
+void Agent::reconcile() {
+  const auto start = Clock::now();
+  check_lease();
+  dataplane::LocalFacts facts{config_.node_name, underlay_.address, underlay_.ifindex, underlay_.mtu, 0,
+                              local_.vtep_mac, {config_.vxlan_vni, config_.vxlan_port}};
+  dataplane::Reconciler reconciler(*netlink_);
+  dataplane::ReconcileReport report;
+  auto first = dataplane::compute_desired(model_, facts);
+  auto vxlan = reconciler.ensure_vxlan(first.vxlan, report);
+  if (!vxlan) {
+    report.errors.push_back(vxlan.error());
+    spdlog::warn("kernel: {}", vxlan.error().describe());
+  } else {
+    facts.vxlan_ifindex = *vxlan;
+  }
+  auto desired = dataplane::compute_desired(model_, facts);
+  reconciler.apply(desired, report);
+
+  ++metrics_.reconciles;
+  metrics_.reconcile_errors += report.errors.size();
+  metrics_.kernel_changes += report.changes.size();
+  metrics_.routes = desired.routes.size();
+  metrics_.problems = desired.problems.size();
+  metrics_.skipped_store_keys = model_.skipped.size();
+  metrics_.last_reconcile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  healthy_ = report.ok();
+
+  if (desired.problems != problems_ || desired.workload_mtu != workload_mtu_) {
+    for (const auto& p : desired.problems) {
+      if (std::find(problems_.begin(), problems_.end(), p) == problems_.end()) spdlog::warn("{}", p);
+    }
+    problems_ = desired.problems;
+    workload_mtu_ = desired.workload_mtu;
+    if (auto r = register_node(); !r) spdlog::warn("updating the node record: {}", r.error().describe());
+  }
+}
+
+void Agent::arm_periodic() {
+  periodic_.expires_after(config_.reconcile_interval);
+  periodic_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    reconcile();
+    arm_periodic();
+  });
+}
+
+HttpResponse Agent::serve_http(const std::string& path) {
+  if (path == "/healthz") {
+    if (healthy_ && !lease_->lost()) return {200, "text/plain", "ok\n"};
+    return {503, "text/plain", lease_->lost() ? "node lease lost\n" : "last reconcile had errors\n"};
+  }
+  if (path == "/metrics") return {200, "text/plain; version=0.0.4", metrics_text()};
+  return {404, "text/plain", "not found\n"};
+}
+
+std::string Agent::metrics_text() const {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, double value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  metric("weft_reconciles_total", "counter", "Reconcile rounds run.", static_cast<double>(metrics_.reconciles));
+  metric("weft_reconcile_errors_total", "counter", "Kernel operations that failed.", static_cast<double>(metrics_.reconcile_errors));
+  metric("weft_kernel_changes_total", "counter", "Kernel objects added, replaced or deleted.", static_cast<double>(metrics_.kernel_changes));
+  metric("weft_watch_batches_total", "counter", "Store watch batches received.", static_cast<double>(metrics_.watch_batches));
+  metric("weft_watch_resyncs_total", "counter", "Store watch resyncs after compaction.", static_cast<double>(metrics_.watch_resyncs));
+  metric("weft_block_claims_total", "counter", "Blocks claimed or found held.", static_cast<double>(metrics_.block_claims));
+  metric("weft_lease_reacquired_total", "counter", "Times the node lease was lost and acquired again.", static_cast<double>(metrics_.lease_reacquired));
+  metric("weft_routes", "gauge", "Routes weft wants in the kernel.", static_cast<double>(metrics_.routes));
+  metric("weft_problems", "gauge", "Remote blocks weft cannot connect (see the node record).", static_cast<double>(metrics_.problems));
+  metric("weft_store_skipped_keys", "gauge", "Store keys dropped from the model as unreadable.", static_cast<double>(metrics_.skipped_store_keys));
+  metric("weft_store_round_trips_total", "counter", "Requests sent to the store.", static_cast<double>(store_->counters().round_trips.load()));
+  metric("weft_last_reconcile_seconds", "gauge", "Duration of the last reconcile round.", metrics_.last_reconcile_ms / 1000.0);
+  metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", static_cast<double>(resident_bytes()));
+  return out;
+}
+
+}  // namespace weft::agent

@@ -1,0 +1,89 @@
+// Agent: weftd's wiring (DESIGN.md "Inside weftd"). One Asio event loop runs everything that
+// touches agent state: store watch batches are posted onto it, reconcile rounds and timers run on
+// it, and /healthz and /metrics are answered from it.
+//
+// Start: find the underlay, load the local state (VTEP MAC, previous blocks), acquire the node
+// lease (reusing the node's live lease after a restart), register the node, read /weft/v1/ into
+// the model, claim a block in every pool, then watch /weft/v1/ from the read's revision and
+// reconcile on every change and every reconcile interval.
+// Stop (SIGTERM/SIGINT): the loop ends; the data plane and the lease stay as they are, so
+// traffic keeps flowing and a restart finds everything in place.
+#pragma once
+
+#include <asio.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "agent/config.h"
+#include "agent/http_server.h"
+#include "agent/local_state.h"
+#include "agent/underlay.h"
+#include "dataplane/desired_state.h"
+#include "dataplane/reconciler.h"
+#include "ipam/cluster_model.h"
+#include "ipam/node_lease.h"
+#include "kernel/netlink_socket.h"
+#include "store/store.h"
+
+namespace weft::agent {
+
+struct AgentMetrics {
+  uint64_t reconciles = 0;
+  uint64_t reconcile_errors = 0;
+  uint64_t kernel_changes = 0;
+  uint64_t watch_batches = 0;
+  uint64_t watch_resyncs = 0;
+  uint64_t block_claims = 0;
+  uint64_t lease_reacquired = 0;
+  size_t routes = 0;
+  size_t problems = 0;
+  size_t skipped_store_keys = 0;
+  double last_reconcile_ms = 0;
+};
+
+class Agent {
+ public:
+  explicit Agent(AgentConfig config);
+  ~Agent();
+
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  Result<void> start();
+  Result<void> claim_blocks();
+  Result<void> register_node();
+  void on_watch(const store::WatchBatch& batch);
+  void schedule_reconcile();
+  void reconcile();
+  void arm_periodic();
+  void check_lease();
+  HttpResponse serve_http(const std::string& path);
+  std::string metrics_text() const;
+
+  AgentConfig config_;
+  asio::io_context io_;
+  asio::signal_set signals_{io_};
+  asio::steady_timer periodic_{io_};
+  std::unique_ptr<store::Store> store_;
+  std::optional<kernel::NetlinkSocket> netlink_;
+  Underlay underlay_;
+  LocalState local_;
+  std::unique_ptr<ipam::NodeLease> lease_;
+  ipam::ClusterModel model_;
+  std::unique_ptr<store::Watch> watch_;
+  std::unique_ptr<HttpServer> http_;
+  bool reconcile_pending_ = false;
+  bool healthy_ = false;
+  uint32_t workload_mtu_ = 0;
+  std::vector<std::string> problems_;
+  std::set<std::string> claimed_pools_;
+  AgentMetrics metrics_;
+};
+
+}  // namespace weft::agent

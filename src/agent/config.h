@@ -1,0 +1,41 @@
+// weftd's configuration: a YAML file (--config) overridden by flags. Every field has a named
+// default here; parse errors name the field and what was expected.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace weft::agent {
+
+struct AgentConfig {
+  std::string store_url = "etcd://127.0.0.1:2379";
+  std::string tls_ca, tls_cert, tls_key;
+  std::string node_name;                 // default: the host name
+  std::string interface;                 // the underlay device, or
+  std::string can_reach;                 // an address whose route picks the underlay device
+  std::string state_dir = "/var/lib/weft";
+  std::string socket_path = "/run/weft/weftd.sock";
+  std::string metrics_address = "127.0.0.1:9099";  // HOST:PORT, unix:PATH, or "none"
+  int64_t lease_ttl_seconds = 24 * 3600;
+  std::chrono::milliseconds reconcile_interval{10000};
+  uint32_t vxlan_vni = 4096;
+  uint16_t vxlan_port = 4789;
+  std::map<std::string, std::string> labels;
+  std::string log_level = "info";
+};
+
+// Reads a YAML config file into `config` (fields absent from the file keep their values).
+Result<void> load_config_file(const std::string& path, AgentConfig& config);
+
+// Parses "30", "30s", "5m", "24h", "500ms" into a duration; invalid_argument otherwise.
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// Checks the assembled configuration (after file and flags).
+Result<void> validate(const AgentConfig& config);
+
+}  // namespace weft::agent

@@ -1,0 +1,43 @@
+#include "agent/underlay.h"
+
+#include "kernel/addresses.h"
+#include "kernel/links.h"
+#include "kernel/routes.h"
+
+namespace weft::agent {
+namespace {
+
+Result<Underlay> from_link(kernel::NetlinkSocket& sock, const kernel::LinkInfo& link,
+                           const std::optional<IpAddress>& preferred) {
+  auto addresses = kernel::list_addresses(sock, link.index, Family::v4);
+  if (!addresses) return std::unexpected(addresses.error());
+  for (const auto& a : *addresses) {
+    if (preferred && a.address != *preferred) continue;
+    return Underlay{link.name, link.index, link.mtu, ipam::InterfaceAddress{a.address, a.prefix_length}};
+  }
+  return fail(Errc::not_found, "underlay device ", link.name, " has no IPv4 address",
+              preferred ? " " + preferred->to_string() : std::string());
+}
+
+}  // namespace
+
+Result<Underlay> underlay_by_interface(kernel::NetlinkSocket& sock, const std::string& device) {
+  auto link = kernel::find_link(sock, device);
+  if (!link) return wrap(link.error(), "underlay device " + device);
+  return from_link(sock, *link, std::nullopt);
+}
+
+Result<Underlay> underlay_by_route(kernel::NetlinkSocket& sock, const std::string& address) {
+  auto target = IpAddress::parse(address);
+  if (!target) return wrap(target.error(), "--can-reach");
+  auto route = kernel::lookup_route(sock, *target);
+  if (!route) return wrap(route.error(), "no route to " + address);
+  if (route->nexthops.empty() || route->nexthops.front().ifindex == 0) {
+    return fail(Errc::not_found, "the route to ", address, " names no device");
+  }
+  auto link = kernel::get_link(sock, route->nexthops.front().ifindex);
+  if (!link) return std::unexpected(link.error());
+  return from_link(sock, *link, route->source);
+}
+
+}  // namespace weft::agent

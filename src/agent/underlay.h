@@ -1,0 +1,25 @@
+// Finding this node's underlay: the device and address other nodes reach it at.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+#include "ipam/node.h"
+#include "kernel/netlink_socket.h"
+
+namespace weft::agent {
+
+struct Underlay {
+  std::string device;
+  int ifindex = 0;
+  uint32_t mtu = 1500;
+  ipam::InterfaceAddress address;  // with its on-link prefix length
+};
+
+// By device name: its first global IPv4 address. not_found when the device or an address is missing.
+Result<Underlay> underlay_by_interface(kernel::NetlinkSocket& sock, const std::string& device);
+// By reachability: the device and source address the kernel would use to reach `address`
+// (a route lookup only; nothing is sent).
+Result<Underlay> underlay_by_route(kernel::NetlinkSocket& sock, const std::string& address);
+
+}  // namespace weft::agent

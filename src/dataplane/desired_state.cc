@@ -1,0 +1,125 @@
+#include "dataplane/desired_state.h"
+
+#include <algorithm>
+#include <set>
+
+namespace weft::dataplane {
+namespace {
+
+bool uses_vxlan(const ipam::Pool& pool) { return pool.encapsulation == ipam::Encapsulation::vxlan; }
+
+std::optional<IpAddress> first_v4(const ipam::Node& node) {
+  for (const auto& a : node.addresses) {
+    if (a.address.is_v4()) return a.address;
+  }
+  return std::nullopt;
+}
+
+template <class T>
+void sort_unique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+std::optional<IpAddress> vtep_address(const ipam::ClusterModel& model, const std::string& node, Family family) {
+  for (const auto& [key, block] : model.blocks) {  // key order: stable on every node
+    if (block.node != node || block.block.family() != family) continue;
+    const auto* pool = model.pool_of(block);
+    if (pool != nullptr && uses_vxlan(*pool)) return block.block.first();
+  }
+  return std::nullopt;
+}
+
+DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self) {
+  DesiredState out;
+  bool any_vxlan = false;
+  for (const auto& [name, pool] : model.pools) {
+    out.pools.push_back(pool.cidr);
+    if (pool.nat_outgoing) out.nat_outgoing.push_back(pool.cidr);
+    any_vxlan |= uses_vxlan(pool);
+  }
+  out.workload_mtu = any_vxlan ? self.underlay_mtu - kVxlanOverhead : self.underlay_mtu;
+
+  if (any_vxlan) {
+    VxlanDevice device;
+    device.spec.name = std::string(kVxlanDevice);
+    device.spec.vni = self.vxlan.vni;
+    device.spec.port = self.vxlan.port;
+    device.spec.local = self.underlay.address;
+    device.spec.underlay = self.underlay_ifindex;
+    device.spec.learning = false;
+    device.spec.mtu = self.underlay_mtu - kVxlanOverhead;
+    device.spec.mac = self.vtep_mac;
+    for (Family f : {Family::v4, Family::v6}) {
+      if (auto a = vtep_address(model, self.node, f)) device.addresses.push_back(Prefix(*a, a->bit_width()));
+    }
+    out.vxlan = device;
+  }
+
+  const Prefix self_subnet = self.underlay.subnet();
+  for (const auto& [key, block] : model.blocks) {
+    const auto* pool = model.pool_of(block);
+    if (pool == nullptr) continue;  // a block of a deleted pool: nothing to route
+    if (block.node == self.node) {
+      out.routes.push_back(kernel::Route::blackhole(block.block));
+      continue;
+    }
+    auto node_it = model.nodes.find(block.node);
+    if (node_it == model.nodes.end()) {
+      out.problems.push_back("block " + block.block.to_string() + " is held by " + block.node +
+                             ", which has no node record: no route");
+      continue;
+    }
+    const ipam::Node& node = node_it->second;
+    const auto underlay = first_v4(node);
+    if (!underlay) {
+      out.problems.push_back(node.name + " has no IPv4 underlay address: no route to " + block.block.to_string());
+      continue;
+    }
+    const bool on_link = self_subnet.contains(*underlay);
+    const bool direct = pool->encapsulation == ipam::Encapsulation::none ||
+                        (pool->encapsulate == ipam::Encapsulate::cross_subnet && on_link);
+    if (direct) {
+      if (!on_link) {
+        out.problems.push_back(node.name + " (" + underlay->to_string() + ") is not on-link from " +
+                               self_subnet.to_string() + ": pool " + pool->name +
+                               " routes directly, so " + block.block.to_string() + " is unreachable");
+        continue;
+      }
+      if (!block.block.address().is_v4()) {
+        out.problems.push_back("IPv6 block " + block.block.to_string() + " of " + node.name +
+                               " cannot be routed directly over an IPv4 underlay; use vxlan");
+        continue;
+      }
+      out.routes.push_back(kernel::Route::via_gateway(block.block, *underlay, self.underlay_ifindex));
+      continue;
+    }
+    if (pool->encapsulation != ipam::Encapsulation::vxlan) {
+      out.problems.push_back("pool " + pool->name + ": encapsulation " +
+                             std::string(ipam::to_string(pool->encapsulation)) + " is not supported yet");
+      continue;
+    }
+    auto mac = kernel::MacAddress::parse(node.vtep_mac);
+    if (!mac || mac->is_zero()) {
+      out.problems.push_back(node.name + " has no VTEP MAC yet: no VXLAN route to " + block.block.to_string());
+      continue;
+    }
+    auto vtep = vtep_address(model, node.name, block.block.family());
+    if (!vtep) continue;  // cannot happen: this very block makes one
+    if (self.vxlan_ifindex == 0) continue;  // the device is being created; next round
+    out.routes.push_back(kernel::Route::via_gateway(block.block, *vtep, self.vxlan_ifindex, /*onlink=*/true));
+    out.neighbours.push_back(kernel::Neighbour{self.vxlan_ifindex, *vtep, *mac, true});
+    out.fdb.push_back(kernel::FdbEntry{self.vxlan_ifindex, *mac, *underlay});
+  }
+  std::sort(out.routes.begin(), out.routes.end(),
+            [](const kernel::Route& a, const kernel::Route& b) { return a.destination < b.destination; });
+  sort_unique(out.neighbours);
+  sort_unique(out.fdb);
+  sort_unique(out.pools);
+  sort_unique(out.nat_outgoing);
+  return out;
+}
+
+}  // namespace weft::dataplane

@@ -1,0 +1,87 @@
+#include "ipam/cluster_model.h"
+
+#include "ipam/keys.h"
+
+namespace weft::ipam {
+
+void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_revision) {
+  pools.clear();
+  nodes.clear();
+  blocks.clear();
+  skipped.clear();
+  for (const auto& kv : kvs) put(kv);
+  revision = at_revision;
+}
+
+bool ClusterModel::apply(const store::WatchBatch& batch) {
+  if (batch.resync) {
+    std::vector<store::KeyValue> kvs;
+    for (const auto& e : batch.events) kvs.push_back(e.kv);
+    reset(kvs, batch.revision);
+    return true;
+  }
+  bool changed = false;
+  for (const auto& e : batch.events) {
+    changed |= e.type == store::WatchEvent::Type::put ? put(e.kv) : remove(e.kv.key);
+  }
+  revision = batch.revision;
+  return changed;
+}
+
+bool ClusterModel::put(const store::KeyValue& kv) {
+  const std::string_view key = kv.key;
+  auto drop = [&](const Error& e) {
+    skipped[kv.key] = e.message;
+    remove(kv.key);
+    return true;
+  };
+  if (key.starts_with(keys::pools_prefix())) {
+    auto pool = decode_pool(kv.value);
+    if (!pool) return drop(pool.error());
+    skipped.erase(kv.key);
+    pools[pool->name] = *pool;
+    return true;
+  }
+  if (key.starts_with(keys::nodes_prefix())) {
+    auto node = decode_node(kv.value);
+    if (!node) return drop(node.error());
+    skipped.erase(kv.key);
+    const std::string name(keys::last_segment(key));
+    nodes[name] = *node;
+    return true;
+  }
+  if (key.starts_with(keys::blocks_prefix())) {
+    auto block = decode_affinity(key, kv.value);
+    if (!block) return drop(block.error());
+    skipped.erase(kv.key);
+    blocks[kv.key] = *block;
+    return true;
+  }
+  return false;  // liveness and meta keys do not shape the data plane
+}
+
+bool ClusterModel::remove(const std::string& key) {
+  skipped.erase(key);
+  const std::string_view k = key;
+  if (k.starts_with(keys::pools_prefix())) {
+    return std::erase_if(pools, [&](const auto& p) { return keys::pool(p.first) == key; }) > 0;
+  }
+  if (k.starts_with(keys::nodes_prefix())) return nodes.erase(std::string(keys::last_segment(k))) > 0;
+  if (k.starts_with(keys::blocks_prefix())) return blocks.erase(key) > 0;
+  return false;
+}
+
+std::vector<BlockAffinity> ClusterModel::blocks_of(const std::string& node) const {
+  std::vector<BlockAffinity> out;
+  for (const auto& [key, b] : blocks) {
+    if (b.node == node) out.push_back(b);
+  }
+  return out;
+}
+
+const Pool* ClusterModel::pool_of(const BlockAffinity& block) const {
+  auto it = pools.find(block.pool);
+  return it == pools.end() ? nullptr : &it->second;
+}
+
+}  // namespace weft::ipam

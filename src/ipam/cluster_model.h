@@ -1,0 +1,40 @@
+// ClusterModel: what an agent knows of the cluster, rebuilt from the store and kept current by a
+// watch on /weft/v1/ (DESIGN.md "Inside weftd"). Pure data: applying a store change never fails;
+// a value that cannot be decoded is dropped from the model (it is no longer trustworthy) and
+// recorded in `skipped` with its key, so that status and logs can show it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ipam/block.h"
+#include "ipam/node.h"
+#include "ipam/pool.h"
+#include "store/store.h"
+
+namespace weft::ipam {
+
+struct ClusterModel {
+  std::map<std::string, Pool> pools;                   // by pool name
+  std::map<std::string, Node> nodes;                   // by node name
+  std::map<std::string, BlockAffinity> blocks;         // by store key
+  std::map<std::string, std::string> skipped;          // store key -> why it was dropped
+  int64_t revision = 0;
+
+  // Replaces the whole model with a listing of /weft/v1/ (a start or a watch resync).
+  void reset(const std::vector<store::KeyValue>& kvs, int64_t at_revision);
+  // Applies one watch batch. Returns true if anything the data plane depends on changed.
+  bool apply(const store::WatchBatch& batch);
+
+  // The blocks held by `node`, in key order.
+  std::vector<BlockAffinity> blocks_of(const std::string& node) const;
+  // The pool a block belongs to, or nullptr.
+  const Pool* pool_of(const BlockAffinity& block) const;
+
+ private:
+  bool put(const store::KeyValue& kv);
+  bool remove(const std::string& key);
+};
+
+}  // namespace weft::ipam
