@@ -232,7 +232,7 @@ std::string Agent::metrics_text() const {
   std::string out;
   auto metric = [&](const char* name, const char* type, const char* help, double value) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(value) + "\n";
+           fmt::format("{}", value) + "\n";
   };
   metric("weft_reconciles_total", "counter", "Reconcile rounds run.", static_cast<double>(metrics_.reconciles));
   metric("weft_reconcile_errors_total", "counter", "Kernel operations that failed.", static_cast<double>(metrics_.reconcile_errors));

@@ -1,5 +1,7 @@
 #include "base/json.h"
 
+#include <cstdint>
+
 namespace weft {
 namespace {
 
@@ -21,9 +23,12 @@ std::unexpected<Error> missing(std::string_view field) {
 }  // namespace
 
 Result<Json> parse_json(std::string_view text) {
-  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return fail(Errc::invalid_argument, "malformed JSON");
-  return value;
+  // nlohmann reports the position only through an exception; it is caught here, inside base.
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    return fail(Errc::invalid_argument, "malformed JSON at byte ", std::to_string(e.byte));
+  }
 }
 
 Result<std::string> json_string_or(const Json& object, std::string_view field, std::string fallback) {
@@ -38,7 +43,10 @@ Result<int64_t> json_int_or(const Json& object, std::string_view field, int64_t 
   auto f = field_of(object, field);
   if (!f) return std::unexpected(f.error());
   if (*f == nullptr) return fallback;
-  if (!(*f)->is_number_integer()) return wrong_type(field, "an integer");
+  // Unsigned values above INT64_MAX would wrap to negative numbers: reject them.
+  if (!(*f)->is_number_integer() || ((*f)->is_number_unsigned() && (*f)->get<uint64_t>() > INT64_MAX)) {
+    return wrong_type(field, "an integer");
+  }
   return (*f)->get<int64_t>();
 }
 

@@ -14,7 +14,7 @@ namespace weft {
 
 using Json = nlohmann::json;
 
-// Parses text; Errc::invalid_argument with the parser's position on malformed input.
+// Parses text; Errc::invalid_argument with the byte position on malformed input.
 Result<Json> parse_json(std::string_view text);
 
 // Required fields. `object` must be a JSON object (otherwise invalid_argument).

@@ -110,7 +110,8 @@ void Reconciler::apply(const DesiredState& desired, ReconcileReport& report) {
 }
 
 void Reconciler::apply_neighbours(const DesiredState& desired, int vxlan, ReconcileReport& report, bool removing) {
-  auto actual = kernel::list_neighbours(sock_, vxlan, /*all_states=*/true);
+  // Permanent entries only: the kernel's own (multicast, NOARP) entries are not ours.
+  auto actual = kernel::list_neighbours(sock_, vxlan, /*all_states=*/false);
   if (!actual) return record_error(report, actual.error());
   std::set<kernel::Neighbour> have(actual->begin(), actual->end());
   std::set<kernel::Neighbour> want;

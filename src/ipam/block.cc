@@ -1,5 +1,6 @@
 #include "ipam/block.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "ipam/keys.h"
@@ -43,7 +44,9 @@ std::optional<Prefix> choose_block(const Pool& pool, const std::set<Prefix>& tak
   }
   const uint64_t count = pool.block_count();
   if (count == 0 || taken.size() >= count) return std::nullopt;
-  const uint64_t start = std::hash<std::string_view>{}(node) % count;
+  // Start points stay within the first 2^16 blocks: enough spread for any cluster, and IPv6 pools
+  // with 2^60 blocks still hand out readable, low block addresses.
+  const uint64_t start = std::hash<std::string_view>{}(node) % std::min<uint64_t>(count, 1u << 16);
   // Scans at most `taken.size() + 1` blocks before finding a free one, so this is cheap even for
   // pools with millions of blocks.
   for (uint64_t i = 0; i < count; ++i) {

@@ -31,8 +31,8 @@ bool ClusterModel::apply(const store::WatchBatch& batch) {
 bool ClusterModel::put(const store::KeyValue& kv) {
   const std::string_view key = kv.key;
   auto drop = [&](const Error& e) {
-    skipped[kv.key] = e.message;
     remove(kv.key);
+    skipped[kv.key] = e.message;
     return true;
   };
   if (key.starts_with(keys::pools_prefix())) {

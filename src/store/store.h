@@ -47,8 +47,9 @@ struct RangeResult {
   int64_t revision = 0;       // the store revision the read was served at
 };
 
-// One condition of a transaction, compared against a single key (an absent key has
-// version, create_revision and mod_revision 0 and compares unequal to every value).
+// One condition of a transaction, compared against a single key. An absent key has version,
+// create_revision and mod_revision 0; every VALUE compare on an absent key fails, not_equal
+// included (etcd's rule).
 struct Compare {
   enum class Target { version, create_revision, mod_revision, value, lease };
   enum class Op { equal, not_equal, greater, less };

@@ -1,0 +1,68 @@
+// <state-dir>/lab.json: everything a lab created, so that `weft lab down` can remove it (also after
+// `up` crashed half-way: the state is written before each step) and the other commands can find
+// hosts, pods and processes.
+//
+// load_state(): not_found when the directory holds no lab.json; corrupt (naming the field) when it
+// cannot be read. save_state() writes lab.json.tmp and renames it over lab.json.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "cli/lab/topology.h"
+
+namespace weft::cli::lab {
+
+// A process the lab started. A PID alone is not enough to kill it later (PIDs are reused), so the
+// kernel's start time and the command line are kept too and compared before any signal is sent.
+struct ProcessRecord {
+  std::string role;   // "etcd" or "weftd"
+  std::string host;   // for weftd: the host name
+  std::string netns;
+  pid_t pid = 0;
+  uint64_t start_time = 0;           // field 22 of /proc/PID/stat
+  std::vector<std::string> cmdline;  // /proc/PID/cmdline, split at NULs
+  std::string log;
+};
+
+struct PodRecord {
+  std::string name;
+  std::string netns;
+  std::string host;
+  std::string host_veth;
+  std::vector<std::string> addresses;  // without prefix length
+};
+
+struct LabState {
+  static constexpr int kVersion = 1;
+
+  std::string state_dir;
+  std::string store = std::string(kStoreUrl);
+  Mode mode = Mode::vxlan;
+  TopologyOptions options;
+  bool agents = true;      // false: a lab built with --no-agent
+  std::string weftd;       // the weftd binary used (empty when none was found)
+  std::string phase;       // "underlay", "agents", "pods", "ready"
+  std::vector<std::string> namespaces;  // every namespace created (or about to be)
+  std::vector<ProcessRecord> processes;
+  std::vector<Host> hosts;
+  std::vector<PodRecord> pods;
+
+  const Host* host(std::string_view name) const;
+  const ProcessRecord* agent(std::string_view host_name) const;
+  const ProcessRecord* etcd() const;
+};
+
+std::string state_file(const std::string& state_dir);  // <dir>/lab.json
+Json encode(const LabState& state);
+Result<LabState> decode_state(const Json& json);
+Result<LabState> load_state(const std::string& state_dir);
+Result<void> save_state(const LabState& state);
+
+}  // namespace weft::cli::lab

@@ -1,0 +1,132 @@
+#include "cli/lab/topology.h"
+
+#include <cstdio>
+
+namespace weft::cli::lab {
+
+std::string_view to_string(Mode mode) {
+  switch (mode) {
+    case Mode::direct: return "direct";
+    case Mode::vxlan: return "vxlan";
+    case Mode::vxlan_cross_subnet: return "vxlan-cross-subnet";
+  }
+  return "?";
+}
+
+Result<Mode> parse_mode(std::string_view text) {
+  if (text == "direct") return Mode::direct;
+  if (text == "vxlan") return Mode::vxlan;
+  if (text == "vxlan-cross-subnet") return Mode::vxlan_cross_subnet;
+  return fail(Errc::invalid_argument, "unknown lab mode '", text,
+              "' (expected direct, vxlan or vxlan-cross-subnet)");
+}
+
+std::string_view pool_encapsulation(Mode mode) { return mode == Mode::direct ? "none" : "vxlan"; }
+
+std::string_view pool_encapsulate(Mode mode) {
+  return mode == Mode::vxlan_cross_subnet ? "cross-subnet" : "always";
+}
+
+int pod_mtu(Mode mode) { return mode == Mode::direct ? kUnderlayMtu : kUnderlayMtu - kVxlanOverhead; }
+
+std::vector<std::string> Topology::namespaces() const {
+  std::vector<std::string> out{std::string(kRouterNetns), std::string(kEtcdNetns)};
+  for (const auto& s : segments) out.push_back(s.netns);
+  for (const auto& h : hosts) out.push_back(h.netns);
+  for (const auto& p : pods) out.push_back(p.netns);
+  return out;
+}
+
+Result<Topology> plan_topology(const TopologyOptions& options) {
+  if (options.hosts < 1 || options.hosts > kMaxHosts) {
+    return fail(Errc::invalid_argument, "--hosts must be between 1 and ", std::to_string(kMaxHosts));
+  }
+  if (options.segments < 1 || options.segments > kMaxSegments) {
+    return fail(Errc::invalid_argument, "--segments must be between 1 and ", std::to_string(kMaxSegments));
+  }
+  if (options.segments > options.hosts) {
+    return fail(Errc::invalid_argument, "--segments (", std::to_string(options.segments),
+                ") must not exceed --hosts (", std::to_string(options.hosts), ")");
+  }
+  if (options.pods_per_host < 0 || options.pods_per_host > kMaxPodsPerHost) {
+    return fail(Errc::invalid_argument, "--pods-per-host must be between 0 and ",
+                std::to_string(kMaxPodsPerHost));
+  }
+  Topology t;
+  for (int s = 1; s <= options.segments; ++s) {
+    const std::string net = "198.18." + std::to_string(s) + ".";
+    t.segments.push_back(Segment{
+        .index = s,
+        .netns = std::string(kNetnsPrefix) + "s" + std::to_string(s),
+        .router_port = "s" + std::to_string(s),
+        .router_address = net + "1/24",
+        .gateway = net + "1",
+    });
+  }
+  for (int i = 1; i <= options.hosts; ++i) {
+    const int s = (i - 1) % options.segments + 1;
+    const std::string name = "h" + std::to_string(i);
+    t.hosts.push_back(Host{
+        .index = i,
+        .name = name,
+        .netns = std::string(kNetnsPrefix) + name,
+        .segment = s,
+        .switch_port = name,
+        .underlay = "198.18." + std::to_string(s) + "." + std::to_string(10 + i) + "/24",
+        .gateway = "198.18." + std::to_string(s) + ".1",
+    });
+  }
+  for (const auto& h : t.hosts) {
+    for (int k = 1; k <= options.pods_per_host; ++k) {
+      const std::string name = h.name + "-p" + std::to_string(k);
+      t.pods.push_back(PodSlot{
+          .name = name,
+          .netns = std::string(kNetnsPrefix) + name,
+          .host = h.name,
+          .slot = k,
+          .host_veth = host_veth_name(name),
+      });
+    }
+  }
+  return t;
+}
+
+std::string host_veth_name(std::string_view pod_name) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : pod_name) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "weft%08x", hash);
+  return buf;
+}
+
+Result<IpAddress> pod_address(const Prefix& block, int slot) {
+  const IpAddress a = block.first().plus(static_cast<uint64_t>(10 + slot));
+  if (slot < 1 || !block.contains(a) || a == block.last()) {
+    return fail(Errc::invalid_argument, "pod slot ", std::to_string(slot), " does not fit in block ",
+                block.to_string());
+  }
+  return a;
+}
+
+bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why) {
+  if (a.name == b.name) return true;
+  if (!agents) {
+    if (why) *why = "no agents: only pods on the same host";
+    return false;
+  }
+  if (mode == Mode::direct && a.segment != b.segment) {
+    if (why) *why = "direct routes do not cross segments";
+    return false;
+  }
+  return true;
+}
+
+std::string netns_for(std::string_view name) {
+  if (name.starts_with(kNetnsPrefix)) return std::string(name);
+  return std::string(kNetnsPrefix) + std::string(name);
+}
+
+}  // namespace weft::cli::lab

@@ -1,0 +1,119 @@
+// The lab's topology as pure values: which namespaces exist, which host sits on which segment,
+// every underlay address, pod names and addresses, and which pod pairs a mode can connect.
+// Nothing here touches the kernel or the store (DESIGN.md "The lab").
+//
+//   weft-lab-etcd  eth0 198.18.0.2/24 ── etcd  198.18.0.1/24 ┐
+//                                                             weft-lab-router (ip_forward=1)
+//   weft-lab-sS    br0 ── router ─────────── sS 198.18.S.1/24 ┘
+//                     └── hN ── eth0 198.18.S.(10+N)/24  weft-lab-hN (hosts round-robin over segments)
+//   weft-lab-hN-pK eth0 <block+10+K>/32 ── weft<hash> in weft-lab-hN
+//
+// The router knows the underlay only: it has no route to any pod address.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip.h"
+#include "base/result.h"
+
+namespace weft::cli::lab {
+
+inline constexpr std::string_view kNetnsPrefix = "weft-lab-";
+inline constexpr std::string_view kRouterNetns = "weft-lab-router";
+inline constexpr std::string_view kEtcdNetns = "weft-lab-etcd";
+inline constexpr std::string_view kEtcdAddress = "198.18.0.2";
+inline constexpr std::string_view kEtcdGateway = "198.18.0.1";
+inline constexpr std::string_view kStoreUrl = "etcd://198.18.0.2:2379";
+inline constexpr std::string_view kDefaultStateDir = "/run/weft-lab";
+
+inline constexpr std::string_view kPoolV4 = "lab";
+inline constexpr std::string_view kPoolV4Cidr = "198.19.0.0/16";
+inline constexpr int kPoolV4BlockLength = 24;
+inline constexpr std::string_view kPoolV6 = "lab6";
+inline constexpr std::string_view kPoolV6Cidr = "fd00:198:19::/48";
+inline constexpr int kPoolV6BlockLength = 120;
+
+inline constexpr int kUnderlayMtu = 1500;
+inline constexpr int kVxlanOverhead = 50;
+inline constexpr int kMaxHosts = 244;  // 198.18.S.(10+N) must stay below .255
+inline constexpr int kMaxSegments = 254;
+inline constexpr int kMaxPodsPerHost = 200;  // block first + 10 + K must stay inside a /24
+
+enum class Mode { direct, vxlan, vxlan_cross_subnet };
+std::string_view to_string(Mode mode);
+Result<Mode> parse_mode(std::string_view text);
+// The pool settings a mode stands for: "none"/"vxlan" and "always"/"cross-subnet".
+std::string_view pool_encapsulation(Mode mode);
+std::string_view pool_encapsulate(Mode mode);
+// The MTU a pod gets: the underlay's, less the VXLAN overhead where pods' packets may be tunnelled.
+int pod_mtu(Mode mode);
+
+struct TopologyOptions {
+  int hosts = 4;
+  int segments = 1;
+  int pods_per_host = 2;
+};
+
+struct Segment {
+  int index = 0;              // 1..S
+  std::string netns;          // weft-lab-sS
+  std::string router_port;    // the router's leg: "sS" in weft-lab-router, "router" in the switch
+  std::string router_address; // "198.18.S.1/24"
+  std::string gateway;        // "198.18.S.1"
+};
+
+struct Host {
+  int index = 0;               // 1..N
+  std::string name;            // hN
+  std::string netns;           // weft-lab-hN
+  int segment = 0;             // 1..S, round-robin
+  std::string switch_port;     // the host's veth peer on the segment bridge: "hN"
+  std::string underlay;        // "198.18.S.(10+N)/24"
+  std::string gateway;         // "198.18.S.1"
+};
+
+struct PodSlot {
+  std::string name;   // hN-pK
+  std::string netns;  // weft-lab-hN-pK
+  std::string host;   // hN
+  int slot = 0;       // K, 1..pods_per_host
+  std::string host_veth;
+};
+
+struct Topology {
+  std::vector<Segment> segments;
+  std::vector<Host> hosts;
+  std::vector<PodSlot> pods;
+  // Every namespace of the lab, in creation order (router and etcd first, pods last).
+  std::vector<std::string> namespaces() const;
+};
+
+// invalid_argument naming the option when a count is out of range.
+Result<Topology> plan_topology(const TopologyOptions& options);
+
+// "weft" + 8 hex digits of the FNV-1a hash of the pod name: at most 12 characters, stable across
+// runs and builds, and unlikely to collide between the pods of one host.
+std::string host_veth_name(std::string_view pod_name);
+
+// The address pod slot K gets from a block: first address + 10 + K. invalid_argument if it falls
+// outside the block.
+Result<IpAddress> pod_address(const Prefix& block, int slot);
+
+// The host side of every pod veth carries this MAC (as Calico does), so its IPv6 link-local
+// address, the pods' IPv6 default gateway, is known in advance.
+inline constexpr std::string_view kHostVethMac = "ee:ee:ee:ee:ee:ee";
+inline constexpr std::string_view kHostVethLinkLocal = "fe80::ecee:eeff:feee:eeee";
+// The pods' IPv4 default gateway, answered by proxy ARP on the host side of the veth.
+inline constexpr std::string_view kPodGatewayV4 = "169.254.1.1";
+
+// Whether the mode can carry traffic between pods on hosts `a` and `b`; when it cannot, `why`
+// says so for the check's report. `agents` false (a lab without weftd) connects same-host pods only.
+bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why);
+
+// "h3", "weft-lab-h3" and the like; returns the namespace name for a short or full name.
+std::string netns_for(std::string_view name);
+
+}  // namespace weft::cli::lab

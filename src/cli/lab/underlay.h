@@ -1,0 +1,34 @@
+// Building and removing the lab's namespaces and underlay links.
+//
+// Links, addresses and routes are made with iproute2 (`ip -n NS ...`, fork/exec, no shell), every
+// link created directly inside a lab namespace (a veth's peer is created with `netns`), so the
+// root namespace never holds a lab link even for a moment. Sysctls are written by a child that
+// setns()es into the namespace (processes.h). The src/kernel netlink library can replace the
+// `ip` calls later; iproute2 keeps the lab independent of it while it is being written, and its
+// error messages name exactly what failed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "cli/lab/topology.h"
+
+namespace weft::cli::lab {
+
+// `ip netns add NAME` plus `lo` up; refuses names outside the lab's prefix.
+Result<void> create_netns(const std::string& name);
+// Sysctls every lab namespace of that kind gets (forwarding, no IPv6 DAD).
+Result<void> configure_router_netns();
+Result<void> configure_host_netns(const Host& host);
+Result<void> configure_pod_netns(const std::string& netns);
+
+// Bridges, router legs, the etcd leg and every host's eth0 with its address and default route.
+Result<void> build_underlay(const Topology& topology);
+
+// Every namespace under /run/netns whose name starts with "weft-lab-", sorted.
+std::vector<std::string> lab_namespaces();
+// `ip netns del NAME` for a lab namespace (refuses any other name).
+Result<void> delete_netns(const std::string& name);
+
+}  // namespace weft::cli::lab

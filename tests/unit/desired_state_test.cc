@@ -1,0 +1,196 @@
+// The desired kernel state as a pure function of the cluster model: every mode, tables of
+// nodes on and off this node's segment, and the problems reported where a mode cannot connect.
+#include "dataplane/desired_state.h"
+
+#include <gtest/gtest.h>
+
+#include "ipam/keys.h"
+
+namespace weft::dataplane {
+namespace {
+
+using ipam::Encapsulate;
+using ipam::Encapsulation;
+
+constexpr int kEth0 = 2;
+constexpr int kVxlan = 9;
+
+struct Cluster {
+  ipam::ClusterModel model;
+
+  Cluster& pool(const char* name, const char* cidr, int block, Encapsulation e,
+                Encapsulate when = Encapsulate::always) {
+    ipam::Pool p;
+    p.name = name;
+    p.cidr = *Prefix::parse(cidr);
+    p.block_length = block;
+    p.encapsulation = e;
+    p.encapsulate = when;
+    model.pools[name] = p;
+    return *this;
+  }
+  Cluster& node(const char* name, const char* underlay, const char* mac) {
+    model.nodes[name] = ipam::Node{name, {*ipam::InterfaceAddress::parse(underlay)}, {}, mac, 0, {}};
+    return *this;
+  }
+  Cluster& block(const char* pool, const char* cidr, const char* node) {
+    auto b = *Prefix::parse(cidr);
+    model.blocks[ipam::keys::block(pool, b)] = ipam::BlockAffinity{pool, b, node, false, 0};
+    return *this;
+  }
+};
+
+LocalFacts h1_facts(int vxlan_ifindex = kVxlan) {
+  return LocalFacts{"h1", *ipam::InterfaceAddress::parse("198.18.1.11/24"), kEth0, 1500, vxlan_ifindex,
+                    *kernel::MacAddress::parse("02:00:00:00:00:01"), {}};
+}
+
+// Two nodes on h1's segment, one across the router.
+Cluster three_nodes(Encapsulation e, Encapsulate when = Encapsulate::always) {
+  Cluster c;
+  c.pool("lab", "198.19.0.0/16", 24, e, when)
+      .node("h1", "198.18.1.11/24", "02:00:00:00:00:01")
+      .node("h2", "198.18.1.12/24", "02:00:00:00:00:02")
+      .node("h3", "198.18.2.13/24", "02:00:00:00:00:03")
+      .block("lab", "198.19.1.0/24", "h1")
+      .block("lab", "198.19.2.0/24", "h2")
+      .block("lab", "198.19.3.0/24", "h3");
+  return c;
+}
+
+const kernel::Route* route_to(const DesiredState& s, const char* cidr) {
+  for (const auto& r : s.routes) {
+    if (r.destination == *Prefix::parse(cidr)) return &r;
+  }
+  return nullptr;
+}
+
+TEST(DesiredState, DirectRoutesToNodesOnTheSegmentAndAProblemForOthers) {
+  auto s = compute_desired(three_nodes(Encapsulation::none).model, h1_facts());
+  EXPECT_FALSE(s.vxlan);
+  EXPECT_EQ(s.workload_mtu, 1500u);
+  ASSERT_NE(route_to(s, "198.19.1.0/24"), nullptr);
+  EXPECT_EQ(route_to(s, "198.19.1.0/24")->type, kernel::RouteType::blackhole);
+  EXPECT_EQ(*route_to(s, "198.19.2.0/24"),
+            kernel::Route::via_gateway(*Prefix::parse("198.19.2.0/24"), *IpAddress::parse("198.18.1.12"), kEth0));
+  EXPECT_EQ(route_to(s, "198.19.3.0/24"), nullptr);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_NE(s.problems[0].find("h3 (198.18.2.13) is not on-link"), std::string::npos) << s.problems[0];
+  EXPECT_TRUE(s.neighbours.empty());
+  EXPECT_TRUE(s.fdb.empty());
+}
+
+TEST(DesiredState, VxlanAlwaysTunnelsToEveryNode) {
+  auto s = compute_desired(three_nodes(Encapsulation::vxlan).model, h1_facts());
+  ASSERT_TRUE(s.vxlan);
+  EXPECT_EQ(s.vxlan->spec.vni, 4096u);
+  EXPECT_EQ(s.vxlan->spec.port, 4789);
+  EXPECT_EQ(s.vxlan->spec.local, *IpAddress::parse("198.18.1.11"));
+  EXPECT_FALSE(s.vxlan->spec.learning);
+  EXPECT_EQ(s.vxlan->spec.mtu, 1450u);
+  EXPECT_EQ(s.workload_mtu, 1450u);
+  EXPECT_EQ(s.vxlan->addresses, std::vector<Prefix>{*Prefix::parse("198.19.1.0/32")});
+  for (const char* remote : {"198.19.2.0/24", "198.19.3.0/24"}) {
+    auto dest = *Prefix::parse(remote);
+    ASSERT_NE(route_to(s, remote), nullptr) << remote;
+    EXPECT_EQ(*route_to(s, remote), kernel::Route::via_gateway(dest, dest.address(), kVxlan, true));
+  }
+  EXPECT_TRUE(s.problems.empty());
+  ASSERT_EQ(s.neighbours.size(), 2u);
+  EXPECT_EQ(s.neighbours[0], (kernel::Neighbour{kVxlan, *IpAddress::parse("198.19.2.0"),
+                                                *kernel::MacAddress::parse("02:00:00:00:00:02"), true}));
+  ASSERT_EQ(s.fdb.size(), 2u);
+  EXPECT_EQ(s.fdb[1], (kernel::FdbEntry{kVxlan, *kernel::MacAddress::parse("02:00:00:00:00:03"),
+                                        *IpAddress::parse("198.18.2.13")}));
+}
+
+TEST(DesiredState, CrossSubnetIsDirectOnTheSegmentAndTunnelledAcross) {
+  auto s = compute_desired(three_nodes(Encapsulation::vxlan, Encapsulate::cross_subnet).model, h1_facts());
+  EXPECT_EQ(*route_to(s, "198.19.2.0/24"),
+            kernel::Route::via_gateway(*Prefix::parse("198.19.2.0/24"), *IpAddress::parse("198.18.1.12"), kEth0));
+  EXPECT_EQ(*route_to(s, "198.19.3.0/24"),
+            kernel::Route::via_gateway(*Prefix::parse("198.19.3.0/24"), *IpAddress::parse("198.19.3.0"), kVxlan, true));
+  ASSERT_EQ(s.fdb.size(), 1u) << "only the node across the router needs the tunnel";
+  EXPECT_EQ(s.fdb[0].remote, *IpAddress::parse("198.18.2.13"));
+  EXPECT_TRUE(s.problems.empty());
+}
+
+TEST(DesiredState, VxlanRoutesWaitForTheDevice) {
+  auto s = compute_desired(three_nodes(Encapsulation::vxlan).model, h1_facts(/*vxlan_ifindex=*/0));
+  ASSERT_TRUE(s.vxlan) << "the device is wanted, so the agent creates it and computes again";
+  EXPECT_EQ(s.routes.size(), 1u) << "only the local blackhole";
+  EXPECT_TRUE(s.neighbours.empty());
+}
+
+TEST(DesiredState, DualStackBlocksOverAnIpv4Underlay) {
+  auto c = three_nodes(Encapsulation::vxlan);
+  c.pool("lab6", "fd00:198:19::/48", 120, Encapsulation::vxlan)
+      .block("lab6", "fd00:198:19::100/120", "h1")
+      .block("lab6", "fd00:198:19::200/120", "h2");
+  auto s = compute_desired(c.model, h1_facts());
+  EXPECT_EQ(s.vxlan->addresses.size(), 2u);
+  EXPECT_EQ(*route_to(s, "fd00:198:19::200/120"),
+            kernel::Route::via_gateway(*Prefix::parse("fd00:198:19::200/120"), *IpAddress::parse("fd00:198:19::200"),
+                                       kVxlan, true));
+  EXPECT_EQ(route_to(s, "fd00:198:19::100/120")->type, kernel::RouteType::blackhole);
+  // One FDB entry per remote node, whatever its number of blocks and families.
+  EXPECT_EQ(s.fdb.size(), 2u);
+  EXPECT_EQ(s.neighbours.size(), 3u);
+}
+
+TEST(DesiredState, MissingFactsAreProblemsNotCrashes) {
+  auto c = three_nodes(Encapsulation::vxlan);
+  c.model.nodes["h2"].vtep_mac = "";
+  c.model.nodes.erase("h3");
+  auto s = compute_desired(c.model, h1_facts());
+  EXPECT_EQ(route_to(s, "198.19.2.0/24"), nullptr);
+  EXPECT_EQ(route_to(s, "198.19.3.0/24"), nullptr);
+  EXPECT_EQ(s.problems.size(), 2u);
+  // A block of a pool that was deleted is not routed.
+  c.model.pools.clear();
+  EXPECT_TRUE(compute_desired(c.model, h1_facts()).routes.empty());
+}
+
+TEST(DesiredState, NatOutgoingListsThePoolsThatAskForIt) {
+  auto c = three_nodes(Encapsulation::none);
+  c.model.pools["lab"].nat_outgoing = true;
+  c.pool("other", "198.19.128.0/17", 24, Encapsulation::none);
+  c.model.pools.erase("lab");
+  c.pool("lab", "198.19.0.0/17", 24, Encapsulation::none);
+  c.model.pools["lab"].nat_outgoing = true;
+  auto s = compute_desired(c.model, h1_facts());
+  EXPECT_EQ(s.nat_outgoing, std::vector<Prefix>{*Prefix::parse("198.19.0.0/17")});
+  EXPECT_EQ(s.pools.size(), 2u);
+}
+
+TEST(ClusterModel, FollowsWatchEventsAndDropsGarbage) {
+  ipam::ClusterModel m;
+  store::WatchBatch batch;
+  batch.revision = 5;
+  batch.events.push_back({store::WatchEvent::Type::put, {ipam::keys::node("h1"), R"({"name":"h1"})"}});
+  batch.events.push_back({store::WatchEvent::Type::put, {ipam::keys::node("h2"), "garbage"}});
+  batch.events.push_back({store::WatchEvent::Type::put,
+                          {ipam::keys::block("lab", *Prefix::parse("198.19.1.0/24")), R"({"node":"h1"})"}});
+  EXPECT_TRUE(m.apply(batch));
+  EXPECT_EQ(m.nodes.size(), 1u);
+  EXPECT_EQ(m.blocks.size(), 1u);
+  EXPECT_EQ(m.skipped.count(ipam::keys::node("h2")), 1u);
+  EXPECT_EQ(m.revision, 5);
+
+  store::WatchBatch removal;
+  removal.revision = 6;
+  removal.events.push_back({store::WatchEvent::Type::remove, {ipam::keys::node("h1"), ""}});
+  EXPECT_TRUE(m.apply(removal));
+  EXPECT_TRUE(m.nodes.empty());
+
+  store::WatchBatch resync;
+  resync.resync = true;
+  resync.revision = 9;
+  resync.events.push_back({store::WatchEvent::Type::put, {ipam::keys::node("h3"), R"({"name":"h3"})"}});
+  EXPECT_TRUE(m.apply(resync));
+  EXPECT_EQ(m.nodes.size(), 1u);
+  EXPECT_TRUE(m.blocks.empty()) << "a resync drops what the listing no longer has";
+}
+
+}  // namespace
+}  // namespace weft::dataplane
