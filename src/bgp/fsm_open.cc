@@ -35,10 +35,17 @@ Open build_open(const FsmConfig& c) {
   open.my_as = static_cast<uint16_t>(c.local_as > 0xffff ? kAsTrans : c.local_as);
   open.hold_time = c.hold_time;
   open.bgp_id = c.router_id;
-  for (const AfiSafi& f : c.families) open.capabilities.push_back(MultiprotocolCapability{f});
-  if (c.route_refresh) open.capabilities.push_back(RouteRefreshCapability{});
-  if (c.graceful_restart) open.capabilities.push_back(*c.graceful_restart);
-  if (c.four_octet_as) open.capabilities.push_back(FourOctetAsCapability{c.local_as});
+  // emplace_back with in_place_type: GCC 12 warns falsely (maybe-uninitialized) on push_back
+  // of a temporary variant under the sanitizers.
+  auto& caps = open.capabilities;
+  for (const AfiSafi& f : c.families) {
+    caps.emplace_back(std::in_place_type<MultiprotocolCapability>, f);
+  }
+  if (c.route_refresh) caps.emplace_back(std::in_place_type<RouteRefreshCapability>);
+  if (c.graceful_restart) {
+    caps.emplace_back(std::in_place_type<GracefulRestartCapability>, *c.graceful_restart);
+  }
+  if (c.four_octet_as) caps.emplace_back(std::in_place_type<FourOctetAsCapability>, c.local_as);
   return open;
 }
 

@@ -98,6 +98,10 @@ grpc::ChannelArguments channel_arguments() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);  // idle watches are still worth pinging
   args.SetMaxReceiveMessageSize(-1);  // a list of a large prefix comes back in one message
+  // Each store client gets connections of its own. By default gRPC shares one connection among
+  // all channels of a process to the same address; two clients in one process (tests, the
+  // claim benchmark, a CLI inside an agent) then stalled each other's calls until their deadline.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return args;
 }
 
