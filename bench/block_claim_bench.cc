@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/log.h"
 #include "etcd_server.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_lease.h"
