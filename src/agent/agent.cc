@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "dataplane/nat.h"
 #include "ipam/block_leases.h"
 #include "ipam/keys.h"
 #include "ipam/node_registry.h"
@@ -190,6 +191,7 @@ void Agent::reconcile() {
   }
   auto desired = dataplane::compute_desired(model_, facts);
   reconciler.apply(desired, report);
+  dataplane::apply_nat(desired.pools, desired.nat_outgoing, report);
 
   ++metrics_.reconciles;
   metrics_.reconcile_errors += report.errors.size();

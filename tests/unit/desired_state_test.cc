@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dataplane/nat.h"
 #include "ipam/keys.h"
 
 namespace weft::dataplane {
@@ -190,6 +191,24 @@ TEST(ClusterModel, FollowsWatchEventsAndDropsGarbage) {
   EXPECT_TRUE(m.apply(resync));
   EXPECT_EQ(m.nodes.size(), 1u);
   EXPECT_TRUE(m.blocks.empty()) << "a resync drops what the listing no longer has";
+}
+
+}  // namespace
+}  // namespace weft::dataplane
+
+namespace weft::dataplane {
+namespace {
+
+TEST(NatRuleset, MasqueradesOnlyPoolsThatAskAndOnlyTrafficLeavingThePools) {
+  EXPECT_EQ(nat_ruleset({*Prefix::parse("198.19.0.0/16")}, {}), "") << "no NAT: the table is removed";
+  auto s = nat_ruleset({*Prefix::parse("198.19.0.0/16"), *Prefix::parse("fd00:198:19::/48")},
+                       {*Prefix::parse("198.19.0.0/16")});
+  EXPECT_EQ(s.rfind("table inet weft\ndelete table inet weft\ntable inet weft {", 0), 0u)
+      << "one atomic replacement of weft's own table:\n" << s;
+  EXPECT_NE(s.find("set pools4 { type ipv4_addr; flags interval; elements = { 198.19.0.0/16 } }"), std::string::npos) << s;
+  EXPECT_NE(s.find("set nat6 { type ipv6_addr; flags interval; }"), std::string::npos) << "empty sets have no elements";
+  EXPECT_NE(s.find("ip saddr @nat4 ip daddr != @pools4 counter masquerade"), std::string::npos);
+  EXPECT_NE(s.find("type nat hook postrouting priority srcnat"), std::string::npos);
 }
 
 }  // namespace
