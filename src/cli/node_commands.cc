@@ -1,4 +1,4 @@
-// weft node list
+// weft node list|delete
 #include <iostream>
 #include <set>
 
@@ -44,12 +44,24 @@ int list(Context& ctx) {
   return exit_ok;
 }
 
+int remove(Context& ctx, const std::string& name) {
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  if (auto r = ipam::remove_node(**store, name); !r) return report(r.error());
+  if (!ctx.json()) std::cout << "node " << name << " deleted; its leased blocks are free\n";
+  return exit_ok;
+}
+
 }  // namespace
 
 void add_node_commands(CLI::App& app, Context& ctx, int& exit_code) {
   auto* node = app.add_subcommand("node", "nodes");
   node->require_subcommand(1);
   node->add_subcommand("list", "list nodes")->callback([&ctx, &exit_code] { exit_code = list(ctx); });
+  auto name = std::make_shared<std::string>();
+  auto* del = node->add_subcommand("delete", "remove a node: frees its blocks, other nodes drop its routes");
+  del->add_option("name", *name, "node name")->required();
+  del->callback([&ctx, &exit_code, name] { exit_code = remove(ctx, *name); });
 }
 
 }  // namespace weft::cli

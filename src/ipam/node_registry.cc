@@ -29,4 +29,19 @@ Result<Listing<Node>> list_nodes(store::Store& store) {
   return out;
 }
 
+Result<void> remove_node(store::Store& store, const std::string& name) {
+  auto node = store.get(keys::node(name));
+  if (!node) return wrap(node.error(), "reading node " + name);
+  auto liveness = store.get(keys::liveness(name));
+  if (!liveness) return wrap(liveness.error(), "reading liveness of " + name);
+  if (!*node && !*liveness) return fail(Errc::not_found, "node ", name, " does not exist");
+  if (*liveness) {
+    auto r = store.revoke_lease((*liveness)->lease);
+    if (!r && r.error().code != Errc::not_found) return wrap(r.error(), "revoking the lease of " + name);
+  }
+  auto r = store.remove(keys::node(name));
+  if (!r) return wrap(r.error(), "deleting node " + name);
+  return {};
+}
+
 }  // namespace weft::ipam

@@ -13,5 +13,9 @@ namespace weft::ipam {
 // Creates or updates the node's record. invalid_argument for a bad name.
 Result<void> register_node(store::Store& store, const Node& node);
 Result<Listing<Node>> list_nodes(store::Store& store);
+// Removes a node from the cluster: revokes its lease (its leased blocks and liveness vanish at
+// once, so every other node drops its routes) and deletes its record. Reservations stay: they
+// are pinned by an operator. not_found when there is no such node.
+Result<void> remove_node(store::Store& store, const std::string& name);
 
 }  // namespace weft::ipam
