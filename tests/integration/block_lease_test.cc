@@ -289,5 +289,31 @@ TEST_F(Pools, InUsePoolCannotBeDeletedAndOverlapsAreRefused) {
   EXPECT_EQ(gone.error().code, Errc::not_found);
 }
 
+TEST_F(BlockLeases, RemovingANodeFreesItsLeasedBlocksButKeepsReservations) {
+  auto s = connect();
+  auto pool = make_pool(*s, "198.19.0.0/16", 24);
+  const auto node = unique_node("removed");
+  ASSERT_TRUE(register_node(*s, Node{node, {*InterfaceAddress::parse("198.18.0.9/24")}, {}}));
+  auto lease = NodeLease::acquire(*s, {.node = node, .ttl_seconds = 600, .renew_in_background = false});
+  ASSERT_TRUE(lease);
+  auto claim = claim_block(*s, {.pool = pool.name, .node = node, .lease = (*lease)->id()});
+  ASSERT_TRUE(claim);
+  auto pinned = *pool.pool.cidr.subnet(24, 200);
+  ASSERT_TRUE(reserve_block(*s, pool.name, pinned, node));
+
+  ASSERT_TRUE(remove_node(*s, node));
+  auto block = s->get(keys::block(pool.name, claim->block));
+  ASSERT_TRUE(block);
+  EXPECT_FALSE(block->has_value()) << "the leased block must be free at once, not after the TTL";
+  auto reserved = s->get(keys::block(pool.name, pinned));
+  ASSERT_TRUE(reserved && reserved->has_value());
+  auto nodes = list_nodes(*s);
+  ASSERT_TRUE(nodes);
+  for (const auto& n : nodes->items) EXPECT_NE(n.name, node);
+  auto again = remove_node(*s, node);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::not_found);
+}
+
 }  // namespace
 }  // namespace weft::ipam
