@@ -137,7 +137,7 @@ TEST_P(Cli, BlocksAndNodes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"),
-                         [](const auto& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST(CliStore, UnreachableEtcdFailsWithExitOne) {
   const int port = weft::testing::free_tcp_port();

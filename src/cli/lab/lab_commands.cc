@@ -1,10 +1,88 @@
-// weft lab: placeholder until the lab lands; the commands are registered here.
+// weft lab up|down|status|exec|check|bench: a whole weft cluster on this machine, in network
+// namespaces (DESIGN.md "The lab"). The commands live in their own files; this one parses.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <iostream>
+
 #include "cli/context.h"
+#include "cli/lab/commands.h"
 
 namespace weft::cli {
+namespace {
 
-void add_lab_commands(CLI::App& app, Context&, int&) {
-  app.add_subcommand("lab", "a whole weft cluster on this machine, in network namespaces (not built yet)");
+// Serializes `up` and `down` across processes: the namespace names are global, so two of them
+// interleaving would tear each other's lab apart. Released when the process exits.
+void lock_lab() {
+  int fd = ::open("/run/weft-lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;  // not root: the command itself says what is wrong
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    std::cerr << "weft: another `weft lab up` or `weft lab down` is running; waiting for it\n";
+    ::flock(fd, LOCK_EX);
+  }
+}
+
+}  // namespace
+
+void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
+  auto* lab_cmd = app.add_subcommand("lab", "a whole weft cluster on this machine, in network namespaces");
+  lab_cmd->require_subcommand(1);
+  lab_cmd->fallthrough();  // --state-dir may follow the subcommand
+
+  auto state_dir = std::make_shared<std::string>(lab::kDefaultStateDir);
+  lab_cmd->add_option("--state-dir", *state_dir, "where the lab keeps its state, logs and etcd data")
+      ->capture_default_str();
+
+  auto up_options = std::make_shared<lab::UpOptions>();
+  auto* up = lab_cmd->add_subcommand(
+      "up", "build the lab: underlay, etcd, pools, weftd on every host, pods (replaces a previous lab)");
+  up->add_option("--hosts", up_options->topology.hosts, "number of hosts")->capture_default_str();
+  up->add_option("--segments", up_options->topology.segments, "L2 segments; hosts are spread round-robin")
+      ->capture_default_str();
+  up->add_option("--mode", up_options->mode, "direct, vxlan or vxlan-cross-subnet")
+      ->check(CLI::IsMember({"direct", "vxlan", "vxlan-cross-subnet"}))
+      ->capture_default_str();
+  up->add_option("--pods-per-host", up_options->topology.pods_per_host, "pods on every host")
+      ->capture_default_str();
+  up->add_option("--weftd", up_options->weftd,
+                 "weftd binary (default: $WEFT_WEFTD, <dir of weft>/../agent/weftd, weftd on PATH)");
+  // For testing the lab itself before weftd exists: no agents; one block of each pool is reserved
+  // per host and the pods are wired from it, so only pods on the same host can reach each other.
+  up->add_flag("--no-agent", up_options->no_agent, "")->group("");
+  up->callback([&ctx, &exit_code, up_options, state_dir] {
+    up_options->state_dir = *state_dir;
+    lock_lab();
+    exit_code = lab::up(*up_options, ctx);
+  });
+
+  lab_cmd->add_subcommand("down", "stop the lab's processes, delete its namespaces and state")
+      ->callback([&ctx, &exit_code, state_dir] {
+        lock_lab();
+        exit_code = lab::down(*state_dir, ctx);
+      });
+
+  lab_cmd->add_subcommand("status", "hosts (blocks, agent) and pods")
+      ->callback([&ctx, &exit_code, state_dir] { exit_code = lab::status(*state_dir, ctx); });
+
+  lab_cmd->add_subcommand("check", "every pod pings every other pod; exit 0 if all the mode can connect are")
+      ->callback([&ctx, &exit_code, state_dir] { exit_code = lab::check(*state_dir, ctx); });
+
+  auto exec_name = std::make_shared<std::string>();
+  auto exec_command = std::make_shared<std::vector<std::string>>();
+  auto* exec = lab_cmd->add_subcommand(
+      "exec", "run a command inside a lab namespace (h1, h1-p1, router, etcd, s1 or weft-lab-...), "
+              "with WEFT_STORE set to the lab's store");
+  exec->add_option("name", *exec_name, "namespace: a host, pod, router, etcd or segment")->required();
+  exec->add_option("command", *exec_command, "the command, after --")->required();
+  exec->callback([&exit_code, state_dir, exec_name, exec_command] {
+    exit_code = lab::exec(*state_dir, *exec_name, *exec_command);
+  });
+
+  lab_cmd->add_subcommand("bench", "benchmarks in the lab (not built yet)")->callback([&exit_code] {
+    std::cerr << "weft: lab bench is not built yet\n";
+    exit_code = exit_error;
+  });
 }
 
 }  // namespace weft::cli

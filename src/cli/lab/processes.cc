@@ -345,6 +345,7 @@ Result<ProcessRecord> spawn_daemon(const std::string& role, const std::string& n
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (::chdir("/") != 0) ::_exit(127);
     ::execv(cargv[0], cargv.data());
     write_all(report.write, "cannot run " + *path + ": " + errno_text(errno));
     ::_exit(127);

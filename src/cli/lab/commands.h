@@ -1,0 +1,36 @@
+// The `weft lab` subcommands. Each returns the process exit code (cli/context.h convention: 0 ok,
+// 1 error with "weft: ..." on stderr, 2 usage); `exec` returns the command's own exit code.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "cli/context.h"
+#include "cli/lab/lab_state.h"
+#include "cli/lab/lab_store.h"
+#include "cli/lab/topology.h"
+
+namespace weft::cli::lab {
+
+struct UpOptions {
+  TopologyOptions topology;
+  std::string mode = "vxlan";
+  std::string weftd;  // empty: $WEFT_WEFTD, <dir of weft>/../agent/weftd, weftd on PATH
+  std::string state_dir = std::string(kDefaultStateDir);
+  bool no_agent = false;  // hidden: reserve blocks instead of running weftd (tests the lab itself)
+  std::chrono::seconds agent_timeout{20};
+};
+
+int up(const UpOptions& options, Context& ctx);
+// `quiet`: as a step of `up`, print one line instead of the full report.
+int down(const std::string& state_dir, Context& ctx, bool quiet = false);
+int status(const std::string& state_dir, Context& ctx);
+int exec(const std::string& state_dir, const std::string& name, const std::vector<std::string>& command);
+int check(const std::string& state_dir, Context& ctx);
+
+// The JSON of `weft lab status -o json` (snapshot may be null when the store cannot be read).
+Json status_json(const LabState& state, const StoreSnapshot* snapshot);
+
+}  // namespace weft::cli::lab

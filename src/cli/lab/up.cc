@@ -1,0 +1,292 @@
+// weft lab up: namespaces and underlay, etcd, pools, one weftd per host, pods; recorded in
+// <state-dir>/lab.json before each step so that `weft lab down` can always remove what exists.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "cli/lab/commands.h"
+#include "cli/lab/pod_wiring.h"
+#include "cli/lab/processes.h"
+#include "cli/lab/underlay.h"
+
+namespace weft::cli::lab {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+// The weftd binary: --weftd, else $WEFT_WEFTD, else <dir of weft>/../agent/weftd (the build
+// tree's layout), else weftd on PATH. `looked` lists what was tried, for the error message.
+std::optional<std::string> resolve_weftd(const std::string& flag, std::vector<std::string>& looked) {
+  if (!flag.empty()) {
+    looked.push_back("--weftd " + flag);
+    return find_program(flag);
+  }
+  if (const char* env = std::getenv("WEFT_WEFTD"); env != nullptr && *env != '\0') {
+    looked.push_back("$WEFT_WEFTD=" + std::string(env));
+    return find_program(env);
+  }
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path candidate = (self.parent_path() / ".." / "agent" / "weftd").lexically_normal();
+    looked.push_back(candidate.string());
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  looked.push_back("weftd on PATH");
+  return find_program("weftd");
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& i : items) {
+    if (!out.empty()) out += sep;
+    out += i;
+  }
+  return out;
+}
+
+class Builder {
+ public:
+  Builder(const UpOptions& options, Context& ctx, Mode mode, Topology topology)
+      : options_(options), ctx_(ctx), topology_(std::move(topology)) {
+    state_.state_dir = options.state_dir;
+    state_.mode = mode;
+    state_.options = options.topology;
+    state_.agents = !options.no_agent;
+    state_.namespaces = topology_.namespaces();
+    state_.hosts = topology_.hosts;
+  }
+
+  int run() {
+    if (auto r = save(); !r) return report(r.error());
+    if (auto r = build(); !r) {
+      std::cerr << "weft: " << r.error().message << '\n'
+                << "weft: the lab is partly built (state in " << options_.state_dir
+                << "); `weft lab down` removes it\n";
+      return exit_error;
+    }
+    return exit_ok;
+  }
+
+ private:
+  Result<void> save() { return save_state(state_); }
+
+  void progress(const std::string& line) {
+    if (!ctx_.json()) std::cout << line << std::endl;
+  }
+
+  Result<void> build() {
+    progress("namespaces: router, etcd, " + std::to_string(topology_.segments.size()) + " segment(s), " +
+             std::to_string(topology_.hosts.size()) + " host(s)");
+    state_.phase = "underlay";
+    if (auto r = save(); !r) return r;
+    std::set<std::string> pod_namespaces;  // made with the pods, as a runtime would
+    for (const auto& p : topology_.pods) pod_namespaces.insert(p.netns);
+    for (const auto& ns : state_.namespaces) {
+      if (pod_namespaces.contains(ns)) continue;
+      if (auto r = create_netns(ns); !r) return r;
+    }
+    if (auto r = configure_router_netns(); !r) return r;
+    for (const auto& h : topology_.hosts) {
+      if (auto r = configure_host_netns(h); !r) return r;
+    }
+    if (auto r = build_underlay(topology_); !r) return r;
+
+    auto etcd = start_etcd(options_.state_dir);
+    if (!etcd) return std::unexpected(etcd.error());
+    state_.processes.push_back(*etcd);
+    if (auto r = save(); !r) return r;
+    if (auto r = wait_etcd_healthy(std::string(kEtcdNetns), 15s, etcd->pid, etcd->log); !r) return r;
+    for (const auto& h : topology_.hosts) {
+      if (auto r = wait_etcd_healthy(h.netns, 3s); !r) {
+        return wrap(r.error(), "underlay: " + h.name + " cannot reach etcd through the router");
+      }
+    }
+    progress("underlay: every host reaches etcd at " + std::string(kEtcdAddress) + " through the router");
+
+    if (auto r = create_pools(state_.mode); !r) return r;
+    progress("pools: " + std::string(kPoolV4) + " " + std::string(kPoolV4Cidr) + " /" +
+             std::to_string(kPoolV4BlockLength) + ", " + std::string(kPoolV6) + " " + std::string(kPoolV6Cidr) +
+             " /" + std::to_string(kPoolV6BlockLength) + ", encapsulation " +
+             std::string(pool_encapsulation(state_.mode)) + "/" + std::string(pool_encapsulate(state_.mode)) +
+             ", routes store");
+
+    if (options_.no_agent) {
+      if (auto r = reserve_blocks(topology_.hosts); !r) return r;
+      progress("agents: none (--no-agent); one block of each pool reserved per host");
+    } else {
+      std::vector<std::string> looked;
+      auto weftd = resolve_weftd(options_.weftd, looked);
+      if (!weftd) {
+        return fail(Errc::not_found, "weftd not found (looked at: ", join(looked, ", "),
+                    "). The underlay, etcd and the pools are up; agents and pods are not. Build weftd or "
+                    "pass --weftd PATH, then run `weft lab up` again (it replaces this lab)");
+      }
+      state_.weftd = *weftd;
+      if (auto r = start_agents(*weftd); !r) return r;
+    }
+
+    auto snapshot = wait_for_blocks();
+    if (!snapshot) return std::unexpected(snapshot.error());
+    if (auto r = make_pods(*snapshot); !r) return r;
+    state_.phase = "ready";
+    if (auto r = save(); !r) return r;
+
+    if (ctx_.json()) {
+      std::cout << status_json(state_, &*snapshot).dump(2) << '\n';
+    } else {
+      std::cout << "lab up: mode " << to_string(state_.mode) << ", " << topology_.hosts.size() << " host(s) on "
+                << topology_.segments.size() << " segment(s), " << state_.pods.size() << " pod(s), store "
+                << kStoreUrl << ", state in " << options_.state_dir << "\n"
+                << "  weft lab status            hosts, blocks, agents and pods\n"
+                << "  weft lab check             every pod pings every other pod\n"
+                << "  weft lab exec NAME -- CMD  run CMD in a namespace (h1, h1-p1, router, etcd)\n"
+                << "  weft lab down              remove the lab\n";
+    }
+    return {};
+  }
+
+  Result<void> start_agents(const std::string& weftd) {
+    for (const auto& h : topology_.hosts) {
+      const std::string dir = options_.state_dir + "/" + h.name;
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return fail(Errc::io, "cannot create ", dir, ": ", ec.message());
+      std::vector<std::string> argv{weftd,
+                                    "--store", std::string(kStoreUrl),
+                                    "--node-name", h.name,
+                                    "--interface", "eth0",
+                                    "--state-dir", dir,
+                                    "--socket", dir + "/weftd.sock",
+                                    "--metrics-address", "127.0.0.1:9099",
+                                    "--lease-ttl", "60"};
+      auto record = spawn_daemon("weftd", h.netns, argv, dir + "/weftd.log");
+      if (!record) return wrap(record.error(), "starting weftd on " + h.name);
+      record->host = h.name;
+      state_.processes.push_back(*record);
+      if (auto r = save(); !r) return r;
+    }
+    state_.phase = "agents";
+    if (auto r = save(); !r) return r;
+    progress("agents: weftd started on " + std::to_string(topology_.hosts.size()) + " host(s) (" + weftd + ")");
+    return {};
+  }
+
+  // Waits until every host's node is registered and holds a block of the IPv4 pool; then gives
+  // IPv6 blocks a moment more (a host without one gets IPv4-only pods).
+  Result<StoreSnapshot> wait_for_blocks() {
+    const auto deadline = std::chrono::steady_clock::now() + options_.agent_timeout;
+    std::optional<std::chrono::steady_clock::time_point> v6_deadline;
+    std::string missing;
+    for (;;) {
+      for (const auto& p : state_.processes) {
+        int code = 0;
+        if (p.role == "weftd" && child_exited(p.pid, &code)) {
+          return fail(Errc::internal, "weftd on ", p.host, " exited with code ", std::to_string(code),
+                      "; the end of ", p.log, ":\n", tail_file(p.log));
+        }
+      }
+      auto snap = read_snapshot();
+      if (snap) {
+        std::vector<std::string> lacking, lacking_v6;
+        for (const auto& h : topology_.hosts) {
+          const bool node_ok = !state_.agents || snap->nodes.contains(h.name);
+          if (!node_ok || snap->block(h.name, kPoolV4) == nullptr) lacking.push_back(h.name);
+          if (snap->block(h.name, kPoolV6) == nullptr) lacking_v6.push_back(h.name);
+        }
+        if (lacking.empty()) {
+          if (lacking_v6.empty()) return *snap;
+          if (!v6_deadline) v6_deadline = std::chrono::steady_clock::now() + 2s;
+          if (std::chrono::steady_clock::now() >= *v6_deadline) {
+            progress("note: no block of " + std::string(kPoolV6) + " on " + join(lacking_v6, ", ") +
+                     ": their pods are IPv4 only");
+            return *snap;
+          }
+        }
+        missing = lacking.empty() ? "" : "no node record or no " + std::string(kPoolV4) + " block yet for " +
+                                             join(lacking, ", ");
+      } else {
+        missing = snap.error().message;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return fail(Errc::unavailable, "the agents did not register within ",
+                    std::to_string(options_.agent_timeout.count()), " s: ", missing,
+                    " (logs: ", options_.state_dir, "/hN/weftd.log)");
+      }
+      std::this_thread::sleep_for(250ms);
+    }
+  }
+
+  Result<void> make_pods(const StoreSnapshot& snap) {
+    const int mtu = pod_mtu(state_.mode);
+    for (const auto& slot : topology_.pods) {
+      PodRecord pod{.name = slot.name, .netns = slot.netns, .host = slot.host, .host_veth = slot.host_veth};
+      PodWiring wiring{.pod_netns = slot.netns,
+                       .host_netns = netns_for(slot.host),
+                       .host_veth = slot.host_veth,
+                       .mtu = mtu};
+      for (auto pool : {kPoolV4, kPoolV6}) {
+        const Prefix* block = snap.block(slot.host, pool);
+        if (block == nullptr) continue;
+        auto address = pod_address(*block, slot.slot);
+        if (!address) return std::unexpected(address.error());
+        wiring.addresses.push_back(*address);
+        pod.addresses.push_back(address->to_string());
+      }
+      if (auto r = create_netns(slot.netns); !r) return r;
+      if (auto r = configure_pod_netns(slot.netns); !r) return r;
+      if (auto r = wire_pod(wiring); !r) return wrap(r.error(), "wiring pod " + slot.name);
+      state_.pods.push_back(std::move(pod));
+    }
+    state_.phase = "pods";
+    if (auto r = save(); !r) return r;
+    progress("pods: " + std::to_string(state_.pods.size()) + " wired, MTU " + std::to_string(mtu));
+    return {};
+  }
+
+  const UpOptions& options_;
+  Context& ctx_;
+  Topology topology_;
+  LabState state_;
+};
+
+}  // namespace
+
+int up(const UpOptions& options, Context& ctx) {
+  if (::geteuid() != 0) return report(Error{Errc::invalid_argument, "weft lab needs root (network namespaces)"});
+  auto mode = parse_mode(options.mode);
+  if (!mode) return report(mode.error());
+  auto topology = plan_topology(options.topology);
+  if (!topology) return report(topology.error());
+  for (const char* tool : {"ip", "etcd"}) {
+    if (!find_program(tool)) {
+      return report(Error{Errc::not_found, std::string(tool) + " not found (weft lab needs iproute2 and etcd)"});
+    }
+  }
+
+  const std::string& dir = options.state_dir;
+  std::error_code ec;
+  if (fs::exists(state_file(dir), ec) || !lab_namespaces().empty()) {
+    if (!ctx.json()) std::cout << "a previous lab exists: removing it first" << std::endl;
+    if (int rc = down(dir, ctx, true); rc != exit_ok) return rc;
+  }
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    return report(Error{Errc::already_exists,
+                        "state directory " + dir + " is not empty and holds no lab; choose another --state-dir"});
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return report(Error{Errc::io, "cannot create " + dir + ": " + ec.message()});
+  const std::string absolute = fs::absolute(dir, ec).lexically_normal().string();
+
+  UpOptions resolved = options;
+  resolved.state_dir = absolute;
+  Builder builder(resolved, ctx, *mode, std::move(*topology));
+  return builder.run();
+}
+
+}  // namespace weft::cli::lab
