@@ -102,8 +102,8 @@ Result<void> Agent::start() {
 }
 
 Result<void> Agent::register_node() {
-  ipam::Node node{config_.node_name, {underlay_.address}, config_.labels, local_.vtep_mac.to_string(),
-                  static_cast<int>(workload_mtu_), problems_};
+  ipam::Node node{config_.node_name, {underlay_.address}, config_.labels, underlay_.link_local,
+                  local_.vtep_mac.to_string(), static_cast<int>(workload_mtu_), problems_};
   auto it = model_.nodes.find(config_.node_name);
   if (it != model_.nodes.end() && it->second == node) return {};
   if (auto r = ipam::register_node(*store_, node); !r) return r;

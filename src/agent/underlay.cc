@@ -11,9 +11,16 @@ Result<Underlay> from_link(kernel::NetlinkSocket& sock, const kernel::LinkInfo& 
                            const std::optional<IpAddress>& preferred) {
   auto addresses = kernel::list_addresses(sock, link.index, Family::v4);
   if (!addresses) return std::unexpected(addresses.error());
+  std::optional<IpAddress> link_local;
+  static const Prefix fe80 = *Prefix::parse("fe80::/10");
+  if (auto v6 = kernel::list_addresses(sock, link.index, Family::v6)) {
+    for (const auto& a : *v6) {
+      if (fe80.contains(a.address)) link_local = a.address;
+    }
+  }
   for (const auto& a : *addresses) {
     if (preferred && a.address != *preferred) continue;
-    return Underlay{link.name, link.index, link.mtu, ipam::InterfaceAddress{a.address, a.prefix_length}};
+    return Underlay{link.name, link.index, link.mtu, ipam::InterfaceAddress{a.address, a.prefix_length}, link_local};
   }
   return fail(Errc::not_found, "underlay device ", link.name, " has no IPv4 address",
               preferred ? " " + preferred->to_string() : std::string());

@@ -1,6 +1,7 @@
 // Finding this node's underlay: the device and address other nodes reach it at.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -14,6 +15,7 @@ struct Underlay {
   int ifindex = 0;
   uint32_t mtu = 1500;
   ipam::InterfaceAddress address;  // with its on-link prefix length
+  std::optional<IpAddress> link_local;  // the device's IPv6 link-local address, if it has one
 };
 
 // By device name: its first global IPv4 address. not_found when the device or an address is missing.

@@ -89,8 +89,14 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
         continue;
       }
       if (!block.block.address().is_v4()) {
-        out.problems.push_back("IPv6 block " + block.block.to_string() + " of " + node.name +
-                               " cannot be routed directly over an IPv4 underlay; use vxlan");
+        // An IPv6 route cannot take an IPv4 next hop; on a shared segment the node's IPv6
+        // link-local address on that segment is the next hop.
+        if (!node.underlay_link_local) {
+          out.problems.push_back(node.name + " has no IPv6 link-local underlay address: no direct route to " +
+                                 block.block.to_string());
+          continue;
+        }
+        out.routes.push_back(kernel::Route::via_gateway(block.block, *node.underlay_link_local, self.underlay_ifindex));
         continue;
       }
       out.routes.push_back(kernel::Route::via_gateway(block.block, *underlay, self.underlay_ifindex));

@@ -41,6 +41,7 @@ Json encode(const Node& node) {
   Json labels = Json::object();
   for (const auto& [k, v] : node.labels) labels[k] = v;
   Json j = {{"name", node.name}, {"addresses", addresses}, {"labels", labels}};
+  if (node.underlay_link_local) j["underlayLinkLocal"] = node.underlay_link_local->to_string();
   if (!node.vtep_mac.empty()) j["vtepMac"] = node.vtep_mac;
   if (node.mtu != 0) j["mtu"] = node.mtu;
   if (!node.problems.empty()) j["problems"] = node.problems;
@@ -70,6 +71,13 @@ Result<Node> decode_node(std::string_view json_text) {
       if (!v.is_string()) return corrupt("label '" + k + "' is not a string");
       node.labels[k] = v.get<std::string>();
     }
+  }
+  auto link_local = json_string_or(*j, "underlayLinkLocal", "");
+  if (!link_local) return corrupt(link_local.error().message);
+  if (!link_local->empty()) {
+    auto a = IpAddress::parse(*link_local);
+    if (!a || a->is_v4()) return corrupt("field 'underlayLinkLocal' must be an IPv6 address");
+    node.underlay_link_local = *a;
   }
   auto vtep_mac = json_string_or(*j, "vtepMac", "");
   if (!vtep_mac) return corrupt(vtep_mac.error().message);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ struct Node {
   std::string name;
   std::vector<InterfaceAddress> addresses;  // underlay addresses
   std::map<std::string, std::string> labels;
+  // The IPv6 link-local address of its underlay device: the next hop of direct IPv6 routes to
+  // its blocks from nodes on the same segment (an IPv6 route cannot have an IPv4 next hop).
+  std::optional<IpAddress> underlay_link_local;
   std::string vtep_mac;  // the MAC of its VXLAN device ("" when it has none); kept across restarts
   int mtu = 0;           // the MTU its workloads get (underlay MTU less encapsulation); 0: unknown
   // Problems its agent reports, e.g. "h3 (198.18.2.12) is not on-link: no direct route".

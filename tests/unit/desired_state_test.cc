@@ -31,7 +31,7 @@ struct Cluster {
     return *this;
   }
   Cluster& node(const char* name, const char* underlay, const char* mac) {
-    model.nodes[name] = ipam::Node{name, {*ipam::InterfaceAddress::parse(underlay)}, {}, mac, 0, {}};
+    model.nodes[name] = ipam::Node{name, {*ipam::InterfaceAddress::parse(underlay)}, {}, std::nullopt, mac, 0, {}};
     return *this;
   }
   Cluster& block(const char* pool, const char* cidr, const char* node) {
@@ -137,6 +137,22 @@ TEST(DesiredState, DualStackBlocksOverAnIpv4Underlay) {
   // One FDB entry per remote node, whatever its number of blocks and families.
   EXPECT_EQ(s.fdb.size(), 2u);
   EXPECT_EQ(s.neighbours.size(), 3u);
+}
+
+TEST(DesiredState, DirectIpv6RoutesUseTheNodesLinkLocalAddress) {
+  auto c = three_nodes(Encapsulation::none);
+  c.pool("lab6", "fd00:198:19::/48", 120, Encapsulation::none)
+      .block("lab6", "fd00:198:19::200/120", "h2")
+      .block("lab6", "fd00:198:19::300/120", "h3");
+  auto without = compute_desired(c.model, h1_facts());
+  EXPECT_EQ(route_to(without, "fd00:198:19::200/120"), nullptr);
+  c.model.nodes["h2"].underlay_link_local = *IpAddress::parse("fe80::2");
+  c.model.nodes["h3"].underlay_link_local = *IpAddress::parse("fe80::3");
+  auto s = compute_desired(c.model, h1_facts());
+  ASSERT_NE(route_to(s, "fd00:198:19::200/120"), nullptr);
+  EXPECT_EQ(*route_to(s, "fd00:198:19::200/120"),
+            kernel::Route::via_gateway(*Prefix::parse("fd00:198:19::200/120"), *IpAddress::parse("fe80::2"), kEth0));
+  EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), nullptr) << "h3 is across the router";
 }
 
 TEST(DesiredState, MissingFactsAreProblemsNotCrashes) {

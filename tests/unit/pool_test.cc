@@ -103,7 +103,8 @@ TEST(PoolCodec, GarbageIsCorruptNotACrash) {
 }
 
 TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
-  Node n{"h1", {*InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, "02:00:00:00:00:01", 1450,
+  Node n{"h1", {*InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, *IpAddress::parse("fe80::1"),
+         "02:00:00:00:00:01", 1450,
          {"h3 is not on-link"}};
   auto back = decode_node(dump_json(encode(n)));
   ASSERT_TRUE(back) << back.error().message;

@@ -1,0 +1,102 @@
+// One configured BGP neighbour: its connections, collision resolution, and its Adj-RIB-Out.
+//
+// Connections (RFC 4271 §6.8, §8): an outbound Connection whose Fsm persists across attempts
+// (it carries the connect-retry backoff), unless the peer is passive, and at most one inbound
+// Connection per accepted socket. Once a connection has the peer's OPEN (OpenConfirm) while the
+// other also has one, collision_survivor() picks the survivor and the other gets
+// OpenCollisionDump; a connection that reaches Established wins over any other, and the outbound
+// Fsm is held (ManualStop) while an inbound session is up, restarted when it goes down. A new
+// connection from a peer whose established session negotiated graceful restart ends that
+// session first (RFC 4724 §4.2: the peer restarted); otherwise it is refused
+// (CollisionDetectEstablishedState off).
+//
+// The Peer performs its Fsms' actions in order and reports session events, UPDATEs and route
+// refresh requests to its Speaker.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp/adj_rib_out.h"
+#include "bgp/connection.h"
+#include "bgp/export_policy.h"
+
+namespace weft::bgp {
+
+class Speaker;
+
+struct PeerConfig {
+  IpAddress address;
+  uint32_t peer_as = 0;
+  uint16_t port = 179;         // where the peer listens
+  bool passive = false;        // never connect, only accept
+  std::string md5_password;    // TCP MD5 (RFC 2385); empty: none
+  bool rr_client = false;      // RFC 4456: reflect routes to and from this iBGP peer
+  uint16_t hold_time = 90;
+  Seconds connect_retry_time{5};
+  std::optional<IpAddress> local_address;  // source of outgoing connections
+  std::optional<IpAddress> next_hop_v6;    // next hop self for IPv6 routes on an IPv4 session
+  std::vector<Prefix> import_allow;        // accepted from this peer on top of the pools
+  std::vector<Prefix> export_allow;        // learned routes exported to this peer
+  std::vector<AfiSafi> families{kIpv4Unicast, kIpv6Unicast};
+};
+
+struct PeerStatus {
+  IpAddress address;
+  uint32_t peer_as = 0;
+  State state = State::idle;
+  uint32_t peer_id = 0;      // the peer's BGP Identifier while a session is up
+  size_t received = 0;       // paths in its Adj-RIB-In (stale ones included)
+  size_t advertised = 0;     // prefixes in its Adj-RIB-Out
+  size_t malformed = 0;      // UPDATEs that needed RFC 7606 handling
+  bool graceful_restart = false;  // the peer negotiated it on the last session
+  std::string last_error;
+};
+
+class Peer {
+ public:
+  Peer(Speaker& speaker, asio::io_context& io, PeerConfig config, PeerId id);
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+  ~Peer();
+
+  void start();
+  void stop();  // Cease (administrative shutdown) and stay down
+  void accept(asio::ip::tcp::socket socket);
+
+  const PeerConfig& config() const { return config_; }
+  PeerId id() const { return id_; }
+  bool established() const { return established_ != nullptr; }
+  const std::optional<Negotiated>& negotiated() const { return negotiated_; }
+  void send(const Bytes& message);  // on the established connection
+  EncodeOptions encode_options() const;
+  PeerStatus status() const;
+  void count_malformed() { ++malformed_; }
+
+  AdjRibOut adj_out;
+  ExportPeer export_view;  // refreshed when a session comes up
+
+ private:
+  FsmConfig fsm_config(bool inbound) const;
+  void feed(Connection& c, const Event& e);
+  void perform(Connection& c, const Action& a);
+  void resolve_collision(Connection& c);
+  void bury(std::unique_ptr<Connection>& c);
+
+  Speaker& speaker_;
+  asio::io_context& io_;
+  PeerConfig config_;
+  PeerId id_;
+  std::unique_ptr<Connection> out_, in_;
+  Connection* established_ = nullptr;
+  std::optional<Negotiated> negotiated_;
+  bool stopped_ = true;
+  size_t malformed_ = 0;
+  std::string last_error_;
+  std::vector<std::unique_ptr<Connection>> graveyard_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace weft::bgp

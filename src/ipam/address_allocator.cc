@@ -1,0 +1,239 @@
+// AddressAllocator: reading state and assigning (release, GC and status: address_release.cc).
+#include "ipam/address_allocator.h"
+
+#include "base/log.h"
+#include "ipam/block.h"
+#include "ipam/block_leases.h"
+#include "ipam/clock.h"
+#include "ipam/keys.h"
+
+namespace weft::ipam {
+
+using store::Compare;
+using store::KeyValue;
+using store::Txn;
+using store::TxnOp;
+
+namespace {
+
+// etcd refuses transactions of more than --max-txn-ops (128 by default) operations.
+constexpr size_t kReadsPerTxn = 64;
+
+Compare equals(const std::string& key, Compare::Target target, int64_t number) {
+  return Compare{key, target, Compare::Op::equal, number, {}};
+}
+
+}  // namespace
+
+AddressAllocator::AddressAllocator(store::Store& store, std::string node, int max_attempts)
+    : store_(store), node_(std::move(node)), max_attempts_(max_attempts) {}
+
+AddressAllocator::Records& AddressAllocator::records(const std::string& key) { return records_[key]; }
+
+void AddressAllocator::absorb(const std::string& key, const std::vector<KeyValue>& read) {
+  Records& r = records_[key];
+  if (read.empty()) {
+    auto empty = decode_allocations(key, "{}");
+    r.allocations = empty ? *empty : BlockAllocations{};
+    r.mod_revision = 0;
+    r.unreadable = false;
+    return;
+  }
+  r.mod_revision = read.front().mod_revision;
+  auto decoded = decode_allocations(key, read.front().value);
+  if (!decoded) {
+    spdlog::warn("ipam: {}", decoded.error().message);
+    r.allocations = BlockAllocations{};
+    r.unreadable = true;
+    return;
+  }
+  r.unreadable = false;
+  r.allocations = std::move(*decoded);
+}
+
+void AddressAllocator::absorb_affinity(const std::string& alloc_key, const std::vector<KeyValue>& read) {
+  auto it = held_.find(alloc_key);
+  if (it == held_.end()) return;
+  bool ours = !read.empty() && read.front().create_revision == it->second.create_revision;
+  if (ours) {
+    auto affinity = decode_affinity(read.front().key, read.front().value);
+    ours = affinity && affinity->node == node_;
+  }
+  if (!ours) {
+    spdlog::warn("ipam: block {} of pool {} is no longer held by {}", it->second.block.to_string(), it->second.pool, node_);
+    held_.erase(it);
+  }
+}
+
+Result<void> AddressAllocator::load_records(const std::vector<std::string>& keys) {
+  for (size_t start = 0; start < keys.size(); start += kReadsPerTxn) {
+    Txn txn;
+    const size_t end = std::min(keys.size(), start + kReadsPerTxn);
+    for (size_t i = start; i < end; ++i) txn.success.push_back(TxnOp::get(keys[i]));
+    auto r = store_.txn(txn);
+    if (!r) return wrap(r.error(), "reading allocation records");
+    for (size_t i = start; i < end; ++i) absorb(keys[i], r->reads.at(i - start));
+  }
+  return {};
+}
+
+Result<void> AddressAllocator::refresh() {
+  auto r = store_.txn(Txn{{}, {TxnOp::get_prefix(keys::pools_prefix()), TxnOp::get_prefix(keys::blocks_prefix())}, {}});
+  if (!r) return wrap(r.error(), "reading pools and blocks");
+  pools_.clear();
+  for (const auto& kv : r->reads.at(0)) {
+    auto pool = decode_pool(kv.value);
+    if (!pool) {
+      spdlog::warn("ipam: skipping unreadable pool {}: {}", kv.key, pool.error().message);
+      continue;
+    }
+    pools_[pool->name] = *pool;
+  }
+  std::map<std::string, HeldBlock> held;
+  for (const auto& kv : r->reads.at(1)) {
+    auto affinity = decode_affinity(kv.key, kv.value);
+    if (!affinity || affinity->node != node_ || !pools_.contains(affinity->pool)) continue;
+    const std::string key = allocation_key(affinity->pool, affinity->block);
+    auto previous = held_.find(key);
+    held[key] = HeldBlock{affinity->pool, affinity->block, kv.key, kv.create_revision,
+                          previous == held_.end() ? 1 : previous->second.cursor};
+  }
+  held_ = std::move(held);
+  std::vector<std::string> keys;
+  for (const auto& [key, h] : held_) keys.push_back(key);
+  if (auto loaded = load_records(keys); !loaded) return loaded;
+  loaded_ = true;
+  return {};
+}
+
+const Pool* AddressAllocator::choose_pool(Family family, const std::vector<std::string>& filter) const {
+  const Pool* first = nullptr;
+  for (const auto& [name, pool] : pools_) {
+    if (pool.disabled || pool.cidr.family() != family) continue;
+    if (!filter.empty() && std::find(filter.begin(), filter.end(), name) == filter.end()) continue;
+    for (const auto& [key, h] : held_) {
+      if (h.pool == name) return &pool;  // prefer a pool the node already has blocks in
+    }
+    if (first == nullptr) first = &pool;
+  }
+  return first;
+}
+
+Result<void> AddressAllocator::track_claimed(const Pool& pool, const Prefix& block) {
+  const std::string affinity_key = keys::block(pool.name, block);
+  const std::string key = allocation_key(pool.name, block);
+  auto r = store_.txn(Txn{{}, {TxnOp::get(affinity_key), TxnOp::get(key)}, {}});
+  if (!r) return wrap(r.error(), "reading the claimed block");
+  const auto& affinity = r->reads.at(0);
+  if (affinity.empty()) return fail(Errc::conflict, "block ", block.to_string(), " vanished right after it was claimed");
+  auto previous = held_.find(key);
+  held_[key] = HeldBlock{pool.name, block, affinity_key, affinity.front().create_revision,
+                         previous == held_.end() ? 1 : previous->second.cursor};
+  absorb(key, r->reads.at(1));
+  return {};
+}
+
+Result<AddressAllocator::Pick> AddressAllocator::pick_in_pool(const Pool& pool, store::LeaseId lease, int& claims) {
+  // A claimed block can come back full (a reservation of ours, leftovers of an earlier holder):
+  // then claim again, a bounded number of times.
+  for (int round = 0; round < 8; ++round) {
+    bool holds_any = false;
+    for (auto& [key, h] : held_) {
+      if (h.pool != pool.name) continue;
+      holds_any = true;
+      const Records& r = records(key);
+      if (r.unreadable) continue;  // never allocate over a record we cannot read
+      std::set<IpAddress> used;
+      for (const auto& [address, record] : r.allocations.addresses) used.insert(address);
+      if (auto address = pick_free_address(h.block, used, h.cursor)) return Pick{key, *address};
+    }
+    auto claim = claim_block(store_, {.pool = pool.name, .node = node_, .lease = lease, .additional = holds_any});
+    if (!claim) return std::unexpected(claim.error());
+    ++claims;
+    spdlog::info("ipam: pool {}: {} block {}", pool.name, claim->already_held ? "found held" : "claimed",
+                 claim->block.to_string());
+    if (auto tracked = track_claimed(pool, claim->block); !tracked) return std::unexpected(tracked.error());
+  }
+  return fail(Errc::exhausted, "pool ", pool.name, ": every block claimed for this node is full");
+}
+
+Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
+  const Endpoint& wanted = request.endpoint;
+  if (!loaded_) {
+    if (auto r = refresh(); !r) return std::unexpected(r.error());
+  }
+  const std::string ep_key = endpoint_key(node_, wanted.container_id, wanted.ifname);
+  Assignment out;
+  for (int attempt = 0; attempt < max_attempts_; ++attempt) {
+    std::vector<Pick> picks;
+    bool any_pool = false;
+    for (Family family : {Family::v4, Family::v6}) {
+      const Pool* pool = choose_pool(family, request.pools);
+      if (pool == nullptr) continue;
+      any_pool = true;
+      auto pick = pick_in_pool(*pool, request.lease, out.block_claims);
+      if (!pick) {
+        // A repeated ADD must still get its addresses when the pool has filled up since.
+        auto existing = find(wanted.container_id, wanted.ifname);
+        if (existing && *existing) return Assignment{**existing, true, out.attempts, out.block_claims};
+        return wrap(pick.error(), "pool " + pool->name);
+      }
+      picks.push_back(*pick);
+    }
+    if (!any_pool) {
+      return fail(Errc::not_found, request.pools.empty() ? "no pool to allocate from"
+                                                          : "none of the requested pools exists");
+    }
+
+    const int64_t now = unix_now();
+    Endpoint ep = wanted;
+    ep.node = node_;
+    ep.created_at_unix = now;
+    ep.addresses.clear();
+    Txn txn;
+    txn.compare.push_back(equals(ep_key, Compare::Target::create_revision, 0));
+    txn.failure.push_back(TxnOp::get(ep_key));
+    for (const auto& pick : picks) {
+      const HeldBlock& h = held_.at(pick.key);
+      const Records& r = records(pick.key);
+      ep.addresses.push_back({pick.address, h.pool, h.block});
+      BlockAllocations next = r.allocations;
+      next.addresses[pick.address] = AllocationRecord{wanted.container_id, wanted.ifname, node_, now};
+      txn.compare.push_back(equals(pick.key, Compare::Target::mod_revision, r.mod_revision));
+      txn.compare.push_back(equals(h.affinity_key, Compare::Target::create_revision, h.create_revision));
+      txn.success.push_back(TxnOp::put(pick.key, dump_json(encode(next))));
+      txn.failure.push_back(TxnOp::get(pick.key));
+      txn.failure.push_back(TxnOp::get(h.affinity_key));
+    }
+    txn.success.push_back(TxnOp::put(ep_key, dump_json(encode(ep))));
+    ++out.attempts;
+    auto r = store_.txn(txn);
+    if (!r) return wrap(r.error(), "recording the allocation");
+    if (r->succeeded) {
+      for (const auto& pick : picks) {
+        Records& rec = records(pick.key);
+        rec.allocations.addresses[pick.address] = AllocationRecord{wanted.container_id, wanted.ifname, node_, now};
+        rec.mod_revision = r->revision;
+        HeldBlock& h = held_.at(pick.key);
+        h.cursor = offset_in_block(h.block, pick.address) + 1;
+      }
+      out.endpoint = std::move(ep);
+      return out;
+    }
+    if (!r->reads.at(0).empty()) {
+      auto existing = decode_endpoint(ep_key, r->reads[0].front().value);
+      if (!existing) return std::unexpected(existing.error());
+      out.endpoint = std::move(*existing);
+      out.existing = true;
+      return out;
+    }
+    for (size_t i = 0; i < picks.size(); ++i) {
+      absorb(picks[i].key, r->reads.at(1 + 2 * i));
+      absorb_affinity(picks[i].key, r->reads.at(2 + 2 * i));
+    }
+  }
+  return fail(Errc::conflict, "lost ", std::to_string(max_attempts_), " races recording an allocation for ",
+              wanted.container_id);
+}
+
+}  // namespace weft::ipam

@@ -1,0 +1,159 @@
+// AddressAllocator: releasing, finding, garbage collection and status (see address_allocator.h).
+#include "base/log.h"
+#include "ipam/address_allocator.h"
+#include "ipam/keys.h"
+
+namespace weft::ipam {
+
+using store::Compare;
+using store::KeyValue;
+using store::Txn;
+using store::TxnOp;
+
+namespace {
+
+bool same_attachment(const AllocationRecord& r, std::string_view container_id, std::string_view ifname) {
+  return r.container_id == container_id && r.ifname == ifname;
+}
+
+}  // namespace
+
+Result<std::optional<Endpoint>> AddressAllocator::find(std::string_view container_id, std::string_view ifname) {
+  const std::string key = endpoint_key(node_, container_id, ifname);
+  auto kv = store_.get(key);
+  if (!kv) return wrap(kv.error(), "reading endpoint");
+  if (!*kv) return std::optional<Endpoint>{};
+  auto ep = decode_endpoint(key, (*kv)->value);
+  if (!ep) return std::unexpected(ep.error());
+  return std::optional<Endpoint>{std::move(*ep)};
+}
+
+Result<std::vector<Endpoint>> AddressAllocator::endpoints() {
+  auto listing = store_.list(node_endpoints_prefix(node_));
+  if (!listing) return wrap(listing.error(), "listing endpoints");
+  std::vector<Endpoint> out;
+  for (const auto& kv : listing->kvs) {
+    auto ep = decode_endpoint(kv.key, kv.value);
+    if (!ep) {
+      spdlog::warn("ipam: {}", ep.error().message);
+      continue;
+    }
+    out.push_back(std::move(*ep));
+  }
+  return out;
+}
+
+Result<std::optional<Endpoint>> AddressAllocator::release(std::string_view container_id, std::string_view ifname) {
+  const std::string ep_key = endpoint_key(node_, container_id, ifname);
+  for (int attempt = 0; attempt < max_attempts_; ++attempt) {
+    auto kv = store_.get(ep_key);
+    if (!kv) return wrap(kv.error(), "reading endpoint");
+    std::optional<Endpoint> ep;
+    int64_t ep_revision = 0;
+    if (*kv) {
+      ep_revision = (*kv)->mod_revision;
+      auto decoded = decode_endpoint(ep_key, (*kv)->value);
+      // An unreadable endpoint is still deleted; its allocations are found by the scan below.
+      if (decoded) ep = std::move(*decoded);
+      else spdlog::warn("ipam: deleting unreadable {}", decoded.error().message);
+    }
+    // The records to rewrite: those the endpoint names, and any cached one that holds an
+    // address of this attachment without an endpoint saying so (a half-done manual cleanup).
+    std::set<std::string> keys;
+    if (ep) {
+      for (const auto& a : ep->addresses) keys.insert(allocation_key(a.pool, a.block));
+    }
+    for (const auto& [key, r] : records_) {
+      for (const auto& [address, record] : r.allocations.addresses) {
+        if (record.node == node_ && same_attachment(record, container_id, ifname)) keys.insert(key);
+      }
+    }
+    if (!*kv && keys.empty()) return std::optional<Endpoint>{};
+    std::vector<std::string> missing;
+    for (const auto& key : keys) {
+      if (!records_.contains(key)) missing.push_back(key);
+    }
+    if (auto loaded = load_records(missing); !loaded) return std::unexpected(loaded.error());
+
+    Endpoint released = ep.value_or(Endpoint{node_, std::string(container_id), std::string(ifname)});
+    if (!ep) released.addresses.clear();
+    Txn txn;
+    txn.compare.push_back(Compare{ep_key, Compare::Target::mod_revision, Compare::Op::equal, ep_revision, {}});
+    txn.failure.push_back(TxnOp::get(ep_key));
+    if (*kv) txn.success.push_back(TxnOp::remove(ep_key));
+    std::vector<std::pair<std::string, BlockAllocations>> next;
+    for (const auto& key : keys) {
+      const Records& r = records_.at(key);
+      if (r.unreadable) return fail(Errc::corrupt, key, " cannot be read; fix or delete it by hand");
+      BlockAllocations n = r.allocations;
+      std::erase_if(n.addresses, [&](const auto& entry) {
+        const auto& [address, record] = entry;
+        if (!same_attachment(record, container_id, ifname)) return false;
+        if (!ep) released.addresses.push_back({address, n.pool, n.block});
+        return true;
+      });
+      if (n.addresses.size() == r.allocations.addresses.size()) continue;  // nothing of ours there
+      txn.compare.push_back(Compare{key, Compare::Target::mod_revision, Compare::Op::equal, r.mod_revision, {}});
+      txn.success.push_back(n.addresses.empty() ? TxnOp::remove(key) : TxnOp::put(key, dump_json(encode(n))));
+      txn.failure.push_back(TxnOp::get(key));
+      next.emplace_back(key, std::move(n));
+    }
+    if (txn.success.empty()) return std::optional<Endpoint>{};
+    auto r = store_.txn(txn);
+    if (!r) return wrap(r.error(), "releasing addresses");
+    if (r->succeeded) {
+      for (auto& [key, n] : next) {
+        Records& rec = records_[key];
+        rec.allocations = std::move(n);
+        rec.mod_revision = rec.allocations.addresses.empty() ? 0 : r->revision;
+      }
+      return std::optional<Endpoint>{std::move(released)};
+    }
+    for (size_t i = 0; i < next.size(); ++i) absorb(next[i].first, r->reads.at(1 + i));
+  }
+  return fail(Errc::conflict, "lost ", std::to_string(max_attempts_), " races releasing ", container_id);
+}
+
+Result<GcResult> AddressAllocator::collect_garbage(const std::set<protocol::Attachment>& valid,
+                                                   int64_t grace_seconds, int64_t now_unix) {
+  if (auto r = refresh(); !r) return std::unexpected(r.error());
+  auto eps = endpoints();
+  if (!eps) return std::unexpected(eps.error());
+  std::set<protocol::Attachment> stale;
+  GcResult out;
+  auto consider = [&](const std::string& id, const std::string& ifname, int64_t since) {
+    protocol::Attachment a{id, ifname};
+    if (valid.contains(a) || stale.contains(a)) return;
+    if (now_unix - since < grace_seconds) {
+      ++out.spared;
+      return;
+    }
+    stale.insert(std::move(a));
+  };
+  for (const auto& ep : *eps) consider(ep.container_id, ep.ifname, ep.created_at_unix);
+  for (const auto& [key, h] : held_) {
+    for (const auto& [address, record] : records_[key].allocations.addresses) {
+      if (record.node == node_) consider(record.container_id, record.ifname, record.allocated_at_unix);
+    }
+  }
+  for (const auto& a : stale) {
+    auto released = release(a.container_id, a.ifname);
+    if (!released) {
+      out.errors.push_back(a.container_id + "/" + a.ifname + ": " + released.error().message);
+      continue;
+    }
+    if (*released) out.released.push_back(a);
+  }
+  return out;
+}
+
+Result<AllocatorStatus> AddressAllocator::status() {
+  if (auto r = refresh(); !r) return std::unexpected(r.error());
+  AllocatorStatus s;
+  for (const auto& [name, pool] : pools_) s.pools += pool.disabled ? 0 : 1;
+  s.blocks = held_.size();
+  for (const auto& [key, h] : held_) s.used += records_[key].allocations.addresses.size();
+  return s;
+}
+
+}  // namespace weft::ipam
