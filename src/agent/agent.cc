@@ -29,6 +29,7 @@ Agent::Agent(AgentConfig config) : config_(std::move(config)) {}
 
 Agent::~Agent() {
   watch_.reset();  // stop callbacks before the loop and model go away
+  if (route_events_) route_events_->release();  // the watcher closes its own socket
 }
 
 int Agent::run() {
@@ -96,9 +97,35 @@ Result<void> Agent::start() {
     http_ = std::move(*http);
     spdlog::info("serving /healthz and /metrics on {}", http_->local_address());
   }
+  if (auto watcher = kernel::RouteWatcher::open()) {
+    route_watcher_.emplace(std::move(*watcher));
+    // The descriptor stays owned by the watcher: release() before the stream_descriptor dies.
+    route_events_.emplace(io_, route_watcher_->fd());
+    watch_kernel_routes();
+  } else {
+    spdlog::warn("no route notifications ({}); relying on the periodic reconcile", watcher.error().describe());
+  }
   reconcile();
   arm_periodic();
   return {};
+}
+
+void Agent::watch_kernel_routes() {
+  route_events_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+    if (ec) return;
+    auto events = route_watcher_->poll(std::chrono::milliseconds(0));
+    bool ours_removed = !events;  // lost notifications: resync to be sure
+    if (events) {
+      for (const auto& e : *events) {
+        ours_removed |= e.kind == kernel::RouteEvent::Kind::deleted && e.route.protocol == kernel::kWeftRouteProtocol;
+      }
+    }
+    if (ours_removed) {
+      ++metrics_.routes_removed_externally;
+      schedule_reconcile();
+    }
+    watch_kernel_routes();
+  });
 }
 
 Result<void> Agent::register_node() {
@@ -243,6 +270,7 @@ std::string Agent::metrics_text() const {
   metric("weft_watch_resyncs_total", "counter", "Store watch resyncs after compaction.", static_cast<double>(metrics_.watch_resyncs));
   metric("weft_block_claims_total", "counter", "Blocks claimed or found held.", static_cast<double>(metrics_.block_claims));
   metric("weft_lease_reacquired_total", "counter", "Times the node lease was lost and acquired again.", static_cast<double>(metrics_.lease_reacquired));
+  metric("weft_route_deletions_seen_total", "counter", "Notifications that a weft route was removed (by weft or by hand).", static_cast<double>(metrics_.routes_removed_externally));
   metric("weft_routes", "gauge", "Routes weft wants in the kernel.", static_cast<double>(metrics_.routes));
   metric("weft_problems", "gauge", "Remote blocks weft cannot connect (see the node record).", static_cast<double>(metrics_.problems));
   metric("weft_store_skipped_keys", "gauge", "Store keys dropped from the model as unreadable.", static_cast<double>(metrics_.skipped_store_keys));

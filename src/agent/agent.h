@@ -28,6 +28,7 @@
 #include "ipam/cluster_model.h"
 #include "ipam/node_lease.h"
 #include "kernel/netlink_socket.h"
+#include "kernel/route_watcher.h"
 #include "store/store.h"
 
 namespace weft::agent {
@@ -40,6 +41,7 @@ struct AgentMetrics {
   uint64_t watch_resyncs = 0;
   uint64_t block_claims = 0;
   uint64_t lease_reacquired = 0;
+  uint64_t routes_removed_externally = 0;
   size_t routes = 0;
   size_t problems = 0;
   size_t skipped_store_keys = 0;
@@ -63,6 +65,7 @@ class Agent {
   void reconcile();
   void arm_periodic();
   void check_lease();
+  void watch_kernel_routes();
   HttpResponse serve_http(const std::string& path);
   std::string metrics_text() const;
 
@@ -78,6 +81,10 @@ class Agent {
   ipam::ClusterModel model_;
   std::unique_ptr<store::Watch> watch_;
   std::unique_ptr<HttpServer> http_;
+  // Route notifications: a weft route removed behind weft's back is restored at once instead of
+  // at the next periodic round.
+  std::optional<kernel::RouteWatcher> route_watcher_;
+  std::optional<asio::posix::stream_descriptor> route_events_;
   bool reconcile_pending_ = false;
   bool healthy_ = false;
   uint32_t workload_mtu_ = 0;

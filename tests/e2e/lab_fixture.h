@@ -1,0 +1,177 @@
+// What the e2e tests share: running commands with captured output, the lab fixture (one lab
+// per machine, under an exclusive lock), and checks on what the lab leaves behind.
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+
+namespace weft_e2e {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs argv with stdout and stderr captured in files (no shell, no pipe a daemon could hold).
+inline Outcome run(const std::vector<std::string>& argv) {
+  static int counter = 0;
+  const fs::path base = fs::temp_directory_path() /
+                        ("weft-lab-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  const std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  Outcome r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return r;
+}
+
+inline std::vector<std::string> lab_namespaces() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
+    if (e.path().filename().string().starts_with("weft-lab-")) out.push_back(e.path().filename().string());
+  }
+  return out;
+}
+
+inline bool running(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+// The root namespace's links and routes: the lab must never change them.
+inline std::string root_network() {
+  std::string all;
+  for (auto args : {std::vector<std::string>{"/usr/sbin/ip", "-o", "link", "show"},
+                    std::vector<std::string>{"/usr/sbin/ip", "-4", "route", "show", "table", "all"},
+                    std::vector<std::string>{"/usr/sbin/ip", "-6", "route", "show", "table", "all"},
+                    std::vector<std::string>{"/usr/sbin/ip", "-o", "addr", "show"}}) {
+    all += run(args).out;
+  }
+  return all;
+}
+
+class Lab : public ::testing::Test {
+ public:  // helpers of the tests use the fixture's commands
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "the lab needs root";
+    if (!fs::exists("/usr/sbin/ip") || !fs::exists("/usr/bin/etcd")) GTEST_SKIP() << "needs iproute2 and etcd";
+    lock_ = ::open("/tmp/weft-lab-e2e.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(lock_, 0);
+    ASSERT_EQ(::flock(lock_, LOCK_EX), 0);
+    dir_ = fs::temp_directory_path() / ("weft-lab-e2e-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override {
+    if (lock_ < 0) return;
+    auto down = lab({"down"});
+    EXPECT_EQ(down.exit_code, 0) << down.err;
+    ::close(lock_);
+  }
+
+  Outcome lab(std::vector<std::string> args) {
+    args.insert(args.begin(), {WEFT_CLI_PATH, "lab"});
+    args.insert(args.end(), {"--state-dir", dir_.string()});
+    return run(args);
+  }
+  Outcome exec(const std::string& name, std::vector<std::string> command) {
+    std::vector<std::string> args{WEFT_CLI_PATH, "lab", "exec", name, "--state-dir", dir_.string(), "--"};
+    args.insert(args.end(), command.begin(), command.end());
+    return run(args);
+  }
+  std::vector<int> recorded_pids() {
+    std::vector<int> pids;
+    auto state = weft::parse_json(slurp(dir_ / "lab.json"));
+    if (!state) return pids;
+    for (const auto& p : (*state)["processes"]) pids.push_back(p["pid"].get<int>());
+    return pids;
+  }
+  void expect_gone(const std::vector<int>& pids) {
+    EXPECT_TRUE(lab_namespaces().empty()) << "left: " << lab_namespaces().front();
+    for (int pid : pids) EXPECT_FALSE(running(pid)) << "process " << pid << " survived lab down";
+    EXPECT_FALSE(fs::exists(dir_)) << dir_;
+  }
+
+  int lock_ = -1;
+  fs::path dir_;
+};
+
+// The command line of a running process, from /proc.
+inline std::vector<std::string> process_argv(int pid) {
+  std::vector<std::string> argv;
+  std::string all = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+  size_t start = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i] != '\0') continue;
+    argv.push_back(all.substr(start, i - start));
+    start = i + 1;
+  }
+  return argv;
+}
+
+// Starts `argv` inside lab namespace `name` (through `weft lab exec`, which becomes the command)
+// in the background, output to `log`; the caller owns the returned PID and must stop it.
+inline pid_t spawn_in_lab(Lab& lab, const std::string& name, const std::vector<std::string>& argv,
+                          const fs::path& log) {
+  std::vector<std::string> args{WEFT_CLI_PATH, "lab", "exec", name, "--state-dir", lab.dir_.string(), "--"};
+  args.insert(args.end(), argv.begin(), argv.end());
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    std::vector<char*> cargv;
+    for (const auto& a : args) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+}  // namespace weft_e2e
