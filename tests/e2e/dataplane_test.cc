@@ -207,4 +207,22 @@ TEST_F(Lab, ARouteDeletedByHandComesBack) {
   EXPECT_EQ(lab({"check"}).exit_code, 0);
 }
 
+// A short bench run: it measures what it says (no figure is asserted: the machine is shared).
+TEST_F(Lab, BenchReportsThroughputRatiosConvergenceAndMemory) {
+  auto bench = lab({"bench", "--modes", "vxlan", "--convergence-hosts", "3", "--seconds", "1", "--repeat", "1"});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  auto json = weft::parse_json(bench.out);
+  ASSERT_TRUE(json) << bench.out;
+  ASSERT_EQ((*json)["throughput"].size(), 2u) << "1 and 4 streams";
+  for (const auto& row : (*json)["throughput"]) {
+    EXPECT_GT(row["underlay_gbps"].get<double>(), 0);
+    EXPECT_GT(row["ratio"].get<double>(), 0);
+  }
+  ASSERT_EQ((*json)["convergence"].size(), 1u);
+  EXPECT_EQ((*json)["convergence"][0]["hosts_missing_route"], 0);
+  EXPECT_TRUE((*json)["convergence"][0].contains("all_hosts_have_route_s"));
+  EXPECT_EQ((*json)["weftd_rss"]["hosts"], 3);
+  EXPECT_TRUE(lab_namespaces().empty()) << "bench removes its lab";
+}
+
 }  // namespace

@@ -125,11 +125,6 @@ TEST_F(Lab, UpReplacesAPreviousLab) {
   EXPECT_EQ(lab_namespaces().size(), 7u);  // router, etcd, s1, h1, h2, h1-p1, h2-p1
 }
 
-TEST(LabCli, BenchIsNotBuiltYet) {
-  auto bench = run({WEFT_CLI_PATH, "lab", "bench"});
-  EXPECT_EQ(bench.exit_code, 1);
-  EXPECT_NE(bench.err.find("not built yet"), std::string::npos) << bench.err;
-}
 
 TEST(LabCli, BadOptionsAreUsageErrors) {
   EXPECT_EQ(run({WEFT_CLI_PATH, "lab", "up", "--mode", "gre"}).exit_code, 2);

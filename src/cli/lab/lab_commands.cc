@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/lab/bench.h"
 #include "cli/lab/commands.h"
 
 namespace weft::cli {
@@ -79,9 +80,16 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
     exit_code = lab::exec(*state_dir, *exec_name, *exec_command);
   });
 
-  lab_cmd->add_subcommand("bench", "benchmarks in the lab (not built yet)")->callback([&exit_code] {
-    std::cerr << "weft: lab bench is not built yet\n";
-    exit_code = exit_error;
+  auto bench_options = std::make_shared<lab::BenchOptions>();
+  auto* bench = lab_cmd->add_subcommand("bench", "throughput per mode against the underlay, convergence, weftd memory (JSON)");
+  bench->add_option("--modes", bench_options->modes, "modes to measure throughput in")->delimiter(',');
+  bench->add_option("--convergence-hosts", bench_options->convergence_hosts, "lab sizes for convergence")->delimiter(',');
+  bench->add_option("--seconds", bench_options->seconds, "seconds per iperf3 run");
+  bench->add_option("--repeat", bench_options->repeat, "iperf3 runs per figure (the median is kept)");
+  // No lock here: bench runs `weft lab up|down` as children, and they take it.
+  bench->callback([&ctx, &exit_code, state_dir, bench_options] {
+    bench_options->state_dir = *state_dir;
+    exit_code = lab::bench(*bench_options, ctx);
   });
 }
 
