@@ -28,6 +28,9 @@ Result<Json> parse_json(std::string_view text) {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
     return fail(Errc::invalid_argument, "malformed JSON at byte ", std::to_string(e.byte));
+  } catch (const Json::exception& e) {
+    // e.g. a number too large for a double (found by the store_values fuzzer)
+    return fail(Errc::invalid_argument, "malformed JSON: ", e.what());
   }
 }
 

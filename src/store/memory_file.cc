@@ -259,14 +259,9 @@ std::string encode_state(const State& state) {
 }
 
 Result<State> decode_state(const std::string& text) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // Not parse_json (base/json.h): its error has no position, and e.what() names the byte
-    // offset and what was expected there, which is what finds a truncation.
-    return fail(Errc::corrupt, "not valid JSON: ", e.what());
-  }
+  auto parsed = parse_json(text);  // its error names the byte offset: what finds a truncation
+  if (!parsed) return fail(Errc::corrupt, "not valid JSON: ", parsed.error().message);
+  Json doc = std::move(*parsed);
   if (!doc.is_object()) return fail(Errc::corrupt, "expected a JSON object");
   if (auto format = json_string(doc, "format"); !format || *format != kFormat) {
     return fail(Errc::corrupt, "format: expected \"", kFormat, "\"");

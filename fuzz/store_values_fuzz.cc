@@ -1,0 +1,52 @@
+// Fuzz target: decoders of values read from the store (any etcd client can write garbage under
+// /weft/v1/): pools, nodes, block affinities, liveness records. A decoder must return a value or
+// Errc::corrupt, never crash; a decoded value must survive encode -> decode unchanged.
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ipam/block.h"
+#include "ipam/keys.h"
+#include "ipam/node.h"
+#include "ipam/pool.h"
+
+using namespace weft;
+using namespace weft::ipam;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+
+  if (auto pool = decode_pool(text)) {
+    auto again = decode_pool(dump_json(encode(*pool)));
+    assert(again && *again == *pool);
+  } else {
+    assert(pool.error().code == Errc::corrupt);
+  }
+
+  if (auto node = decode_node(text)) {
+    auto again = decode_node(dump_json(encode(*node)));
+    assert(again && *again == *node);
+  } else {
+    assert(node.error().code == Errc::corrupt);
+  }
+
+  // The block comes from the key; the first line of the input may stand in for the key's last
+  // element so that malformed keys are explored too.
+  const auto newline = text.find('\n');
+  const std::string segment = newline == std::string::npos ? "198.19.1.0-24" : text.substr(0, newline);
+  const std::string key = keys::pool_blocks_prefix("lab") + segment;
+  const std::string value = newline == std::string::npos ? text : text.substr(newline + 1);
+  if (auto affinity = decode_affinity(key, value)) {
+    auto again = decode_affinity(keys::block("lab", affinity->block), dump_json(encode(*affinity)));
+    assert(again && *again == *affinity);
+  } else {
+    assert(affinity.error().code == Errc::corrupt || affinity.error().code == Errc::invalid_argument);
+  }
+
+  if (auto liveness = decode_liveness(text)) {
+    auto again = decode_liveness(dump_json(encode(*liveness)));
+    assert(again && again->lease_id == liveness->lease_id && again->renewed_at_unix == liveness->renewed_at_unix);
+  }
+  return 0;
+}
