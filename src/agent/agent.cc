@@ -107,6 +107,12 @@ Result<void> Agent::start() {
   }
   reconcile();
   arm_periodic();
+  // After the first reconcile, so that the workload MTU told to weft-cni is known.
+  ipam_ = std::make_unique<IpamService>(*store_, IpamService::Options{.node = config_.node_name});
+  ipam_->set_node_facts(lease_->id(), workload_mtu_);
+  auto ipam_socket = IpamSocket::listen(io_, config_.socket_path, *ipam_);
+  if (!ipam_socket) return wrap(ipam_socket.error(), "serving the IPAM socket");
+  ipam_socket_ = std::move(*ipam_socket);
   return {};
 }
 
@@ -237,6 +243,7 @@ void Agent::reconcile() {
     workload_mtu_ = desired.workload_mtu;
     if (auto r = register_node(); !r) spdlog::warn("updating the node record: {}", r.error().describe());
   }
+  if (ipam_) ipam_->set_node_facts(lease_->id(), workload_mtu_);  // the lease may be new, the MTU changed
 }
 
 void Agent::arm_periodic() {

@@ -21,6 +21,8 @@
 
 #include "agent/config.h"
 #include "agent/http_server.h"
+#include "agent/ipam_service.h"
+#include "agent/ipam_socket.h"
 #include "agent/local_state.h"
 #include "agent/underlay.h"
 #include "dataplane/desired_state.h"
@@ -91,6 +93,9 @@ class Agent {
   std::vector<std::string> problems_;
   std::set<std::string> claimed_pools_;
   AgentMetrics metrics_;
+  // Workload IPAM for weft-cni (issue 4); last, so that they stop before everything they use.
+  std::unique_ptr<IpamService> ipam_;
+  std::unique_ptr<IpamSocket> ipam_socket_;
 };
 
 }  // namespace weft::agent

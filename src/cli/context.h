@@ -37,6 +37,7 @@ void warn_skipped(const std::vector<Error>& skipped);
 void add_pool_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_node_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_block_commands(CLI::App& app, Context& ctx, int& exit_code);
+void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code);  // ipam, endpoint
 void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code);  // cli/lab/
 
 }  // namespace weft::cli

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   add_pool_commands(app, ctx, exit_code);
   add_node_commands(app, ctx, exit_code);
   add_block_commands(app, ctx, exit_code);
+  add_ipam_commands(app, ctx, exit_code);
   add_lab_commands(app, ctx, exit_code);
 
   try {

@@ -29,7 +29,7 @@ Json encode(const BlockAllocations& allocations) {
 }
 
 Result<BlockAllocations> decode_allocations(std::string_view key, std::string_view json_text) {
-  const std::string_view prefix_text = allocations_prefix();
+  const std::string prefix_text = allocations_prefix();
   if (!key.starts_with(prefix_text)) return corrupt(key, "not an allocation key");
   const std::string_view rest = key.substr(prefix_text.size());
   const auto slash = rest.find('/');

@@ -119,11 +119,11 @@ Result<GcResult> AddressAllocator::collect_garbage(const std::set<protocol::Atta
   if (auto r = refresh(); !r) return std::unexpected(r.error());
   auto eps = endpoints();
   if (!eps) return std::unexpected(eps.error());
-  std::set<protocol::Attachment> stale;
+  std::set<protocol::Attachment> stale, seen;
   GcResult out;
   auto consider = [&](const std::string& id, const std::string& ifname, int64_t since) {
     protocol::Attachment a{id, ifname};
-    if (valid.contains(a) || stale.contains(a)) return;
+    if (valid.contains(a) || !seen.insert(a).second) return;  // an endpoint and its records count once
     if (now_unix - since < grace_seconds) {
       ++out.spared;
       return;

@@ -29,6 +29,10 @@
 namespace weft::kernel {
 
 inline constexpr uint8_t kWeftRouteProtocol = 0xF7;
+// Workload routes (`<pod ip>/32 dev <host veth>`) are installed by weft-cni with their own
+// protocol, 248, so that the dataplane reconciler, which lists and prunes only protocol 247, never
+// deletes them; they go away with the workload's veth.
+inline constexpr uint8_t kWeftWorkloadProtocol = 0xF8;
 inline constexpr uint32_t kMainTable = 254;  // RT_TABLE_MAIN
 
 enum class RouteType : uint8_t {

@@ -1,0 +1,70 @@
+// gtest fixture for weft-cni's integration tests: a fresh CniCluster (etcd + weftd in namespaces
+// of this process) per test, and helpers that look at the kernel and the store the way an
+// operator would (`ip`, `etcdctl`, `weft`). Root only: skipped otherwise.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "cni_cluster.h"
+#include "ipam/ipam_protocol.h"
+
+namespace weft::testing {
+
+class CniTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+    cluster_ = std::make_unique<CniCluster>("cni", CniCluster::Paths{WEFTD_PATH, WEFT_CLI_PATH, WEFT_CNI_PATH});
+    const std::string error = cluster_->start(extra_pools());
+    ASSERT_TRUE(error.empty()) << error;
+  }
+  void TearDown() override { cluster_.reset(); }
+  virtual std::vector<PoolSpec> extra_pools() const { return {}; }
+
+  CniCluster& c() { return *cluster_; }
+
+  // ADD that must succeed; returns the parsed result.
+  Json add(const std::string& id, const std::string& netns_path, const std::string& config = "") {
+    auto r = c().cni("ADD", id, netns_path, config.empty() ? c().config() : config);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto json = parse_json(r.out);
+    EXPECT_TRUE(json) << r.out;
+    return json ? *json : Json::object();
+  }
+  static std::vector<std::string> addresses(const Json& result) {
+    std::vector<std::string> out;
+    if (!result.contains("ips")) return out;
+    for (const auto& ip : result["ips"]) {
+      const std::string a = ip["address"];
+      out.push_back(a.substr(0, a.find('/')));
+    }
+    return out;
+  }
+  bool host_link_exists(const std::string& name) {
+    return run_in("", {"ip", "-n", c().host(), "link", "show", "dev", name}).exit_code == 0;
+  }
+  // Workload routes (protocol 248) in the host namespace, both families.
+  std::string workload_routes() {
+    return run_in("", {"ip", "-n", c().host(), "route", "show", "proto", "248"}).out +
+           run_in("", {"ip", "-n", c().host(), "-6", "route", "show", "proto", "248"}).out;
+  }
+  bool ping(const std::string& from_netns, const std::string& address) {
+    auto r = run_in(from_netns, {"ping", "-c", "1", "-W", "2", address});
+    return r.exit_code == 0;
+  }
+  static std::string ns_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+  static std::string host_veth(const std::string& id, const std::string& ifname = "eth0") {
+    return ipam::protocol::host_veth_name(id, ifname);
+  }
+
+  std::unique_ptr<CniCluster> cluster_;
+};
+
+}  // namespace weft::testing
