@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/lab/cni_pods.h"
 #include "cli/lab/commands.h"
 #include "cli/lab/processes.h"
 #include "cli/table.h"
@@ -28,9 +29,6 @@ std::vector<std::string> host_blocks(const StoreSnapshot* snapshot, const std::s
   return out;
 }
 
-std::string cni_config(const LabState& state, const Host& h) {
-  return state.state_dir + "/" + h.name + "/cni/weft.conflist";
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -61,7 +59,7 @@ Json status_json(const LabState& state, const StoreSnapshot* snapshot) {
               {"blocks", host_blocks(snapshot, h.name)},
               {"agentPid", nullptr},
               {"agentRunning", false},
-              {"cniConfig", cni_config(state, h)}};
+              {"cniConfig", cni_conflist_path(state, h)}};
     if (const auto* agent = state.agent(h.name)) {
       host["agentPid"] = agent->pid;
       host["agentRunning"] = process_status(*agent) == ProcessStatus::running;

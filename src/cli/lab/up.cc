@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/lab/cni_pods.h"
 #include "cli/lab/commands.h"
 #include "cli/lab/pod_wiring.h"
 #include "cli/lab/processes.h"
@@ -222,7 +223,47 @@ class Builder {
     }
   }
 
+  // With agents, pods are made through weft-cni, exactly as a runtime makes them: weftd hands out
+  // the addresses and the plugin wires the pod. Without agents (--no-agent) or without the plugin,
+  // the lab wires them itself from the block (pod_wiring.h).
   Result<void> make_pods(const StoreSnapshot& snap) {
+    if (state_.agents) {
+      if (auto plugin = resolve_cni(state_.weftd)) return make_pods_with_cni(*plugin);
+      progress("note: weft-cni not found; the lab wires pods itself");
+    }
+    return wire_pods(snap);
+  }
+
+  Result<void> make_pods_with_cni(const std::string& plugin) {
+    // weftd opens its IPAM socket after its first reconcile (it then knows the workload MTU).
+    const auto deadline = std::chrono::steady_clock::now() + options_.agent_timeout;
+    for (const auto& h : state_.hosts) {
+      const std::string socket = options_.state_dir + "/" + h.name + "/weftd.sock";
+      while (!fs::exists(socket)) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+          return fail(Errc::unavailable, "weftd on ", h.name, " did not open its IPAM socket ", socket);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (auto r = write_conflist(cni_conflist_path(state_, h), socket); !r) return r;
+    }
+    for (const auto& slot : topology_.pods) {
+      const Host* host = state_.host(slot.host);
+      if (auto r = create_netns(slot.netns); !r) return r;
+      if (auto r = configure_pod_netns(slot.netns); !r) return r;
+      auto attachment = cni_add(plugin, cni_conflist_path(state_, *host), host->netns, slot.name, slot.netns);
+      if (!attachment) return wrap(attachment.error(), "pod " + slot.name);
+      PodRecord pod{.name = slot.name, .netns = slot.netns, .host = slot.host, .host_veth = attachment->host_veth};
+      pod.addresses = attachment->addresses;
+      state_.pods.push_back(std::move(pod));
+    }
+    state_.phase = "pods";
+    if (auto r = save(); !r) return r;
+    progress("pods: " + std::to_string(state_.pods.size()) + " created through weft-cni (" + plugin + ")");
+    return {};
+  }
+
+  Result<void> wire_pods(const StoreSnapshot& snap) {
     const int mtu = pod_mtu(state_.mode);
     for (const auto& slot : topology_.pods) {
       PodRecord pod{.name = slot.name, .netns = slot.netns, .host = slot.host, .host_veth = slot.host_veth};
