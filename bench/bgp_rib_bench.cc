@@ -5,7 +5,8 @@
 // speaker (its io_context thread) and the feeder; namespace B holds bird, on a veth pair
 // 198.18.0.2 (F) - 198.18.0.1 (B). The feeder is a raw BGP speaker in this process: it encodes
 // the whole feed once (UPDATEs of 8 consecutive /24s from 16.0.0.0/4, one attribute set per
-// UPDATE: AS_PATH 65001 <varying>, NEXT_HOP 198.18.0.2), then writes it to weft over loopback
+// UPDATE: AS_PATH 65001 64512+k%400 100000+k, NEXT_HOP 198.18.0.2; the prefixes are never
+// installed in any kernel table), then writes it to weft over loopback
 // and afterwards to bird over the veth, with hold time 0 so that nothing but the feed flows.
 // Each feed size runs in a forked child, so that one size's freed memory does not hide the
 // next size's growth.
@@ -46,7 +47,7 @@ Bytes build_feed(size_t n) {
     const uint32_t k = static_cast<uint32_t>(i / kPerUpdate);
     Update u;
     u.attributes.origin = Origin::igp;
-    u.attributes.as_path = AsPath{AsSegment{SegmentType::as_sequence, {65001, 64512 + k % 1000, 100000 + k}}};
+    u.attributes.as_path = AsPath{AsSegment{SegmentType::as_sequence, {65001, 64512 + k % 400, 100000 + k}}};
     u.attributes.next_hop = *IpAddress::parse("198.18.0.2");
     for (size_t j = i; j < std::min(n, i + kPerUpdate); ++j) {
       u.nlri.emplace_back(IpAddress::v4(0x10000000u + static_cast<uint32_t>(j << 8)), 24);
@@ -113,6 +114,7 @@ std::string run(size_t n) {
   close(fd);
 
   const Bytes feed = build_feed(n);
+  const std::chrono::seconds timeout(std::getenv("BENCH_TIMEOUT") ? std::atoi(std::getenv("BENCH_TIMEOUT")) : 300);
   IoThread t;  // created after setns: runs in namespace F
   std::unique_ptr<Speaker> speaker = t.call([&] {
     auto s = Speaker::create(t.io(), SpeakerConfig{.local_as = 65000, .router_id = 0xc6120001,
@@ -130,7 +132,7 @@ std::string run(size_t n) {
   if (!handshake(weft_feed, "127.0.0.1", 1790)) return R"({"error": "weft handshake"})";
   auto start = Clock::now();
   weft_feed.send(feed);
-  eventually([&] { return t.call([&] { return speaker->loc_rib_size(); }) >= n; }, std::chrono::seconds(600),
+  eventually([&] { return t.call([&] { return speaker->loc_rib_size(); }) >= n; }, timeout,
              std::chrono::milliseconds(5));
   const double weft_s = std::chrono::duration<double>(Clock::now() - start).count();
   const size_t weft_routes = t.call([&] { return speaker->loc_rib_size(); });
@@ -184,6 +186,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   init_logging("warn");  // WEFT_LOG_LEVEL overrides
+  sweep_stale_namespaces("weft-b-");
   std::string results;
   for (size_t n : sizes) {
     int pipefd[2];

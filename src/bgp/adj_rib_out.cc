@@ -12,13 +12,13 @@ namespace {
 
 size_t nlri_size(const Prefix& p) { return 1 + static_cast<size_t>(p.length() + 7) / 8; }
 
-Update with_nlri(const StoredAttrs& s, Family family, std::vector<Prefix> nlri) {
+Update with_nlri(const PathAttributes& attrs, Family family, std::vector<Prefix> nlri) {
   Update u;
-  u.attributes = s.attrs;
+  u.attributes = attrs;
   if (family == Family::v4) {
     u.nlri = std::move(nlri);
   } else {
-    u.attributes.mp_reach = MpReach{kIpv6Unicast, s.attrs.next_hop.value_or(IpAddress{}),
+    u.attributes.mp_reach = MpReach{kIpv6Unicast, attrs.next_hop.value_or(IpAddress{}),
                                     std::nullopt, std::move(nlri)};
     u.attributes.next_hop.reset();
   }
@@ -86,7 +86,16 @@ void AdjRibOut::requeue_all() {
   sent_.for_each([&](const Prefix& p, StoredAttrs*&) { queued_.push_back(p); });
 }
 
+void AdjRibOut::set_memo(const Memo& m) {
+  if (m.in) AttrPool::ref(m.in);
+  if (m.out) AttrPool::ref(m.out);
+  if (memo_.in) pool_.unref(memo_.in);
+  if (memo_.out) pool_.unref(memo_.out);
+  memo_ = m;
+}
+
 void AdjRibOut::clear() {
+  set_memo({});
   sent_.for_each([&](const Prefix&, StoredAttrs*& a) { pool_.unref(a); });
   sent_ = {};
   queued_.clear();
@@ -125,12 +134,13 @@ size_t AdjRibOut::flush(const EncodeOptions& options, const std::function<void(B
   for (int f = 0; f < 2; ++f) {
     const Family family = f == 0 ? Family::v4 : Family::v6;
     for (const StoredAttrs* a : order[f]) {
-      auto empty = encode(Message(with_nlri(*a, family, {})), options);
+      const PathAttributes attrs = a->attributes();
+      auto empty = encode(Message(with_nlri(attrs, family, {})), options);
       if (!empty || empty->size() + 1 >= kMaxMessageSize) continue;  // cannot carry any NLRI
       const size_t budget = kMaxMessageSize - empty->size() - 1;
       messages += send_chunks(
           groups[f][a], budget,
-          [&](std::vector<Prefix> c) { return with_nlri(*a, family, std::move(c)); }, options,
+          [&](std::vector<Prefix> c) { return with_nlri(attrs, family, std::move(c)); }, options,
           send);
     }
   }

@@ -17,6 +17,7 @@
 
 #include "bgp/attr_pool.h"
 #include "bgp/codec.h"
+#include "bgp/path_set.h"
 #include "bgp/prefix_map.h"
 
 namespace weft::bgp {
@@ -35,12 +36,27 @@ class AdjRibOut {
   bool pending() const { return !queued_.empty(); }
   size_t size() const { return sent_.size(); }
 
+  // A one-entry cache of the exporter's rewrite (export_policy.h): prefixes sharing an attribute
+  // set arrive together, so the same source set, source peer and family give the same result
+  // without decoding the set again. It holds references, so a cached pointer is never reused.
+  struct Memo {
+    StoredAttrs* in = nullptr;
+    PeerId from = 0;
+    Family family = Family::v4;
+    StoredAttrs* out = nullptr;  // nullptr: not exportable
+  };
+  const Memo* memo(const StoredAttrs* in, PeerId from, Family family) const {
+    return memo_.in == in && memo_.from == from && memo_.family == family && in ? &memo_ : nullptr;
+  }
+  void set_memo(const Memo& m);
+
   // Calls `send` with each encoded UPDATE; returns how many.
   size_t flush(const EncodeOptions& options, const std::function<void(Bytes&&)>& send);
 
  private:
   AttrPool& pool_;
   PrefixMap<StoredAttrs*> sent_;
+  Memo memo_;
   std::vector<Prefix> queued_;
 };
 

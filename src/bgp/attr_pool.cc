@@ -1,64 +1,87 @@
-// Interning of attribute sets (see attr_pool.h). The hash is computed over the fields by hand
-// rather than over an encoding: it runs once per received UPDATE and once per exported set.
+// Interning of attribute sets in wire form (see attr_pool.h). A set and its encoding share one
+// allocation: the encoding follows the struct.
 #include "bgp/attr_pool.h"
 
 #include <cassert>
+#include <cstring>
+#include <new>
 
 #include "bgp/as_path.h"
+#include "bgp/codec.h"
 
 namespace weft::bgp {
 namespace {
 
-void mix(size_t& h, uint64_t v) { h ^= std::hash<uint64_t>{}(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); }
+constexpr size_t kUpdatePrefix = kHeaderSize + 4;  // header, withdrawn length, attribute length
 
-void mix(size_t& h, const IpAddress& a) { mix(h, std::hash<IpAddress>{}(a)); }
-
-}  // namespace
-
-size_t hash_attributes(const PathAttributes& a) {
-  size_t h = 0;
-  mix(h, a.origin ? static_cast<uint64_t>(*a.origin) + 1 : 0);
-  if (a.as_path) {
-    for (const AsSegment& s : *a.as_path) {
-      mix(h, static_cast<uint64_t>(s.type) << 32 | s.asns.size());
-      for (uint32_t asn : s.asns) mix(h, asn);
-    }
-  }
-  if (a.next_hop) mix(h, *a.next_hop);
-  mix(h, a.med ? uint64_t{*a.med} + 1 : 0);
-  mix(h, a.local_pref ? uint64_t{*a.local_pref} + 1 : 0);
-  mix(h, a.atomic_aggregate);
-  if (a.aggregator) mix(h, a.aggregator->asn);
-  for (uint32_t c : a.communities) mix(h, c);
-  mix(h, a.originator_id ? uint64_t{*a.originator_id} + 1 : 0);
-  for (uint32_t c : a.cluster_list) mix(h, c);
-  for (const RawAttribute& r : a.unknown) {
-    mix(h, r.type);
-    for (uint8_t b : r.value) mix(h, b);
-  }
-  if (a.mp_reach) mix(h, a.mp_reach->next_hop);
+size_t hash_bytes(ByteView b, const std::optional<IpAddress>& next_hop) {
+  size_t h = next_hop ? std::hash<IpAddress>{}(*next_hop) : 0x51ed27;
+  for (uint8_t c : b) h = (h ^ c) * 0x100000001b3ULL;  // FNV-1a
   return h;
 }
 
-AttrPool::~AttrPool() {
-  for (auto& [h, a] : sets_) delete a;
+}  // namespace
+
+PathAttributes StoredAttrs::attributes() const {
+  Bytes m(16, 0xff);
+  const size_t length = kUpdatePrefix + wire_size;
+  m.push_back(static_cast<uint8_t>(length >> 8));
+  m.push_back(static_cast<uint8_t>(length));
+  m.push_back(static_cast<uint8_t>(MessageType::update));
+  m.insert(m.end(), {0, 0, static_cast<uint8_t>(wire_size >> 8), static_cast<uint8_t>(wire_size)});
+  m.insert(m.end(), wire().begin(), wire().end());
+  PathAttributes a;
+  if (auto d = decode(m, DecodeOptions{.four_octet_as = true, .ebgp = false})) {
+    a = std::move(std::get<Update>(*d).attributes);
+  }
+  a.next_hop = next_hop;
+  return a;
 }
 
-StoredAttrs* AttrPool::intern(PathAttributes attrs) {
-  const size_t h = hash_attributes(attrs);
+AttrPool::~AttrPool() {
+  for (auto& [h, a] : sets_) destroy(a);
+}
+
+void AttrPool::destroy(StoredAttrs* a) {
+  a->~StoredAttrs();
+  ::operator delete(static_cast<void*>(a));
+}
+
+StoredAttrs* AttrPool::intern(const PathAttributes& in) {
+  PathAttributes a = in;
+  const std::optional<IpAddress> next_hop = a.next_hop;
+  a.next_hop.reset();
+  a.mp_reach.reset();
+  a.mp_unreach.reset();
+  Update u;
+  u.attributes = std::move(a);
+  auto encoded = encode(Message(std::move(u)), EncodeOptions{.four_octet_as = true});
+  if (!encoded) return nullptr;
+  const ByteView wire = ByteView(*encoded).subspan(kUpdatePrefix);
+  const size_t h = hash_bytes(wire, next_hop);
   auto [begin, end] = sets_.equal_range(h);
   for (auto it = begin; it != end; ++it) {
-    if (it->second->attrs == attrs) return it->second;
+    const StoredAttrs* s = it->second;
+    if (s->next_hop == next_hop && s->wire_size == wire.size() &&
+        std::memcmp(s->wire().data(), wire.data(), wire.size()) == 0) {
+      return it->second;
+    }
   }
-  auto* s = new StoredAttrs{.attrs = std::move(attrs), .hash = h};
-  const PathAttributes& a = s->attrs;
-  s->local_pref = a.local_pref.value_or(100);
-  s->med = a.med.value_or(0);
-  if (a.as_path) {
-    s->path_length = static_cast<uint32_t>(path_length(*a.as_path));
-    for (const AsSegment& seg : *a.as_path) {
-      // RFC 4271 §9.1.2.2 c: the neighbour AS is the first AS of the first AS_SEQUENCE;
-      // confederation segments are skipped (RFC 5065 §5.3).
+  void* mem = ::operator new(sizeof(StoredAttrs) + wire.size());
+  auto* s = new (mem) StoredAttrs{};
+  std::memcpy(s + 1, wire.data(), wire.size());
+  s->wire_size = static_cast<uint16_t>(wire.size());
+  s->hash = h;
+  s->next_hop = next_hop;
+  s->local_pref = in.local_pref.value_or(100);
+  s->med = in.med.value_or(0);
+  s->originator_id = in.originator_id;
+  s->cluster_list_length = static_cast<uint8_t>(std::min<size_t>(in.cluster_list.size(), 255));
+  if (in.as_path) {
+    s->path_length = static_cast<uint32_t>(path_length(*in.as_path));
+    for (const AsSegment& seg : *in.as_path) {
+      // RFC 4271 §9.1.2.2 c: the neighbour AS is the first AS of the path; confederation
+      // segments are skipped (RFC 5065 §5.3).
       if (seg.type == SegmentType::as_sequence && !seg.asns.empty()) {
         s->neighbor_as = seg.asns.front();
         break;
@@ -66,7 +89,7 @@ StoredAttrs* AttrPool::intern(PathAttributes attrs) {
       if (seg.type == SegmentType::as_set) break;
     }
   }
-  s->origin = static_cast<uint8_t>(a.origin.value_or(Origin::incomplete));
+  s->origin = static_cast<uint8_t>(in.origin.value_or(Origin::incomplete));
   sets_.emplace(h, s);
   return s;
 }
@@ -81,7 +104,7 @@ void AttrPool::unref(StoredAttrs* a) {
       break;
     }
   }
-  delete a;
+  destroy(a);
 }
 
 }  // namespace weft::bgp

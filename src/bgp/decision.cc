@@ -8,7 +8,7 @@ namespace weft::bgp {
 namespace {
 
 uint32_t originator(const Path& p, const std::vector<PeerFacts>& peers) {
-  const auto& id = p.attrs->attrs.originator_id;
+  const auto& id = p.attrs->originator_id;
   return id ? *id : peers[p.peer].router_id;
 }
 
@@ -17,7 +17,7 @@ uint32_t originator(const Path& p, const std::vector<PeerFacts>& peers) {
 bool tie_break_less(const Path& a, const Path& b, const std::vector<PeerFacts>& peers) {
   const uint32_t ia = originator(a, peers), ib = originator(b, peers);
   if (ia != ib) return ia < ib;
-  const size_t ca = a.attrs->attrs.cluster_list.size(), cb = b.attrs->attrs.cluster_list.size();
+  const size_t ca = a.attrs->cluster_list_length, cb = b.attrs->cluster_list_length;
   if (ca != cb) return ca < cb;
   return peers[a.peer].address < peers[b.peer].address;
 }
@@ -25,10 +25,11 @@ bool tie_break_less(const Path& a, const Path& b, const std::vector<PeerFacts>& 
 uint8_t select_best(std::span<Path> paths, const std::vector<PeerFacts>& peers,
                     size_t max_paths) {
   if (paths.empty()) return 0;
-  // Candidates are moved to the front; `n` counts those still in the running.
+  // Candidates are moved to the front; `n` counts those still in the running. Their order is
+  // irrelevant until the tie-breakers sort them at the end.
   size_t n = paths.size();
   auto keep = [&](auto&& pred) {
-    auto mid = std::stable_partition(paths.begin(), paths.begin() + static_cast<long>(n), pred);
+    auto mid = std::partition(paths.begin(), paths.begin() + static_cast<long>(n), pred);
     n = static_cast<size_t>(mid - paths.begin());
   };
   auto keep_min = [&](auto&& key) {
@@ -55,7 +56,7 @@ uint8_t select_best(std::span<Path> paths, const std::vector<PeerFacts>& peers,
         }
       }
     }
-    // stable_partition cannot see indices; mark through a copy.
+    // Partitioning by index: through a copy.
     std::vector<Path> kept, lost;
     for (size_t i = 0; i < n; ++i) (beaten[i] ? lost : kept).push_back(paths[i]);
     std::copy(kept.begin(), kept.end(), paths.begin());

@@ -4,7 +4,6 @@
 #include <algorithm>
 
 namespace weft::bgp {
-namespace {
 
 bool exportable(const Rib& rib, const Prefix& prefix, const Path& best, const ExportPeer& to) {
   if (best.peer == to.id) return false;
@@ -18,14 +17,17 @@ bool exportable(const Rib& rib, const Prefix& prefix, const Path& best, const Ex
                      [&](const Prefix& a) { return a.contains(prefix); });
 }
 
-}  // namespace
-
 std::optional<PathAttributes> export_attributes(const Rib& rib, const Prefix& prefix,
                                                 const Path& best, const ExportPeer& to) {
   if (!exportable(rib, prefix, best, to)) return std::nullopt;
-  const auto& self = prefix.family() == Family::v4 ? to.next_hop_v4 : to.next_hop_v6;
+  return rewrite(rib, prefix.family(), best, to);
+}
+
+std::optional<PathAttributes> rewrite(const Rib& rib, Family family, const Path& best,
+                                      const ExportPeer& to) {
+  const auto& self = family == Family::v4 ? to.next_hop_v4 : to.next_hop_v6;
   const bool local = best.peer == kLocalPeer;
-  PathAttributes a = best.attrs->attrs;
+  PathAttributes a = best.attrs->attributes();
   if (to.ebgp) {
     if (!self) return std::nullopt;
     AsPath path = a.as_path.value_or(AsPath{});
@@ -48,7 +50,7 @@ std::optional<PathAttributes> export_attributes(const Rib& rib, const Prefix& pr
   if (local) {
     if (!self) return std::nullopt;
     a.next_hop = *self;
-  } else if (!a.next_hop || a.next_hop->family() != prefix.family()) {
+  } else if (!a.next_hop || a.next_hop->family() != family) {
     return std::nullopt;
   }
   if (!local && !rib.peer(best.peer).ebgp) {  // reflected, RFC 4456 §8

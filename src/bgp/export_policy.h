@@ -36,7 +36,15 @@ struct ExportPeer {
   std::vector<Prefix> export_allow;
 };
 
+// exportable() && rewrite(): the attributes to advertise, or nullopt for none.
 std::optional<PathAttributes> export_attributes(const Rib& rib, const Prefix& prefix,
                                                 const Path& best, const ExportPeer& to);
+
+// Whether the route may go to `to` at all (the rules above).
+bool exportable(const Rib& rib, const Prefix& prefix, const Path& best, const ExportPeer& to);
+// The attributes as sent to `to`: a function of the path and the family only, so that callers
+// can reuse the result for every prefix sharing the path's attribute set.
+std::optional<PathAttributes> rewrite(const Rib& rib, Family family, const Path& best,
+                                      const ExportPeer& to);
 
 }  // namespace weft::bgp

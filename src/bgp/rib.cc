@@ -42,7 +42,7 @@ Rib::Rib(RibConfig config) : config_(std::move(config)) {
   PathAttributes local;
   local.origin = Origin::igp;
   local.as_path = AsPath{};
-  local_attrs_ = pool_.intern(std::move(local));
+  local_attrs_ = pool_.intern(local);
   AttrPool::ref(local_attrs_);
 }
 
@@ -174,11 +174,11 @@ ApplyStats Rib::apply(PeerId id, const Update& u) {
     if (!looped) {
       PathAttributes a = base;
       a.next_hop = next_hop;
-      attrs = pool_.intern(std::move(a));
-      AttrPool::ref(attrs);  // held while loading, so that it is not freed in between
+      attrs = pool_.intern(a);
+      if (attrs) AttrPool::ref(attrs);  // held while loading, so that it is not freed in between
     }
     for (const Prefix& p : nlri) {
-      if (looped) {
+      if (looped || attrs == nullptr) {
         ++stats.looped;
         remove_path(p, id, stats);
       } else if (!import_allowed(id, p)) {
@@ -274,7 +274,7 @@ std::vector<IpAddress> Rib::next_hops(const PathSet& set) {
   std::vector<IpAddress> out;
   for (const Path& p : set.best()) {
     if (p.peer == kLocalPeer) return {};
-    const auto& nh = p.attrs->attrs.next_hop;
+    const auto& nh = p.attrs->next_hop;
     if (nh && std::find(out.begin(), out.end(), *nh) == out.end()) out.push_back(*nh);
   }
   std::sort(out.begin(), out.end());

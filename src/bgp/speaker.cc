@@ -158,6 +158,7 @@ void Speaker::withdraw(const Prefix& prefix) {
 void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
   const PeerId id = peer.id();
   rib_.set_router_id(id, n.peer_id);
+  for (auto& p : peers_) p->adj_out.set_memo({});  // rewrites depend on the peers' identifiers
   const PeerConfig& pc = peer.config();
   ExportPeer& view = peer.export_view;
   view = ExportPeer{.id = id,
@@ -277,9 +278,13 @@ void Speaker::run_export() {
 
 void Speaker::export_prefix(Peer& peer, const Prefix& prefix, const PathSet* set) {
   StoredAttrs* out = nullptr;
-  if (set && !set->best().empty()) {
-    if (auto a = export_attributes(rib_, prefix, set->best()[0], peer.export_view)) {
-      out = rib_.pool().intern(std::move(*a));
+  if (set && !set->best().empty() && exportable(rib_, prefix, set->best()[0], peer.export_view)) {
+    const Path& best = set->best()[0];
+    if (const auto* m = peer.adj_out.memo(best.attrs, best.peer, prefix.family())) {
+      out = m->out;
+    } else {
+      if (auto a = rewrite(rib_, prefix.family(), best, peer.export_view)) out = rib_.pool().intern(*a);
+      peer.adj_out.set_memo({best.attrs, best.peer, prefix.family(), out});
     }
   }
   peer.adj_out.set(prefix, out);
@@ -311,8 +316,8 @@ std::vector<RouteInfo> Speaker::routes(const Prefix& prefix) const {
     const Path& p = paths[i];
     out.push_back(RouteInfo{.prefix = prefix,
                             .peer = rib_.facts()[p.peer].address,
-                            .next_hop = p.attrs->attrs.next_hop,
-                            .as_path = p.attrs->attrs.as_path.value_or(AsPath{}),
+                            .next_hop = p.attrs->next_hop,
+                            .as_path = p.attrs->attributes().as_path.value_or(AsPath{}),
                             .best = i < n_best,
                             .stale = p.stale()});
   }

@@ -8,7 +8,11 @@
 //
 // Contract:
 // - Everything runs on the io_context's one thread; call every method from it (post to it from
-//   elsewhere). Nothing blocks. No exceptions escape: setup errors come back as Result.
+//   elsewhere), and destroy the Speaker there too (or once the io_context has stopped). Nothing
+//   blocks. No exceptions escape: setup errors come back as Result. stop() before destruction
+//   sends a Cease to every peer; destruction alone just closes the sockets (peers that
+//   negotiated graceful restart then keep our routes for our restart time).
+// - listen_address "::" accepts IPv4 and IPv6 peers on one dual-stack socket.
 // - start() opens the listener (listen_port 0 picks a free port; see listen_port()) and starts
 //   every peer; peers added later start at once.
 // - announce()/withdraw() originate the node's own prefixes; they are exported to every peer.

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <sstream>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -39,6 +41,24 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     std::this_thread::sleep_for(every);
   }
   return pred();
+}
+
+void sweep_stale_namespaces(const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const auto dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0) continue;
+    const pid_t owner = static_cast<pid_t>(std::atol(rest.substr(0, dash).c_str()));
+    if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    std::string pids;
+    sh("ip netns pids " + name, &pids);
+    std::istringstream in(pids);
+    for (pid_t p; in >> p;) ::kill(p, SIGKILL);
+    sh("ip netns del " + name);
+  }
 }
 
 Netns::Netns(const std::string& tag, const std::string& prefix)

@@ -32,6 +32,10 @@ bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20),
                 std::chrono::milliseconds every = std::chrono::milliseconds(100));
 
+// Removes namespaces named PREFIX<pid>-* left by a run that died (its pid is gone), killing the
+// processes still inside them first.
+void sweep_stale_namespaces(const std::string& prefix);
+
 class Netns {
  public:
   explicit Netns(const std::string& tag, const std::string& prefix = "weft-t-");

@@ -3,12 +3,16 @@
 
 #include <unistd.h>
 
+#include <mutex>
+
 #include "base/log.h"
 
 namespace weft::bgp::testing {
 
 void InteropFixture::SetUp() {
-  init_logging("info");  // WEFT_LOG_LEVEL=debug for session details
+  static std::once_flag logging;
+  std::call_once(logging, [] { init_logging("info"); });  // WEFT_LOG_LEVEL=debug: session details
+  sweep_stale_namespaces("weft-t-");
   if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
   w_ = std::make_unique<Netns>("w");
   p_ = std::make_unique<Netns>("p");

@@ -119,6 +119,38 @@ TEST_F(TwoSpeakers, TcpMd5MismatchNeverEstablishes) {
   EXPECT_NE(state_of(t, *b, "127.0.0.1"), State::established);
 }
 
+// Route reflection (RFC 4456) as `weft lab --mode bgp-rr` wires it: one reflector, two clients
+// that peer only with it, all in one AS.
+TEST(RouteReflector, ClientsLearnEachOthersRoutesThroughTheReflector) {
+  IoThread t;
+  auto rr = make_speaker(t, 65000, "198.18.0.1", "127.0.0.1");
+  auto c1 = make_speaker(t, 65000, "198.18.0.2", "127.0.0.2");
+  auto c2 = make_speaker(t, 65000, "198.18.0.3", "127.0.0.3");
+  t.call([&] {
+    ASSERT_TRUE(rr->start() && c1->start() && c2->start());
+    for (const char* client : {"127.0.0.2", "127.0.0.3"}) {
+      ASSERT_TRUE(rr->add_peer(PeerConfig{.address = ip(client), .peer_as = 65000, .passive = true, .rr_client = true}));
+    }
+    for (Speaker* c : {c1.get(), c2.get()}) {
+      ASSERT_TRUE(c->add_peer(PeerConfig{.address = ip("127.0.0.1"), .peer_as = 65000, .port = rr->listen_port(),
+                                         .connect_retry_time = 1s, .local_address = c == c1.get() ? ip("127.0.0.2") : ip("127.0.0.3")}));
+    }
+    c1->announce(pfx("198.19.1.0/26"));
+    c2->announce(pfx("198.19.2.0/26"));
+  });
+  ASSERT_TRUE(eventually([&] { return has_route(t, *c2, "198.19.1.0/26") && has_route(t, *c1, "198.19.2.0/26"); }));
+  auto r = t.call([&] { return c2->routes(pfx("198.19.1.0/26")); });
+  EXPECT_EQ(r.at(0).next_hop, ip("127.0.0.2"));  // reflection keeps the originator's next hop
+  EXPECT_EQ(r.at(0).peer, ip("127.0.0.1"));
+  t.call([&] { c1->withdraw(pfx("198.19.1.0/26")); });
+  ASSERT_TRUE(eventually([&] { return !has_route(t, *c2, "198.19.1.0/26"); }));
+  t.call([&] {
+    rr.reset();
+    c1.reset();
+    c2.reset();
+  });
+}
+
 // A raw peer at 127.0.0.3 (AS 65003) that the speaker (127.0.0.1, AS 65001) waits for.
 struct RawPeerTest : ::testing::Test {
   IoThread t;
@@ -136,9 +168,9 @@ struct RawPeerTest : ::testing::Test {
     raw.close();
     t.call([&] { s.reset(); });
   }
-  void establish(std::optional<uint16_t> gr_time = std::nullopt) {
+  void establish(std::optional<uint16_t> gr_time = std::nullopt, uint16_t hold = 30) {
     ASSERT_TRUE(raw.connect("127.0.0.1", port, "127.0.0.3"));
-    ASSERT_TRUE(raw.send(Message(raw_open(65003, "198.18.0.3", 30, gr_time))));
+    ASSERT_TRUE(raw.send(Message(raw_open(65003, "198.18.0.3", hold, gr_time))));
     ASSERT_TRUE(raw.expect<Open>());
     ASSERT_TRUE(raw.send(Message(Keepalive{})));
     ASSERT_TRUE(raw.expect<Keepalive>());
@@ -228,6 +260,30 @@ TEST_F(RawPeerTest, GracefulRestartWithoutForwardingStateSweepsAtOnce) {
   ASSERT_TRUE(raw.expect<Open>());
   ASSERT_TRUE(raw.send(Message(Keepalive{})));
   ASSERT_TRUE(eventually([&] { return !has_route(t, *s, "198.19.6.0/24"); }));
+}
+
+TEST_F(RawPeerTest, KeepalivesThenHoldTimerExpiry) {
+  establish(std::nullopt, /*hold=*/3);
+  // Hold time 3 s: a KEEPALIVE every second (RFC 4271 §4.4), then, with none from us, the
+  // HoldTimer expires: NOTIFICATION Hold Timer Expired (§6.5) and the connection closes.
+  const auto start = std::chrono::steady_clock::now();
+  int keepalives = 0;
+  std::optional<Notification> notification;
+  while (std::chrono::steady_clock::now() - start < 6s) {
+    auto m = raw.receive(1500ms);
+    if (!m) break;
+    if (std::holds_alternative<Keepalive>(*m)) ++keepalives;
+    if (auto* n = std::get_if<Notification>(&*m)) {
+      notification = *n;
+      break;
+    }
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(notification);
+  EXPECT_EQ(notification->code, code::kHoldTimerExpired);
+  EXPECT_GE(keepalives, 2);
+  EXPECT_GE(elapsed, 2500ms);
+  EXPECT_LE(elapsed, 4500ms);
 }
 
 TEST_F(RawPeerTest, SpeakerSendsItsRoutesAndEndOfRib) {
