@@ -25,19 +25,11 @@
 #include "etcd_server.h"
 #include "store/memory_store.h"
 #include "store/store.h"
+#include "store_printers.h"
 
 namespace weft {
 
-// Readable failure messages (gtest finds these by argument-dependent lookup).
-void PrintTo(Errc code, std::ostream* os) { *os << to_string(code); }
-
 namespace store {
-
-void PrintTo(const KeyValue& kv, std::ostream* os) {
-  *os << "{" << ::testing::PrintToString(kv.key) << " = " << ::testing::PrintToString(kv.value)
-      << ", create " << kv.create_revision << ", mod " << kv.mod_revision << ", version "
-      << kv.version << ", lease " << kv.lease << "}";
-}
 
 namespace {
 
