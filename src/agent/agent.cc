@@ -223,7 +223,7 @@ void Agent::reconcile() {
     facts.vxlan_ifindex = *vxlan;
   }
   auto desired = dataplane::compute_desired(model_, facts);
-  reconciler.apply(desired, report);
+  reconciler.apply(desired, facts.vxlan_ifindex, report);
   dataplane::apply_nat(desired.pools, desired.nat_outgoing, report);
 
   ++metrics_.reconciles;

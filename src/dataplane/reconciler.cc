@@ -94,9 +94,7 @@ Result<int> Reconciler::ensure_vxlan(const std::optional<VxlanDevice>& wanted, R
   return index;
 }
 
-void Reconciler::apply(const DesiredState& desired, ReconcileReport& report) {
-  int vxlan = 0;
-  if (auto link = kernel::find_link(sock_, kVxlanDevice)) vxlan = link->index;
+void Reconciler::apply(const DesiredState& desired, int vxlan, ReconcileReport& report) {
   // Adds in dependency order, then routes (adds, replaces and removes), then stale L2 entries.
   if (vxlan != 0) {
     apply_neighbours(desired, vxlan, report, /*removing=*/false);

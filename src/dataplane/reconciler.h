@@ -39,8 +39,8 @@ class Reconciler {
   // changed in place); MAC, MTU, up state and addresses are corrected in place.
   Result<int> ensure_vxlan(const std::optional<VxlanDevice>& wanted, ReconcileReport& report);
 
-  // Routes, neighbours and FDB entries.
-  void apply(const DesiredState& desired, ReconcileReport& report);
+  // Routes, neighbours and FDB entries; `vxlan` is the device's ifindex from ensure_vxlan (0: none).
+  void apply(const DesiredState& desired, int vxlan, ReconcileReport& report);
 
  private:
   void apply_neighbours(const DesiredState& desired, int vxlan, ReconcileReport& report, bool removing);
