@@ -5,9 +5,11 @@
 
 #include "base/log.h"
 #include "dataplane/nat.h"
+#include "bgp/mesh_plan.h"
 #include "ipam/block_leases.h"
 #include "ipam/keys.h"
 #include "ipam/node_registry.h"
+#include "kernel/routes.h"
 #include "kernel/sysctl.h"
 
 namespace weft::agent {
@@ -105,6 +107,7 @@ Result<void> Agent::start() {
   } else {
     spdlog::warn("no route notifications ({}); relying on the periodic reconcile", watcher.error().describe());
   }
+  start_bgp();
   reconcile();
   arm_periodic();
   // After the first reconcile, so that the workload MTU told to weft-cni is known.
@@ -132,6 +135,31 @@ void Agent::watch_kernel_routes() {
     }
     watch_kernel_routes();
   });
+}
+
+void Agent::start_bgp() {
+  bgp_ = std::make_unique<BgpRunner>(io_, *store_,
+                                     BgpRunner::Options{.node = config_.node_name,
+                                                        .routes_changed = [this] { schedule_reconcile(); },
+                                                        .lease = [this] { return lease_->id(); }});
+  // Routes weft installed for BGP pools before a restart stay until the sessions are back.
+  const auto plan = bgp::plan_bgp(model_, config_.node_name);
+  if (!plan.enabled) return;
+  auto installed = kernel::list_routes(*netlink_);
+  if (!installed) return spdlog::warn("bgp: reading the routes kept from before: {}", installed.error().describe());
+  dataplane::LearnedRoutes kept;
+  for (const auto& route : *installed) {
+    if (route.type != kernel::RouteType::unicast || route.nexthops.empty()) continue;
+    const bool in_bgp_pool = std::any_of(plan.allowed.begin(), plan.allowed.end(),
+                                         [&](const Prefix& pool) { return pool.contains(route.destination); });
+    if (!in_bgp_pool) continue;
+    auto& hops = kept[route.destination];
+    for (const auto& nh : route.nexthops) {
+      if (nh.gateway) hops.push_back(*nh.gateway);
+    }
+  }
+  std::erase_if(kept, [](const auto& kv) { return kv.second.empty(); });
+  bgp_->keep_routes_from_before(std::move(kept));
 }
 
 Result<void> Agent::register_node() {
@@ -214,7 +242,12 @@ void Agent::reconcile() {
                               local_.vtep_mac, {config_.vxlan_vni, config_.vxlan_port}};
   dataplane::Reconciler reconciler(*netlink_);
   dataplane::ReconcileReport report;
-  auto first = dataplane::compute_desired(model_, facts);
+  dataplane::LearnedRoutes learned;
+  if (bgp_) {
+    bgp_->apply(bgp::plan_bgp(model_, config_.node_name));
+    learned = bgp_->routes();
+  }
+  auto first = dataplane::compute_desired(model_, facts, learned);
   auto vxlan = reconciler.ensure_vxlan(first.vxlan, report);
   if (!vxlan) {
     report.errors.push_back(vxlan.error());
@@ -222,7 +255,8 @@ void Agent::reconcile() {
   } else {
     facts.vxlan_ifindex = *vxlan;
   }
-  auto desired = dataplane::compute_desired(model_, facts);
+  auto desired = dataplane::compute_desired(model_, facts, learned);
+  if (bgp_) desired.problems.insert(desired.problems.end(), bgp_->problems().begin(), bgp_->problems().end());
   reconciler.apply(desired, facts.vxlan_ifindex, report);
   dataplane::apply_nat(desired.pools, desired.nat_outgoing, report);
 
@@ -281,6 +315,12 @@ std::string Agent::metrics_text() const {
   metric("weft_routes", "gauge", "Routes weft wants in the kernel.", static_cast<double>(metrics_.routes));
   metric("weft_problems", "gauge", "Remote blocks weft cannot connect (see the node record).", static_cast<double>(metrics_.problems));
   metric("weft_store_skipped_keys", "gauge", "Store keys dropped from the model as unreadable.", static_cast<double>(metrics_.skipped_store_keys));
+  metric("weft_bgp_sessions_established", "gauge", "BGP sessions in state Established.",
+         static_cast<double>(bgp_ ? bgp_->sessions_established() : 0));
+  metric("weft_bgp_routes_learned", "gauge", "Prefixes with a best route learned over BGP.",
+         static_cast<double>(bgp_ ? bgp_->routes_learned() : 0));
+  metric("weft_bgp_routes_kept", "gauge", "Routes kept from before a restart until the BGP peers resync.",
+         static_cast<double>(bgp_ ? bgp_->routes_kept() : 0));
   metric("weft_store_round_trips_total", "counter", "Requests sent to the store.", static_cast<double>(store_->counters().round_trips.load()));
   metric("weft_last_reconcile_seconds", "gauge", "Duration of the last reconcile round.", metrics_.last_reconcile_ms / 1000.0);
   metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", static_cast<double>(resident_bytes()));

@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 
+#include "agent/bgp_runner.h"
 #include "agent/config.h"
 #include "agent/http_server.h"
 #include "agent/ipam_service.h"
@@ -68,6 +69,7 @@ class Agent {
   void arm_periodic();
   void check_lease();
   void watch_kernel_routes();
+  void start_bgp();
   HttpResponse serve_http(const std::string& path);
   std::string metrics_text() const;
 
@@ -93,6 +95,8 @@ class Agent {
   std::vector<std::string> problems_;
   std::set<std::string> claimed_pools_;
   AgentMetrics metrics_;
+  // BGP for pools with `routes: bgp` (issue 5): created at start, idle while no pool needs it.
+  std::unique_ptr<BgpRunner> bgp_;
   // Workload IPAM for weft-cni (issue 4); last, so that they stop before everything they use.
   std::unique_ptr<IpamService> ipam_;
   std::unique_ptr<IpamSocket> ipam_socket_;

@@ -105,6 +105,8 @@ void Peer::perform(Connection& c, const Action& action) {
           established_ = &c;
           negotiated_ = a.negotiated;
           last_error_.clear();
+          end_of_rib_ = false;
+          established_at_ = std::chrono::system_clock::now();
           spdlog::info("bgp: session with {} established ({})", config_.address.to_string(),
                        c.direction == Connection::Direction::inbound ? "inbound" : "outbound");
           speaker_.session_up(*this, a.negotiated, c);
@@ -194,6 +196,8 @@ PeerStatus Peer::status() const {
   s.peer_as = config_.peer_as;
   if (established_) {
     s.state = State::established;
+    s.end_of_rib = end_of_rib_;
+    s.established_at = established_at_;
   } else {
     if (out_) s.state = out_->fsm.state;
     if (in_ && in_->fsm.state > s.state) s.state = in_->fsm.state;

@@ -14,6 +14,7 @@
 // refresh requests to its Speaker.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ struct PeerStatus {
   size_t advertised = 0;     // prefixes in its Adj-RIB-Out
   size_t malformed = 0;      // UPDATEs that needed RFC 7606 handling
   bool graceful_restart = false;  // the peer negotiated it on the last session
+  bool end_of_rib = false;   // an End-of-RIB arrived on the current session (its initial routes are in)
+  std::chrono::system_clock::time_point established_at{};  // while established
   std::string last_error;
 };
 
@@ -74,6 +77,7 @@ class Peer {
   EncodeOptions encode_options() const;
   PeerStatus status() const;
   void count_malformed() { ++malformed_; }
+  void mark_end_of_rib() { end_of_rib_ = true; }
 
   AdjRibOut adj_out;
   ExportPeer export_view;  // refreshed when a session comes up
@@ -94,6 +98,8 @@ class Peer {
   std::optional<Negotiated> negotiated_;
   bool stopped_ = true;
   size_t malformed_ = 0;
+  bool end_of_rib_ = false;
+  std::chrono::system_clock::time_point established_at_{};
   std::string last_error_;
   std::vector<std::unique_ptr<Connection>> graveyard_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

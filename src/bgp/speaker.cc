@@ -199,6 +199,7 @@ void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
     });
     schedule_export();
   }
+  notify_session_change();
   rib_.for_each([&](const Prefix& p, const PathSet& s) { export_prefix(peer, p, &s); });
   flush(peer);
   for (const AfiSafi& f : n.families) {
@@ -209,6 +210,7 @@ void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
 void Speaker::session_down(Peer& peer, const SessionDown& down, const std::optional<Negotiated>& was) {
   const PeerId id = peer.id();
   peer.adj_out.clear();
+  notify_session_change();
   const auto& gr = was ? was->peer_graceful_restart : std::nullopt;
   // RFC 4724 §4.2 applies to a TCP failure, not to a session closed with a NOTIFICATION.
   if (gr && gr->restart_time > 0 && down.reason == DownReason::tcp_failure) {
@@ -236,6 +238,8 @@ void Speaker::update_received(Peer& peer, const Update& u) {
     }
   } else if (auto family = end_of_rib(u)) {
     spdlog::debug("bgp: End-of-RIB {} from {}", format(*family), peer.config().address.to_string());
+    peer.mark_end_of_rib();
+    notify_session_change();
     if (gr_.count(peer.id())) sweep(peer.id(), family->afi == kAfiIpv6 ? Family::v6 : Family::v4);
     return;
   }
@@ -253,6 +257,13 @@ void Speaker::sweep(PeerId id, std::optional<Family> family) {
   if (n > 0) spdlog::info("bgp: {} stale routes swept", n);
   if (rib_.stale_count(id) == 0) gr_.erase(id);
   schedule_export();
+}
+
+void Speaker::notify_session_change() {
+  if (!session_change_) return;
+  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired() && session_change_) session_change_();
+  });
 }
 
 void Speaker::schedule_export() {

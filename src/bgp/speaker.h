@@ -64,6 +64,7 @@ struct RouteInfo {  // one path of a prefix, for tests and the CLI
 class Speaker {
  public:
   using BestChangeFn = std::function<void(const Prefix&, const std::vector<IpAddress>&)>;
+  using SessionChangeFn = std::function<void()>;
 
   static Result<std::unique_ptr<Speaker>> create(asio::io_context& io, SpeakerConfig config);
   Speaker(const Speaker&) = delete;
@@ -77,6 +78,9 @@ class Speaker {
   void announce(const Prefix& prefix);
   void withdraw(const Prefix& prefix);
   void on_best_change(BestChangeFn fn) { best_change_ = std::move(fn); }
+  // Called (posted, like best changes) when a session comes up or goes down, or a peer's
+  // End-of-RIB arrives.
+  void on_session_change(SessionChangeFn fn) { session_change_ = std::move(fn); }
 
   uint16_t listen_port() const { return listen_port_; }
   std::vector<PeerStatus> peers() const;
@@ -112,6 +116,8 @@ class Speaker {
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unordered_map<PeerId, std::unique_ptr<GrState>> gr_;
   BestChangeFn best_change_;
+  SessionChangeFn session_change_;
+  void notify_session_change();
   bool export_scheduled_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -32,7 +32,35 @@ std::optional<IpAddress> vtep_address(const ipam::ClusterModel& model, const std
   return std::nullopt;
 }
 
-DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self) {
+namespace {
+
+bool link_local_v6(const IpAddress& a) { return !a.is_v4() && a.bytes()[0] == 0xfe && (a.bytes()[1] & 0xc0) == 0x80; }
+
+// The kernel route for a prefix learned over BGP, or a problem when a next hop is not on-link.
+std::optional<kernel::Route> learned_route(const Prefix& prefix, const std::vector<IpAddress>& hops,
+                                           const LocalFacts& self, std::vector<std::string>& problems) {
+  std::vector<kernel::Nexthop> nexthops;
+  for (const auto& hop : hops) {
+    const bool on_link = hop.is_v4() ? self.underlay.subnet().contains(hop) : link_local_v6(hop);
+    if (hop.is_v4() != prefix.address().is_v4()) {
+      problems.push_back("bgp: " + prefix.to_string() + " has next hop " + hop.to_string() + " of the other family");
+      continue;
+    }
+    if (!on_link) {
+      problems.push_back("bgp: next hop " + hop.to_string() + " of " + prefix.to_string() + " is not on-link from " +
+                         self.underlay.subnet().to_string());
+      continue;
+    }
+    nexthops.push_back(kernel::Nexthop{.gateway = hop, .ifindex = self.underlay_ifindex});
+  }
+  if (nexthops.empty()) return std::nullopt;
+  if (nexthops.size() == 1) return kernel::Route::via_gateway(prefix, *nexthops[0].gateway, self.underlay_ifindex);
+  return kernel::Route::multipath(prefix, std::move(nexthops));
+}
+
+}  // namespace
+
+DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self, const LearnedRoutes& learned) {
   DesiredState out;
   bool any_vxlan = false;
   for (const auto& [name, pool] : model.pools) {
@@ -59,13 +87,16 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
   }
 
   const Prefix self_subnet = self.underlay.subnet();
+  std::set<Prefix> own_blocks;
   for (const auto& [key, block] : model.blocks) {
     const auto* pool = model.pool_of(block);
     if (pool == nullptr) continue;  // a block of a deleted pool: nothing to route
     if (block.node == self.node) {
       out.routes.push_back(kernel::Route::blackhole(block.block));
+      own_blocks.insert(block.block);
       continue;
     }
+    if (pool->routes == ipam::RouteSource::bgp) continue;  // BGP brings these (below)
     auto node_it = model.nodes.find(block.node);
     if (node_it == model.nodes.end()) {
       out.problems.push_back("block " + block.block.to_string() + " is held by " + block.node +
@@ -118,6 +149,10 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
     out.routes.push_back(kernel::Route::via_gateway(block.block, *vtep, self.vxlan_ifindex, /*onlink=*/true));
     out.neighbours.push_back(kernel::Neighbour{self.vxlan_ifindex, *vtep, *mac, true});
     out.fdb.push_back(kernel::FdbEntry{self.vxlan_ifindex, *mac, *underlay});
+  }
+  for (const auto& [prefix, hops] : learned) {
+    if (own_blocks.contains(prefix)) continue;  // e.g. our own block reflected back, or kept from before
+    if (auto route = learned_route(prefix, hops, self, out.problems)) out.routes.push_back(std::move(*route));
   }
   std::sort(out.routes.begin(), out.routes.end(),
             [](const kernel::Route& a, const kernel::Route& b) { return a.destination < b.destination; });

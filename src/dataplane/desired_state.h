@@ -8,6 +8,9 @@
 //   permanent neighbour entry VTEP address -> node VTEP MAC, and an FDB entry VTEP MAC -> node
 //   underlay address (see reconciler.h for the order they are installed in).
 // - vxlan cross-subnet: direct routes to nodes on this node's underlay prefix, VXLAN to others.
+// - routes bgp: no route from the store; the routes the BGP speaker learned (`learned`: prefix ->
+//   best next hops) become `prefix via <next hop> dev <underlay>`, ECMP when there are several.
+//   Next hops must be on the underlay's subnet (IPv4) or link-local (IPv6); others are problems.
 // Per local block: a blackhole route, so traffic to a free address of our block dies here instead
 // of following a default route out.
 //
@@ -16,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +72,10 @@ struct DesiredState {
 // that family.
 std::optional<IpAddress> vtep_address(const ipam::ClusterModel& model, const std::string& node, Family family);
 
-DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self);
+// Routes learned over BGP: prefix -> the next hops of its best paths.
+using LearnedRoutes = std::map<Prefix, std::vector<IpAddress>>;
+
+DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self,
+                             const LearnedRoutes& learned = {});
 
 }  // namespace weft::dataplane

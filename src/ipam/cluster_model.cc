@@ -8,6 +8,9 @@ void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_rev
   pools.clear();
   nodes.clear();
   blocks.clear();
+  bgp = BgpGlobal{};
+  bgp_nodes.clear();
+  bgp_peers.clear();
   skipped.clear();
   for (const auto& kv : kvs) put(kv);
   revision = at_revision;
@@ -57,7 +60,28 @@ bool ClusterModel::put(const store::KeyValue& kv) {
     blocks[kv.key] = *block;
     return true;
   }
-  return false;  // liveness and meta keys do not shape the data plane
+  if (key == keys::bgp_config()) {
+    auto global = decode_bgp_global(kv.value);
+    if (!global) return drop(global.error());
+    skipped.erase(kv.key);
+    bgp = *global;
+    return true;
+  }
+  if (key.starts_with(keys::bgp_nodes_prefix())) {
+    auto config = decode_bgp_node_config(kv.value);
+    if (!config) return drop(config.error());
+    skipped.erase(kv.key);
+    bgp_nodes[std::string(keys::last_segment(key))] = *config;
+    return true;
+  }
+  if (key.starts_with(keys::bgp_peers_prefix())) {
+    auto peer = decode_bgp_peer(kv.value);
+    if (!peer) return drop(peer.error());
+    skipped.erase(kv.key);
+    bgp_peers[std::string(keys::last_segment(key))] = *peer;
+    return true;
+  }
+  return false;  // liveness, meta and BGP status keys do not shape the data plane
 }
 
 bool ClusterModel::remove(const std::string& key) {
@@ -68,6 +92,12 @@ bool ClusterModel::remove(const std::string& key) {
   }
   if (k.starts_with(keys::nodes_prefix())) return nodes.erase(std::string(keys::last_segment(k))) > 0;
   if (k.starts_with(keys::blocks_prefix())) return blocks.erase(key) > 0;
+  if (k == keys::bgp_config()) {
+    bgp = BgpGlobal{};
+    return true;
+  }
+  if (k.starts_with(keys::bgp_nodes_prefix())) return bgp_nodes.erase(std::string(keys::last_segment(k))) > 0;
+  if (k.starts_with(keys::bgp_peers_prefix())) return bgp_peers.erase(std::string(keys::last_segment(k))) > 0;
   return false;
 }
 
@@ -82,6 +112,11 @@ std::vector<BlockAffinity> ClusterModel::blocks_of(const std::string& node) cons
 const Pool* ClusterModel::pool_of(const BlockAffinity& block) const {
   auto it = pools.find(block.pool);
   return it == pools.end() ? nullptr : &it->second;
+}
+
+uint32_t ClusterModel::as_number_of(const std::string& node) const {
+  auto it = bgp_nodes.find(node);
+  return it != bgp_nodes.end() && it->second.as_number != 0 ? it->second.as_number : bgp.as_number;
 }
 
 }  // namespace weft::ipam

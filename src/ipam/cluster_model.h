@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ipam/bgp_config.h"
 #include "ipam/block.h"
 #include "ipam/node.h"
 #include "ipam/pool.h"
@@ -19,18 +20,24 @@ struct ClusterModel {
   std::map<std::string, Pool> pools;                   // by pool name
   std::map<std::string, Node> nodes;                   // by node name
   std::map<std::string, BlockAffinity> blocks;         // by store key
+  BgpGlobal bgp;                                       // defaults while /weft/v1/bgp/config is absent
+  std::map<std::string, BgpNodeConfig> bgp_nodes;      // by node name
+  std::map<std::string, BgpPeer> bgp_peers;            // by peer name
   std::map<std::string, std::string> skipped;          // store key -> why it was dropped
   int64_t revision = 0;
 
   // Replaces the whole model with a listing of /weft/v1/ (a start or a watch resync).
   void reset(const std::vector<store::KeyValue>& kvs, int64_t at_revision);
-  // Applies one watch batch. Returns true if anything the data plane depends on changed.
+  // Applies one watch batch. Returns true if anything the data plane or BGP depends on changed
+  // (BGP status keys do not count: they are output, not input).
   bool apply(const store::WatchBatch& batch);
 
   // The blocks held by `node`, in key order.
   std::vector<BlockAffinity> blocks_of(const std::string& node) const;
   // The pool a block belongs to, or nullptr.
   const Pool* pool_of(const BlockAffinity& block) const;
+  // The AS number `node` speaks BGP with: its own setting, or the cluster's.
+  uint32_t as_number_of(const std::string& node) const;
 
  private:
   bool put(const store::KeyValue& kv);

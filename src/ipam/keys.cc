@@ -19,6 +19,13 @@ std::string nodes_prefix() { return std::string(root) + "nodes/"; }
 std::string node(std::string_view name) { return nodes_prefix() + std::string(name); }
 std::string liveness_prefix() { return std::string(root) + "liveness/"; }
 std::string liveness(std::string_view node) { return liveness_prefix() + std::string(node); }
+std::string bgp_config() { return std::string(root) + "bgp/config"; }
+std::string bgp_nodes_prefix() { return std::string(root) + "bgp/nodes/"; }
+std::string bgp_node(std::string_view node) { return bgp_nodes_prefix() + std::string(node); }
+std::string bgp_peers_prefix() { return std::string(root) + "bgp/peers/"; }
+std::string bgp_peer(std::string_view name) { return bgp_peers_prefix() + std::string(name); }
+std::string bgp_status_prefix() { return std::string(root) + "bgp/status/"; }
+std::string bgp_status(std::string_view node) { return bgp_status_prefix() + std::string(node); }
 
 std::string_view last_segment(std::string_view key) {
   auto slash = key.rfind('/');

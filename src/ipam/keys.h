@@ -9,6 +9,8 @@
 //   /weft/v1/meta/pools                      bumped by every pool change, so that adding or
 //                                            deleting a pool is one compare-and-swap against
 //                                            the whole pool set (no overlapping pools by race)
+//   /weft/v1/bgp/config, /weft/v1/bgp/nodes/<node>, /weft/v1/bgp/peers/<name>,
+//   /weft/v1/bgp/status/<node>               BGP settings and session status (bgp_config.h)
 #pragma once
 
 #include <string>
@@ -30,6 +32,13 @@ std::string nodes_prefix();
 std::string node(std::string_view name);
 std::string liveness_prefix();
 std::string liveness(std::string_view node);
+std::string bgp_config();
+std::string bgp_nodes_prefix();
+std::string bgp_node(std::string_view node);
+std::string bgp_peers_prefix();
+std::string bgp_peer(std::string_view name);
+std::string bgp_status_prefix();
+std::string bgp_status(std::string_view node);
 
 // The last path element of a key ("/weft/v1/nodes/h1" -> "h1").
 std::string_view last_segment(std::string_view key);

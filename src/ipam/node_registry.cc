@@ -14,19 +14,7 @@ Result<void> register_node(store::Store& store, const Node& node) {
 }
 
 Result<Listing<Node>> list_nodes(store::Store& store) {
-  auto r = store.list(keys::nodes_prefix());
-  if (!r) return wrap(r.error(), "listing nodes");
-  Listing<Node> out;
-  out.revision = r->revision;
-  for (const auto& kv : r->kvs) {
-    auto node = decode_node(kv.value);
-    if (node) {
-      out.items.push_back(std::move(*node));
-    } else {
-      out.skipped.push_back(Error{Errc::corrupt, kv.key + ": " + node.error().message});
-    }
-  }
-  return out;
+  return list_decoded<Node>(store, keys::nodes_prefix(), decode_node, "nodes");
 }
 
 Result<void> remove_node(store::Store& store, const std::string& name) {

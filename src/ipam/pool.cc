@@ -58,6 +58,10 @@ Result<void> validate(const Pool& pool) {
     return fail(Errc::invalid_argument,
                 "encapsulate cross-subnet needs an encapsulation (vxlan or ipip)");
   }
+  if (pool.routes == RouteSource::bgp && pool.encapsulation == Encapsulation::vxlan) {
+    return fail(Errc::invalid_argument,
+                "routes bgp goes with encapsulation none (or ipip); vxlan pools take their routes from the store");
+  }
   if (pool.encapsulation == Encapsulation::ipip && !v4) {
     return fail(Errc::invalid_argument, "ipip carries IPv4 only; use vxlan for IPv6 pool ",
                 pool.cidr.to_string());

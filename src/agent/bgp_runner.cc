@@ -1,0 +1,207 @@
+#include "agent/bgp_runner.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "ipam/keys.h"
+
+namespace weft::agent {
+namespace {
+
+int64_t unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+BgpRunner::BgpRunner(asio::io_context& io, store::Store& store, Options options)
+    : io_(io), store_(store), options_(std::move(options)), publish_timer_(io) {}
+
+BgpRunner::~BgpRunner() {
+  alive_.reset();
+  // No stop(): closing the sockets without a Cease lets peers that negotiated graceful restart
+  // keep forwarding to this node until it is back.
+  speaker_.reset();
+}
+
+void BgpRunner::keep_routes_from_before(dataplane::LearnedRoutes routes) {
+  kept_ = std::move(routes);
+  kept_until_ = std::chrono::steady_clock::now() + options_.restart_time;
+  if (!kept_.empty()) spdlog::info("bgp: keeping {} routes from before the restart until the peers resync", kept_.size());
+}
+
+dataplane::LearnedRoutes BgpRunner::routes() const {
+  dataplane::LearnedRoutes out = kept_;
+  for (const auto& [prefix, hops] : learned_) out[prefix] = hops;
+  return out;
+}
+
+size_t BgpRunner::sessions_established() const {
+  if (!speaker_) return 0;
+  const auto peers = speaker_->peers();
+  return static_cast<size_t>(std::count_if(peers.begin(), peers.end(), [](const bgp::PeerStatus& p) {
+    return p.state == bgp::State::established;
+  }));
+}
+
+void BgpRunner::apply(const bgp::BgpPlan& plan) {
+  problems_ = plan.problems;
+  if (!plan.enabled) {
+    if (speaker_) stop_speaker();
+    applied_ = plan;
+    kept_.clear();
+    return;
+  }
+  if (speaker_ && (plan.local_as != applied_.local_as || plan.router_id != applied_.router_id ||
+                   plan.allowed != applied_.allowed)) {
+    spdlog::info("bgp: AS, router id or pools changed: restarting the speaker");
+    stop_speaker();
+  }
+  if (!speaker_) {
+    start_speaker(plan);
+    if (!speaker_) return;
+  }
+  // Sessions: remove what is gone or changed, then add what is new.
+  for (const auto& old : applied_.peers) {
+    auto now = std::find_if(plan.peers.begin(), plan.peers.end(), [&](const bgp::PlannedPeer& p) {
+      return bgp::same_session(p.config, old.config);
+    });
+    if (now != plan.peers.end()) continue;
+    spdlog::info("bgp: removing peer {} ({})", old.name, old.config.address.to_string());
+    if (auto r = speaker_->remove_peer(old.config.address); !r) spdlog::warn("{}", r.error().describe());
+  }
+  for (const auto& p : plan.peers) {
+    if (speaker_->peer(p.config.address)) continue;
+    spdlog::info("bgp: peer {} ({} AS {}, {})", p.name, p.config.address.to_string(), p.config.peer_as, p.kind);
+    if (auto r = speaker_->add_peer(p.config); !r) problems_.push_back(r.error().describe());
+  }
+  for (const auto& prefix : applied_.announce) {
+    if (!std::binary_search(plan.announce.begin(), plan.announce.end(), prefix)) speaker_->withdraw(prefix);
+  }
+  for (const auto& prefix : plan.announce) speaker_->announce(prefix);  // no-op when announced already
+  applied_ = plan;
+  check_kept();
+  schedule_publish();
+}
+
+void BgpRunner::start_speaker(const bgp::BgpPlan& plan) {
+  auto speaker = bgp::Speaker::create(
+      io_, bgp::SpeakerConfig{.local_as = plan.local_as,
+                              .router_id = plan.router_id,
+                              .listen_port = options_.listen_port,
+                              .allowed = plan.allowed,
+                              .graceful_restart_time = static_cast<uint16_t>(options_.restart_time.count()),
+                              .restarting = !kept_.empty()});
+  if (!speaker) {
+    problems_.push_back(speaker.error().describe());
+    return;
+  }
+  (*speaker)->on_best_change([this](const Prefix& p, const std::vector<IpAddress>& hops) { on_best(p, hops); });
+  (*speaker)->on_session_change([this] {
+    check_kept();
+    schedule_publish();
+  });
+  if (auto r = (*speaker)->start(); !r) {
+    spdlog::warn("{}", r.error().describe());
+    problems_.push_back(r.error().describe());
+    return;  // tried again at the next reconcile
+  }
+  speaker_ = std::move(*speaker);
+  applied_ = bgp::BgpPlan{};  // a fresh speaker has no peers and announces nothing
+  spdlog::info("bgp: speaker up, AS {}, router id {}{}", plan.local_as, IpAddress::v4(plan.router_id).to_string(),
+               plan.route_reflector ? ", route reflector" : "");
+}
+
+void BgpRunner::stop_speaker() {
+  speaker_->on_best_change({});
+  speaker_->on_session_change({});
+  speaker_->stop();
+  // Stopping sends Ceases; destroying right away would cut them off, so the speaker lives until
+  // the loop has written them.
+  asio::post(io_, [s = std::shared_ptr<bgp::Speaker>(std::move(speaker_))] {});
+  if (!learned_.empty()) {
+    learned_.clear();
+    if (options_.routes_changed) options_.routes_changed();
+  }
+  applied_ = bgp::BgpPlan{};
+  schedule_publish();
+}
+
+void BgpRunner::on_best(const Prefix& prefix, const std::vector<IpAddress>& hops) {
+  kept_.erase(prefix);  // the speaker knows this prefix now
+  if (hops.empty()) {
+    learned_.erase(prefix);
+  } else {
+    learned_[prefix] = hops;
+  }
+  if (options_.routes_changed) options_.routes_changed();
+  schedule_publish();
+}
+
+void BgpRunner::check_kept() {
+  if (kept_.empty()) return;
+  bool synced = speaker_ != nullptr;
+  if (speaker_) {
+    for (const auto& p : applied_.peers) {
+      auto s = speaker_->peer(p.config.address);
+      synced &= s && s->state == bgp::State::established && s->end_of_rib;
+    }
+  }
+  const bool expired = std::chrono::steady_clock::now() >= kept_until_;
+  if (!synced && !expired) return;
+  spdlog::info("bgp: {} routes kept from before the restart dropped ({})", kept_.size(),
+               synced ? "every peer sent End-of-RIB" : "restart time over");
+  kept_.clear();
+  if (options_.routes_changed) options_.routes_changed();
+}
+
+ipam::BgpNodeStatus BgpRunner::status() const {
+  ipam::BgpNodeStatus s{options_.node, applied_.local_as, IpAddress::v4(applied_.router_id).to_string(),
+                        applied_.route_reflector, 0, {}};
+  if (!speaker_) return s;
+  for (const auto& p : applied_.peers) {
+    auto peer = speaker_->peer(p.config.address);
+    if (!peer) continue;
+    const bool up = peer->state == bgp::State::established;
+    s.sessions.push_back(ipam::BgpSessionStatus{p.name, p.kind, p.config.address, p.config.peer_as,
+                                                std::string(bgp::to_string(peer->state)),
+                                                up ? unix_seconds(peer->established_at) : 0, peer->received,
+                                                peer->advertised, peer->last_error});
+  }
+  return s;
+}
+
+void BgpRunner::schedule_publish() {
+  if (publish_pending_) return;
+  publish_pending_ = true;
+  // Batched: a burst of route or session changes costs one store write.
+  publish_timer_.expires_after(std::chrono::milliseconds(500));
+  publish_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const asio::error_code& ec) {
+    if (alive.expired() || ec) return;
+    publish_pending_ = false;
+    publish();
+  });
+}
+
+void BgpRunner::publish() {
+  const std::string key = ipam::keys::bgp_status(options_.node);
+  if (!applied_.enabled) {
+    if (published_) {
+      if (auto r = store_.remove(key); !r) spdlog::warn("bgp status: {}", r.error().describe());
+      published_.reset();
+    }
+    return;
+  }
+  auto s = status();
+  if (published_ && *published_ == s) return;
+  auto stamped = s;
+  stamped.updated_at_unix = unix_seconds(std::chrono::system_clock::now());
+  const int64_t lease = options_.lease ? options_.lease() : 0;
+  if (auto r = store_.put(key, dump_json(ipam::encode(stamped)), lease); !r) {
+    spdlog::warn("bgp status: {}", r.error().describe());
+    return;
+  }
+  published_ = s;
+}
+
+}  // namespace weft::agent

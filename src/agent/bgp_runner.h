@@ -1,0 +1,76 @@
+// BgpRunner: weftd's BGP side for pools with `routes: bgp` (issue 5). It owns the Speaker,
+// applies each reconcile's BgpPlan to it (sessions added, changed or removed; own blocks
+// announced or withdrawn), keeps the learned best routes for the desired state, and publishes
+// the node's session status under /weft/v1/bgp/status/<node> for `weft bgp status`.
+//
+// weftd's own graceful restart: the routes weft installed before a restart stay in the kernel.
+// keep_routes_from_before() hands them in; they stay part of routes() (so the reconciler leaves
+// them alone) until the speaker says something about the prefix, or every planned peer is
+// Established and has sent its End-of-RIB, or the restart time passes. Meanwhile the OPEN
+// carries the Restarting bit, and since weftd never sends a Cease on SIGTERM, the peers keep
+// this node's routes as stale across its restart (RFC 4724).
+//
+// Everything runs on the agent's io_context thread.
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "bgp/mesh_plan.h"
+#include "bgp/speaker.h"
+#include "dataplane/desired_state.h"
+#include "ipam/bgp_config.h"
+#include "store/store.h"
+
+namespace weft::agent {
+
+class BgpRunner {
+ public:
+  struct Options {
+    std::string node;
+    uint16_t listen_port = 179;
+    std::chrono::seconds restart_time{120};
+    std::function<void()> routes_changed;     // schedule a reconcile
+    std::function<int64_t()> lease;           // the node lease status keys hang on
+  };
+  BgpRunner(asio::io_context& io, store::Store& store, Options options);
+  ~BgpRunner();  // closes the sessions without a Cease: peers keep our routes (graceful restart)
+
+  void keep_routes_from_before(dataplane::LearnedRoutes routes);
+  void apply(const bgp::BgpPlan& plan);
+  // Learned best routes, plus the ones kept from before a restart.
+  dataplane::LearnedRoutes routes() const;
+
+  size_t sessions_established() const;
+  size_t routes_learned() const { return learned_.size(); }
+  size_t routes_kept() const { return kept_.size(); }
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  void start_speaker(const bgp::BgpPlan& plan);
+  void stop_speaker();
+  void on_best(const Prefix& prefix, const std::vector<IpAddress>& hops);
+  void check_kept();
+  void schedule_publish();
+  void publish();
+  ipam::BgpNodeStatus status() const;
+
+  asio::io_context& io_;
+  store::Store& store_;
+  Options options_;
+  std::unique_ptr<bgp::Speaker> speaker_;
+  bgp::BgpPlan applied_;  // what the speaker runs now
+  dataplane::LearnedRoutes learned_, kept_;
+  std::chrono::steady_clock::time_point kept_until_{};
+  std::vector<std::string> problems_;
+  asio::steady_timer publish_timer_;
+  bool publish_pending_ = false;
+  std::optional<ipam::BgpNodeStatus> published_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace weft::agent

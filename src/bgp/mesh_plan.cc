@@ -1,0 +1,111 @@
+#include "bgp/mesh_plan.h"
+
+#include <algorithm>
+
+namespace weft::bgp {
+namespace {
+
+std::optional<IpAddress> underlay_v4(const ipam::Node& node) {
+  for (const auto& a : node.addresses) {
+    if (a.address.is_v4()) return a.address;
+  }
+  return std::nullopt;
+}
+
+bool is_reflector(const ipam::Node& node) {
+  auto it = node.labels.find(std::string(ipam::kRouteReflectorLabel));
+  return it != node.labels.end() && it->second == "true";
+}
+
+bool applies_to(const ipam::BgpPeer& peer, const ipam::Node& self) {
+  if (!peer.node.empty()) return peer.node == self.name;
+  if (peer.node_selector.empty()) return true;
+  auto selector = ipam::parse_selector(peer.node_selector);
+  return selector && ipam::matches(*selector, self.labels);
+}
+
+}  // namespace
+
+BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
+  BgpPlan plan;
+  for (const auto& [name, pool] : model.pools) {
+    if (pool.routes == ipam::RouteSource::bgp) plan.allowed.push_back(pool.cidr);
+  }
+  if (plan.allowed.empty()) return plan;
+  auto self_it = model.nodes.find(self);
+  if (self_it == model.nodes.end()) {
+    plan.problems.push_back("bgp: node " + self + " has no node record yet");
+    return plan;
+  }
+  const ipam::Node& me = self_it->second;
+  const auto my_address = underlay_v4(me);
+  if (!my_address) {
+    plan.problems.push_back("bgp: node " + self + " has no IPv4 underlay address for its router id");
+    return plan;
+  }
+  plan.enabled = true;
+  plan.local_as = model.as_number_of(self);
+  plan.router_id = my_address->v4_host_order();
+  plan.route_reflector = is_reflector(me);
+  for (const auto& block : model.blocks_of(self)) {
+    const auto* pool = model.pool_of(block);
+    if (pool != nullptr && pool->routes == ipam::RouteSource::bgp) plan.announce.push_back(block.block);
+  }
+  std::sort(plan.announce.begin(), plan.announce.end());
+
+  auto session = [&](const IpAddress& address, uint32_t peer_as) {
+    PeerConfig c;
+    c.address = address;
+    c.peer_as = peer_as;
+    if (address.is_v4()) c.local_address = *my_address;
+    c.next_hop_v6 = me.underlay_link_local;
+    return c;
+  };
+  if (model.bgp.node_mesh) {
+    bool any_reflector = false;
+    for (const auto& [name, node] : model.nodes) any_reflector |= is_reflector(node);
+    for (const auto& [name, node] : model.nodes) {
+      if (name == self) continue;
+      const bool reflector = is_reflector(node);
+      if (any_reflector && !plan.route_reflector && !reflector) continue;
+      auto address = underlay_v4(node);
+      if (!address) {
+        plan.problems.push_back("bgp: node " + name + " has no IPv4 underlay address: no session");
+        continue;
+      }
+      PlannedPeer p{name, "mesh", session(*address, model.as_number_of(name))};
+      if (any_reflector) {
+        p.kind = reflector ? "reflector" : "rr-client";
+        p.config.rr_client = plan.route_reflector && !reflector;
+      }
+      plan.peers.push_back(std::move(p));
+    }
+  }
+  for (const auto& [name, peer] : model.bgp_peers) {
+    if (!applies_to(peer, me)) continue;
+    auto clash = std::find_if(plan.peers.begin(), plan.peers.end(),
+                              [&](const PlannedPeer& p) { return p.config.address == peer.address; });
+    if (clash != plan.peers.end()) {
+      plan.problems.push_back("bgp: peer " + name + " (" + peer.address.to_string() + ") is also " + clash->name +
+                              "'s session: ignored");
+      continue;
+    }
+    if (peer.address == *my_address) continue;  // a peer for the others, e.g. a reflector node's own entry
+    PeerConfig c = session(peer.address, peer.as_number);
+    c.md5_password = peer.password;
+    c.import_allow = peer.accept;
+    plan.peers.push_back(PlannedPeer{name, "external", std::move(c)});
+  }
+  std::sort(plan.peers.begin(), plan.peers.end(),
+            [](const PlannedPeer& a, const PlannedPeer& b) { return a.config.address < b.config.address; });
+  return plan;
+}
+
+bool same_session(const PeerConfig& a, const PeerConfig& b) {
+  return a.address == b.address && a.peer_as == b.peer_as && a.port == b.port && a.passive == b.passive &&
+         a.md5_password == b.md5_password && a.rr_client == b.rr_client && a.hold_time == b.hold_time &&
+         a.local_address == b.local_address && a.next_hop_v6 == b.next_hop_v6 && a.import_allow == b.import_allow &&
+         a.export_allow == b.export_allow;
+}
+
+}  // namespace weft::bgp

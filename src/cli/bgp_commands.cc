@@ -1,0 +1,213 @@
+// weft bgp config | peer add|list|delete | status
+#include <ctime>
+#include <iostream>
+
+#include "cli/context.h"
+#include "cli/table.h"
+#include "ipam/bgp_registry.h"
+
+namespace weft::cli {
+namespace {
+
+struct ConfigArgs {
+  int64_t as_number = -1;  // -1: not given
+  std::string node;
+  std::string node_mesh;   // "", "on", "off"
+};
+
+struct PeerArgs {
+  std::string name, peer_ip, node, node_selector, password;
+  int64_t as_number = 0;
+  std::vector<std::string> accept;
+};
+
+std::string uptime(int64_t since_unix) {
+  if (since_unix == 0) return "-";
+  int64_t s = std::max<int64_t>(0, static_cast<int64_t>(std::time(nullptr)) - since_unix);
+  std::string out;
+  if (s >= 86400) out += std::to_string(s / 86400) + "d", s %= 86400;
+  if (s >= 3600 || !out.empty()) out += std::to_string(s / 3600) + "h", s %= 3600;
+  if (s >= 60 || !out.empty()) out += std::to_string(s / 60) + "m", s %= 60;
+  return out + std::to_string(s) + "s";
+}
+
+int show_config(Context& ctx, store::Store& store) {
+  auto global = ipam::get_bgp_global(store);
+  if (!global) return report(global.error());
+  auto nodes = ipam::list_bgp_node_configs(store);
+  if (!nodes) return report(nodes.error());
+  warn_skipped(nodes->skipped);
+  if (ctx.json()) {
+    Json j = ipam::encode(*global);
+    j["nodes"] = Json::array();
+    for (const auto& n : nodes->items) j["nodes"].push_back(ipam::encode(n));
+    std::cout << j.dump(2) << '\n';
+    return exit_ok;
+  }
+  std::cout << "AS number: " << global->as_number << "\nnode-to-node mesh: " << (global->node_mesh ? "on" : "off")
+            << '\n';
+  for (const auto& n : nodes->items) std::cout << "node " << n.node << ": AS " << n.as_number << '\n';
+  return exit_ok;
+}
+
+int config(Context& ctx, const ConfigArgs& args) {
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  if (args.as_number < 0 && args.node_mesh.empty()) {
+    if (!args.node.empty()) return report(Error{Errc::invalid_argument, "--node needs --as (0 removes the override)"});
+    return show_config(ctx, **store);
+  }
+  if (!args.node.empty()) {
+    if (!args.node_mesh.empty()) return report(Error{Errc::invalid_argument, "--node-mesh is cluster-wide, not per node"});
+    if (args.as_number != 0) {
+      if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
+    }
+    if (auto r = ipam::set_bgp_node_as(**store, args.node, static_cast<uint32_t>(args.as_number)); !r) {
+      return report(r.error());
+    }
+    if (!ctx.json()) {
+      std::cout << "node " << args.node << ": "
+                << (args.as_number == 0 ? "uses the cluster AS" : "AS " + std::to_string(args.as_number)) << '\n';
+    }
+    return exit_ok;
+  }
+  auto global = ipam::get_bgp_global(**store);
+  if (!global) return report(global.error());
+  if (args.as_number >= 0) {
+    if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
+    global->as_number = static_cast<uint32_t>(args.as_number);
+  }
+  if (!args.node_mesh.empty()) global->node_mesh = args.node_mesh == "on";
+  if (auto r = ipam::set_bgp_global(**store, *global); !r) return report(r.error());
+  return ctx.json() ? exit_ok : show_config(ctx, **store);
+}
+
+int peer_add(Context& ctx, const PeerArgs& args) {
+  auto address = IpAddress::parse(args.peer_ip);
+  if (!address) return report(Error{Errc::invalid_argument, "--peer-ip: " + address.error().message});
+  if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
+  ipam::BgpPeer peer{args.name.empty() ? ipam::default_peer_name(*address) : args.name,
+                     *address, static_cast<uint32_t>(args.as_number), args.node, args.node_selector, args.password, {}};
+  for (const auto& text : args.accept) {
+    auto p = Prefix::parse(text);
+    if (!p) return report(Error{Errc::invalid_argument, "--accept: " + p.error().message});
+    peer.accept.push_back(*p);
+  }
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  if (auto r = ipam::add_bgp_peer(**store, peer); !r) return report(r.error());
+  if (!ctx.json()) std::cout << "BGP peer " << peer.name << " added\n";
+  return exit_ok;
+}
+
+int peer_list(Context& ctx) {
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  auto peers = ipam::list_bgp_peers(**store);
+  if (!peers) return report(peers.error());
+  warn_skipped(peers->skipped);
+  if (ctx.json()) {
+    Json out = Json::array();
+    for (auto p : peers->items) {
+      if (!p.password.empty()) p.password = "*";  // never printed
+      out.push_back(ipam::encode(p));
+    }
+    std::cout << out.dump(2) << '\n';
+    return exit_ok;
+  }
+  Table table({"NAME", "PEER-IP", "AS", "NODES", "PASSWORD", "ACCEPT"});
+  for (const auto& p : peers->items) {
+    std::string accept;
+    for (const auto& a : p.accept) accept += (accept.empty() ? "" : ",") + a.to_string();
+    const std::string nodes = !p.node.empty() ? p.node : !p.node_selector.empty() ? p.node_selector : "all";
+    table.add({p.name, p.address.to_string(), std::to_string(p.as_number), nodes, p.password.empty() ? "-" : "set",
+               accept.empty() ? "-" : accept});
+  }
+  table.print(std::cout);
+  return exit_ok;
+}
+
+int peer_delete(Context& ctx, const std::string& name) {
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  if (auto r = ipam::remove_bgp_peer(**store, name); !r) return report(r.error());
+  if (!ctx.json()) std::cout << "BGP peer " << name << " deleted\n";
+  return exit_ok;
+}
+
+int status(Context& ctx, const std::string& node) {
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  auto all = ipam::list_bgp_status(**store);
+  if (!all) return report(all.error());
+  warn_skipped(all->skipped);
+  std::erase_if(all->items, [&](const ipam::BgpNodeStatus& s) { return !node.empty() && s.node != node; });
+  if (ctx.json()) {
+    Json out = Json::array();
+    for (const auto& s : all->items) {
+      Json j = ipam::encode(s);
+      for (size_t i = 0; i < s.sessions.size(); ++i) {
+        const int64_t since = s.sessions[i].established_at_unix;
+        j["sessions"][i]["uptimeSeconds"] = since == 0 ? 0 : std::max<int64_t>(0, std::time(nullptr) - since);
+      }
+      out.push_back(j);
+    }
+    std::cout << out.dump(2) << '\n';
+    return exit_ok;
+  }
+  if (all->items.empty()) {
+    std::cout << "no node runs BGP (no pool has routes: bgp, or no weftd is up)\n";
+    return exit_ok;
+  }
+  Table table({"NODE", "PEER", "KIND", "ADDRESS", "AS", "STATE", "UPTIME", "RECEIVED", "SENT", "LAST-ERROR"});
+  for (const auto& s : all->items) {
+    if (s.sessions.empty()) table.add({s.node, "-", "-", "-", "-", "no peers", "-", "-", "-", "-"});
+    for (const auto& p : s.sessions) {
+      table.add({s.node, p.peer, p.kind, p.address.to_string(), std::to_string(p.as_number), p.state,
+                 uptime(p.established_at_unix), std::to_string(p.received), std::to_string(p.advertised),
+                 p.last_error.empty() ? "-" : p.last_error});
+    }
+  }
+  table.print(std::cout);
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
+  auto* bgp = app.add_subcommand("bgp", "BGP settings, external peers and session status (pools with routes: bgp)");
+  bgp->require_subcommand(1);
+
+  auto cargs = std::make_shared<ConfigArgs>();
+  auto* config_cmd = bgp->add_subcommand("config", "show or set the cluster's AS number (default 64512), a node's own AS, the node mesh");
+  config_cmd->add_option("--as", cargs->as_number, "AS number (with --node: that node's; 0 removes its override)");
+  config_cmd->add_option("--node", cargs->node, "set this node's AS number instead of the cluster's");
+  config_cmd->add_option("--node-mesh", cargs->node_mesh, "on: nodes peer with each other (default); off: only with external peers")
+      ->check(CLI::IsMember({"on", "off"}));
+  config_cmd->callback([&ctx, &exit_code, cargs] { exit_code = config(ctx, *cargs); });
+
+  auto* peer = bgp->add_subcommand("peer", "external BGP peers (routers, route reflectors)");
+  peer->require_subcommand(1);
+  auto pargs = std::make_shared<PeerArgs>();
+  auto* add = peer->add_subcommand("add", "add an external peer");
+  add->add_option("--peer-ip", pargs->peer_ip, "the peer's address")->required();
+  add->add_option("--as", pargs->as_number, "the peer's AS number")->required();
+  add->add_option("--name", pargs->name, "a name for it (default: its address with '-')");
+  auto* only_node = add->add_option("--node", pargs->node, "only this node peers with it");
+  add->add_option("--node-selector", pargs->node_selector, "the nodes whose labels match (k=v,k!=v,k,!k)")->excludes(only_node);
+  add->add_option("--password", pargs->password, "TCP MD5 password (RFC 2385)");
+  add->add_option("--accept", pargs->accept, "prefixes accepted from it besides the pools (repeatable)");
+  add->callback([&ctx, &exit_code, pargs] { exit_code = peer_add(ctx, *pargs); });
+  peer->add_subcommand("list", "list external peers")->callback([&ctx, &exit_code] { exit_code = peer_list(ctx); });
+  auto name = std::make_shared<std::string>();
+  auto* del = peer->add_subcommand("delete", "remove an external peer");
+  del->add_option("name", *name, "peer name")->required();
+  del->callback([&ctx, &exit_code, name] { exit_code = peer_delete(ctx, *name); });
+
+  auto node = std::make_shared<std::string>();
+  auto* st = bgp->add_subcommand("status", "every node's BGP sessions: state, uptime, prefixes received and sent, last error");
+  st->add_option("--node", *node, "only this node");
+  st->callback([&ctx, &exit_code, node] { exit_code = status(ctx, *node); });
+}
+
+}  // namespace weft::cli

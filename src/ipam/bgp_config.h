@@ -1,0 +1,106 @@
+// BGP settings kept in the store for pools with `routes: bgp` (DESIGN.md "The model"), and the
+// session status each weftd publishes. Pure values and JSON codecs; decode_* return Errc::corrupt
+// naming what is wrong, validate_* return Errc::invalid_argument with a message for the operator.
+//
+//   /weft/v1/bgp/config           BgpGlobal: the cluster's AS number, node-to-node mesh on/off
+//   /weft/v1/bgp/nodes/<node>     BgpNodeConfig: a node's own AS number (overrides the global one)
+//   /weft/v1/bgp/peers/<name>     BgpPeer: an external peer (a top-of-rack router, a reflector)
+//   /weft/v1/bgp/status/<node>    BgpNodeStatus: written by that node's weftd, attached to its
+//                                 lease (it vanishes with the node)
+//
+// Which nodes reflect: those labelled kRouteReflectorLabel=true (weftd --label). When there are
+// any, the other nodes peer only with them; otherwise every node peers with every other one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip.h"
+#include "base/json.h"
+#include "base/result.h"
+
+namespace weft::ipam {
+
+inline constexpr uint32_t kDefaultAsNumber = 64512;
+inline constexpr std::string_view kRouteReflectorLabel = "weft.io/route-reflector";
+
+struct BgpGlobal {
+  uint32_t as_number = kDefaultAsNumber;
+  bool node_mesh = true;  // false: nodes peer only with the external peers configured for them
+  friend bool operator==(const BgpGlobal&, const BgpGlobal&) = default;
+};
+
+struct BgpNodeConfig {
+  std::string node;
+  uint32_t as_number = 0;
+  friend bool operator==(const BgpNodeConfig&, const BgpNodeConfig&) = default;
+};
+
+// A label selector: every term must hold. Terms: `key=value`, `key!=value`, `key` (has the
+// label), `!key` (lacks it); separated by commas.
+struct LabelTerm {
+  enum class Op { equals, not_equals, exists, absent };
+  std::string key;
+  Op op = Op::equals;
+  std::string value;
+  friend bool operator==(const LabelTerm&, const LabelTerm&) = default;
+};
+using LabelSelector = std::vector<LabelTerm>;
+Result<LabelSelector> parse_selector(std::string_view text);
+bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
+
+struct BgpPeer {
+  std::string name;
+  IpAddress address;
+  uint32_t as_number = 0;
+  std::string node;           // only this node peers with it; or
+  std::string node_selector;  // the nodes whose labels match; neither: every node
+  std::string password;       // TCP MD5 (RFC 2385); stored as is, readable by whoever reads the store
+  std::vector<Prefix> accept; // prefixes accepted from it besides the pools
+  friend bool operator==(const BgpPeer&, const BgpPeer&) = default;
+};
+
+// The default name of a peer: its address with '.' and ':' as '-' ("198-18-0-1").
+std::string default_peer_name(const IpAddress& address);
+
+// AS numbers 1..4294967295 except 23456 (AS_TRANS, RFC 6793).
+Result<void> validate_as_number(int64_t as_number);
+Result<void> validate(const BgpPeer& peer);
+
+struct BgpSessionStatus {
+  std::string peer;          // the node or external peer name
+  std::string kind;          // "mesh", "reflector", "rr-client", "external"
+  IpAddress address;
+  uint32_t as_number = 0;
+  std::string state;         // RFC 4271 state name: Idle, Connect, Active, OpenSent, OpenConfirm, Established
+  int64_t established_at_unix = 0;  // 0 while not established
+  uint64_t received = 0;     // paths from it
+  uint64_t advertised = 0;   // prefixes sent to it
+  std::string last_error;
+  friend bool operator==(const BgpSessionStatus&, const BgpSessionStatus&) = default;
+};
+
+struct BgpNodeStatus {
+  std::string node;
+  uint32_t as_number = 0;
+  std::string router_id;
+  bool route_reflector = false;
+  int64_t updated_at_unix = 0;
+  std::vector<BgpSessionStatus> sessions;
+  friend bool operator==(const BgpNodeStatus&, const BgpNodeStatus&) = default;
+};
+
+Json encode(const BgpGlobal& global);
+Json encode(const BgpNodeConfig& config);
+Json encode(const BgpPeer& peer);
+Json encode(const BgpNodeStatus& status);
+Result<BgpGlobal> decode_bgp_global(std::string_view json_text);
+Result<BgpNodeConfig> decode_bgp_node_config(std::string_view json_text);
+Result<BgpPeer> decode_bgp_peer(std::string_view json_text);
+Result<BgpNodeStatus> decode_bgp_status(std::string_view json_text);
+
+}  // namespace weft::ipam
