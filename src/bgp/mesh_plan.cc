@@ -74,6 +74,13 @@ BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
         continue;
       }
       PlannedPeer p{name, "mesh", session(*address, model.as_number_of(name))};
+      // One side connects, the other waits: when both connect at once, collision resolution can
+      // dump a connection one side already counts as Established, and both then wait out the
+      // connect-retry timer. The lower address connects.
+      p.config.passive = *my_address > *address;
+      // The other node may not know this one yet (its store watch lags) and refuse the first
+      // attempt; on a LAN a second try one second later costs nothing.
+      p.config.connect_retry_time = Seconds(1);
       if (any_reflector) {
         p.kind = reflector ? "reflector" : "rr-client";
         p.config.rr_client = plan.route_reflector && !reflector;

@@ -8,7 +8,8 @@
 //   route reflector, every node peers with every other node (full mesh, kind "mesh"). With
 //   reflectors, a reflector peers with every other node (non-reflectors are its route-reflector
 //   clients, kind "rr-client"; other reflectors are plain iBGP peers, kind "reflector"), and the
-//   other nodes peer with the reflectors only.
+//   other nodes peer with the reflectors only. Between two nodes the one with the lower address
+//   connects and the other only accepts (no connection collisions).
 // - External peers (kind "external") apply to the node they name, the nodes their selector
 //   matches, or every node.
 // - Sessions run between underlay IPv4 addresses (the router id is that address too); IPv6 pool

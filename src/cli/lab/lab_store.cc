@@ -14,6 +14,7 @@
 
 #include "base/json.h"
 #include "cli/lab/processes.h"
+#include "ipam/bgp_registry.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
 #include "ipam/pool_registry.h"
@@ -136,7 +137,7 @@ Result<void> create_pools(Mode mode) {
       pool.block_length = spec.block_length;
       pool.encapsulation = *encapsulation;
       pool.encapsulate = *encapsulate;
-      pool.routes = ipam::RouteSource::store;
+      pool.routes = pool_routes(mode) == "bgp" ? ipam::RouteSource::bgp : ipam::RouteSource::store;
       if (auto added = ipam::add_pool(s, pool); !added) {
         return wrap(added.error(), "adding pool " + pool.name);
       }
@@ -153,6 +154,26 @@ const Prefix* StoreSnapshot::block(const std::string& node, std::string_view poo
   auto p = n->second.find(std::string(pool));
   if (p == n->second.end() || p->second.empty()) return nullptr;
   return &p->second.front();
+}
+
+Result<std::map<std::string, std::pair<int, int>>> read_bgp_sessions() {
+  auto text = with_store([](store::Store& s) -> Result<std::string> {
+    auto all = ipam::list_bgp_status(s);
+    if (!all) return std::unexpected(all.error());
+    Json out = Json::object();
+    for (const auto& n : all->items) {
+      const auto up = std::count_if(n.sessions.begin(), n.sessions.end(),
+                                    [](const ipam::BgpSessionStatus& x) { return x.state == "Established"; });
+      out[n.node] = Json::array({up, n.sessions.size()});
+    }
+    return out.dump();
+  });
+  if (!text) return std::unexpected(text.error());
+  auto json = parse_json(*text);
+  if (!json) return fail(Errc::internal, "reading the store: ", json.error().message);
+  std::map<std::string, std::pair<int, int>> out;
+  for (const auto& [node, counts] : json->items()) out[node] = {counts[0].get<int>(), counts[1].get<int>()};
+  return out;
 }
 
 Result<StoreSnapshot> read_snapshot() {

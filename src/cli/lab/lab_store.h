@@ -45,6 +45,9 @@ struct StoreSnapshot {
 };
 Result<StoreSnapshot> read_snapshot();
 
+// BGP sessions per node as the agents published them: node -> (established, total).
+Result<std::map<std::string, std::pair<int, int>>> read_bgp_sessions();
+
 // Without agents (--no-agent): reserves block i-1 of each pool for host hi, as weftd would claim.
 Result<void> reserve_blocks(const std::vector<Host>& hosts);
 

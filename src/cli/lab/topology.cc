@@ -9,6 +9,8 @@ std::string_view to_string(Mode mode) {
     case Mode::direct: return "direct";
     case Mode::vxlan: return "vxlan";
     case Mode::vxlan_cross_subnet: return "vxlan-cross-subnet";
+    case Mode::bgp: return "bgp";
+    case Mode::bgp_rr: return "bgp-rr";
   }
   return "?";
 }
@@ -17,17 +19,36 @@ Result<Mode> parse_mode(std::string_view text) {
   if (text == "direct") return Mode::direct;
   if (text == "vxlan") return Mode::vxlan;
   if (text == "vxlan-cross-subnet") return Mode::vxlan_cross_subnet;
+  if (text == "bgp") return Mode::bgp;
+  if (text == "bgp-rr") return Mode::bgp_rr;
   return fail(Errc::invalid_argument, "unknown lab mode '", text,
-              "' (expected direct, vxlan or vxlan-cross-subnet)");
+              "' (expected direct, vxlan, vxlan-cross-subnet, bgp or bgp-rr)");
 }
 
-std::string_view pool_encapsulation(Mode mode) { return mode == Mode::direct ? "none" : "vxlan"; }
+namespace {
+bool routed(Mode mode) { return mode == Mode::direct || mode == Mode::bgp || mode == Mode::bgp_rr; }
+}  // namespace
+
+std::string_view pool_encapsulation(Mode mode) { return routed(mode) ? "none" : "vxlan"; }
+
+std::string_view pool_routes(Mode mode) { return mode == Mode::bgp || mode == Mode::bgp_rr ? "bgp" : "store"; }
+
+std::vector<std::string> host_labels(Mode mode, int host_index) {
+  if (mode == Mode::bgp_rr && host_index == 1) return {"weft.io/route-reflector=true"};
+  return {};
+}
 
 std::string_view pool_encapsulate(Mode mode) {
   return mode == Mode::vxlan_cross_subnet ? "cross-subnet" : "always";
 }
 
-int pod_mtu(Mode mode) { return mode == Mode::direct ? kUnderlayMtu : kUnderlayMtu - kVxlanOverhead; }
+int bgp_sessions_of(Mode mode, int hosts, int host_index) {
+  if (mode == Mode::bgp) return hosts - 1;
+  if (mode == Mode::bgp_rr) return host_index == 1 ? hosts - 1 : (hosts > 1 ? 1 : 0);
+  return 0;
+}
+
+int pod_mtu(Mode mode) { return routed(mode) ? kUnderlayMtu : kUnderlayMtu - kVxlanOverhead; }
 
 std::vector<std::string> Topology::namespaces() const {
   std::vector<std::string> out{std::string(kRouterNetns), std::string(kEtcdNetns)};
@@ -117,8 +138,9 @@ bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::st
     if (why) *why = "no agents: only pods on the same host";
     return false;
   }
-  if (mode == Mode::direct && a.segment != b.segment) {
-    if (why) *why = "direct routes do not cross segments";
+  if (routed(mode) && a.segment != b.segment) {
+    if (why) *why = mode == Mode::direct ? "direct routes do not cross segments"
+                                         : "BGP next hops on another segment are not on-link";
     return false;
   }
   return true;

@@ -42,12 +42,19 @@ inline constexpr int kMaxHosts = 244;  // 198.18.S.(10+N) must stay below .255
 inline constexpr int kMaxSegments = 254;
 inline constexpr int kMaxPodsPerHost = 200;  // block first + 10 + K must stay inside a /24
 
-enum class Mode { direct, vxlan, vxlan_cross_subnet };
+// bgp: routes learned over BGP, full mesh; bgp_rr: h1 is the route reflector, the others peer
+// with it only.
+enum class Mode { direct, vxlan, vxlan_cross_subnet, bgp, bgp_rr };
 std::string_view to_string(Mode mode);
 Result<Mode> parse_mode(std::string_view text);
 // The pool settings a mode stands for: "none"/"vxlan" and "always"/"cross-subnet".
 std::string_view pool_encapsulation(Mode mode);
 std::string_view pool_encapsulate(Mode mode);
+std::string_view pool_routes(Mode mode);  // "store" or "bgp"
+// The weftd labels of a host in a mode (bgp-rr: the first host is the route reflector).
+std::vector<std::string> host_labels(Mode mode, int host_index);
+// The BGP sessions host `host_index` (1-based) of `hosts` runs in a mode (0 without BGP).
+int bgp_sessions_of(Mode mode, int hosts, int host_index);
 // The MTU a pod gets: the underlay's, less the VXLAN overhead where pods' packets may be tunnelled.
 int pod_mtu(Mode mode);
 

@@ -115,7 +115,7 @@ class Builder {
              std::to_string(kPoolV4BlockLength) + ", " + std::string(kPoolV6) + " " + std::string(kPoolV6Cidr) +
              " /" + std::to_string(kPoolV6BlockLength) + ", encapsulation " +
              std::string(pool_encapsulation(state_.mode)) + "/" + std::string(pool_encapsulate(state_.mode)) +
-             ", routes store");
+             ", routes " + std::string(pool_routes(state_.mode)));
 
     if (options_.no_agent) {
       if (auto r = reserve_blocks(topology_.hosts); !r) return r;
@@ -135,6 +135,9 @@ class Builder {
     auto snapshot = wait_for_blocks();
     if (!snapshot) return std::unexpected(snapshot.error());
     if (auto r = make_pods(*snapshot); !r) return r;
+    if (state_.agents && pool_routes(state_.mode) == "bgp") {
+      if (auto r = wait_for_bgp(); !r) return r;
+    }
     state_.phase = "ready";
     if (auto r = save(); !r) return r;
 
@@ -166,6 +169,10 @@ class Builder {
                                     "--socket", dir + "/weftd.sock",
                                     "--metrics-address", "127.0.0.1:9099",
                                     "--lease-ttl", "60"};
+      for (const auto& label : host_labels(state_.mode, h.index)) {
+        argv.push_back("--label");
+        argv.push_back(label);
+      }
       auto record = spawn_daemon("weftd", h.netns, argv, dir + "/weftd.log");
       if (!record) return wrap(record.error(), "starting weftd on " + h.name);
       record->host = h.name;
@@ -176,6 +183,43 @@ class Builder {
     if (auto r = save(); !r) return r;
     progress("agents: weftd started on " + std::to_string(topology_.hosts.size()) + " host(s) (" + weftd + ")");
     return {};
+  }
+
+  // Waits until every host reports all the BGP sessions its mode gives it as Established.
+  Result<void> wait_for_bgp() {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + options_.agent_timeout;
+    const int hosts = static_cast<int>(topology_.hosts.size());
+    std::string missing;
+    for (;;) {
+      auto sessions = read_bgp_sessions();
+      if (sessions) {
+        int total = 0;
+        std::vector<std::string> lacking;
+        for (const auto& h : topology_.hosts) {
+          const int want = bgp_sessions_of(state_.mode, hosts, h.index);
+          auto it = sessions->find(h.name);
+          if (it == sessions->end() || it->second.first != want || it->second.second != want) {
+            lacking.push_back(h.name + " (" + (it == sessions->end() ? "no status" : std::to_string(it->second.first) + "/" + std::to_string(want)) + ")");
+          }
+          total += want;
+        }
+        if (lacking.empty()) {
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+          progress("bgp: " + std::to_string(total) + " session ends Established (after " + std::to_string(ms.count()) +
+                   " ms)");
+          return {};
+        }
+        missing = "sessions not Established on " + join(lacking, ", ");
+      } else {
+        missing = sessions.error().message;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return fail(Errc::unavailable, "BGP did not come up within ", std::to_string(options_.agent_timeout.count()),
+                    " s: ", missing, " (see `weft bgp status`, logs in ", options_.state_dir, "/hN/weftd.log)");
+      }
+      std::this_thread::sleep_for(100ms);
+    }
   }
 
   // Waits until every host's node is registered and holds a block of the IPv4 pool; then gives
