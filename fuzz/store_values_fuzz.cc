@@ -1,11 +1,12 @@
 // Fuzz target: decoders of values read from the store (any etcd client can write garbage under
-// /weft/v1/): pools, nodes, block affinities, liveness records. A decoder must return a value or
+// /weft/v1/): pools, nodes, block affinities, liveness records, BGP settings, peers and status. A decoder must return a value or
 // Errc::corrupt, never crash; a decoded value must survive encode -> decode unchanged.
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "ipam/bgp_config.h"
 #include "ipam/block.h"
 #include "ipam/keys.h"
 #include "ipam/node.h"
@@ -42,6 +43,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     assert(again && *again == *affinity);
   } else {
     assert(affinity.error().code == Errc::corrupt || affinity.error().code == Errc::invalid_argument);
+  }
+
+  if (auto global = decode_bgp_global(text)) {
+    auto again = decode_bgp_global(dump_json(encode(*global)));
+    assert(again && *again == *global);
+  } else {
+    assert(global.error().code == Errc::corrupt);
+  }
+  if (auto config = decode_bgp_node_config(text)) {
+    auto again = decode_bgp_node_config(dump_json(encode(*config)));
+    assert(again && *again == *config);
+  } else {
+    assert(config.error().code == Errc::corrupt);
+  }
+  if (auto peer = decode_bgp_peer(text)) {
+    auto again = decode_bgp_peer(dump_json(encode(*peer)));
+    assert(again && *again == *peer);
+  } else {
+    assert(peer.error().code == Errc::corrupt);
+  }
+  if (auto status = decode_bgp_status(text)) {
+    auto again = decode_bgp_status(dump_json(encode(*status)));
+    assert(again && *again == *status);
+  } else {
+    assert(status.error().code == Errc::corrupt);
   }
 
   if (auto liveness = decode_liveness(text)) {

@@ -115,6 +115,9 @@ Result<void> validate(const BgpPeer& peer) {
     if (auto s = parse_selector(peer.node_selector); !s) return std::unexpected(s.error());
   }
   if (peer.password.size() > 80) return fail(Errc::invalid_argument, "TCP MD5 password longer than 80 bytes");
+  if (!std::all_of(peer.password.begin(), peer.password.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
+    return fail(Errc::invalid_argument, "TCP MD5 password: printable ASCII only");
+  }
   return {};
 }
 

@@ -229,3 +229,64 @@ TEST(NatRuleset, MasqueradesOnlyPoolsThatAskAndOnlyTrafficLeavingThePools) {
 
 }  // namespace
 }  // namespace weft::dataplane
+
+namespace weft::dataplane {
+namespace {
+
+// routes: bgp -- remote blocks come from the speaker, not from the store.
+Cluster bgp_cluster() {
+  auto c = three_nodes(Encapsulation::none);
+  c.model.pools["lab"].routes = ipam::RouteSource::bgp;
+  c.pool("lab6", "fd00:198:19::/48", 120, Encapsulation::none);
+  c.model.pools["lab6"].routes = ipam::RouteSource::bgp;
+  return c;
+}
+
+TEST(DesiredStateBgp, RoutesComeFromWhatBgpLearnedNotFromTheStore) {
+  auto c = bgp_cluster();
+  auto none = compute_desired(c.model, h1_facts());
+  ASSERT_EQ(none.routes.size(), 1u) << "only the blackhole of h1's own block";
+  EXPECT_TRUE(none.problems.empty()) << "h3 off-link is BGP's business now";
+
+  const LearnedRoutes learned = {
+      {*Prefix::parse("198.19.2.0/24"), {*IpAddress::parse("198.18.1.12")}},
+      {*Prefix::parse("198.19.9.0/24"), {*IpAddress::parse("198.18.1.12"), *IpAddress::parse("198.18.1.13")}},
+      {*Prefix::parse("fd00:198:19::200/120"), {*IpAddress::parse("fe80::2")}},
+      {*Prefix::parse("198.19.1.0/24"), {*IpAddress::parse("198.18.1.12")}},  // our own block, reflected back
+  };
+  auto s = compute_desired(c.model, h1_facts(), learned);
+  EXPECT_EQ(*route_to(s, "198.19.2.0/24"),
+            kernel::Route::via_gateway(*Prefix::parse("198.19.2.0/24"), *IpAddress::parse("198.18.1.12"), kEth0));
+  EXPECT_EQ(*route_to(s, "198.19.9.0/24"),
+            kernel::Route::multipath(*Prefix::parse("198.19.9.0/24"),
+                                     {kernel::Nexthop{.gateway = *IpAddress::parse("198.18.1.12"), .ifindex = kEth0},
+                                      kernel::Nexthop{.gateway = *IpAddress::parse("198.18.1.13"), .ifindex = kEth0}}))
+      << "equal paths: one ECMP route";
+  EXPECT_EQ(*route_to(s, "fd00:198:19::200/120"),
+            kernel::Route::via_gateway(*Prefix::parse("fd00:198:19::200/120"), *IpAddress::parse("fe80::2"), kEth0));
+  EXPECT_EQ(route_to(s, "198.19.1.0/24")->type, kernel::RouteType::blackhole) << "our own block stays a blackhole";
+  EXPECT_TRUE(s.problems.empty());
+}
+
+TEST(DesiredStateBgp, NextHopsThatAreNotOnLinkAreProblems) {
+  const LearnedRoutes learned = {
+      {*Prefix::parse("198.19.3.0/24"), {*IpAddress::parse("198.18.2.13")}},
+      {*Prefix::parse("198.19.4.0/24"), {*IpAddress::parse("198.18.2.13"), *IpAddress::parse("198.18.1.12")}},
+      {*Prefix::parse("fd00:198:19::300/120"), {*IpAddress::parse("2001:db8::3")}},
+      {*Prefix::parse("fd00:198:19::400/120"), {*IpAddress::parse("198.18.1.12")}},
+  };
+  auto s = compute_desired(bgp_cluster().model, h1_facts(), learned);
+  EXPECT_EQ(route_to(s, "198.19.3.0/24"), nullptr);
+  EXPECT_EQ(*route_to(s, "198.19.4.0/24"),
+            kernel::Route::via_gateway(*Prefix::parse("198.19.4.0/24"), *IpAddress::parse("198.18.1.12"), kEth0))
+      << "the on-link next hop stays";
+  EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), nullptr);
+  EXPECT_EQ(route_to(s, "fd00:198:19::400/120"), nullptr);
+  ASSERT_EQ(s.problems.size(), 4u);
+  EXPECT_NE(s.problems[0].find("next hop 198.18.2.13 of 198.19.3.0/24 is not on-link from 198.18.1.0/24"),
+            std::string::npos) << s.problems[0];
+  EXPECT_NE(s.problems[3].find("of the other family"), std::string::npos) << s.problems[3];
+}
+
+}  // namespace
+}  // namespace weft::dataplane

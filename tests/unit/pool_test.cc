@@ -58,6 +58,10 @@ TEST(PoolValidate, SettingsMustFitTogether) {
   auto r = validate(v6);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("IPv4 only"), std::string::npos);
+  p.routes = RouteSource::bgp;
+  r = validate(p);
+  ASSERT_FALSE(r) << "vxlan takes its routes from the store";
+  EXPECT_NE(r.error().message.find("routes bgp goes with encapsulation none"), std::string::npos);
 }
 
 TEST(PoolValidate, OverlapAndDuplicateNames) {
@@ -76,7 +80,7 @@ TEST(PoolValidate, OverlapAndDuplicateNames) {
 
 TEST(PoolCodec, RoundTrips) {
   auto p = make_pool("lab", "198.19.0.0/16", 24);
-  p.encapsulation = Encapsulation::vxlan;
+  p.encapsulation = Encapsulation::ipip;
   p.encapsulate = Encapsulate::cross_subnet;
   p.routes = RouteSource::bgp;
   p.nat_outgoing = true;

@@ -1,0 +1,156 @@
+// The BGP plan as a pure function of the cluster model: full mesh, route reflectors, the mesh
+// switched off, external peers by node and selector, what is announced and accepted.
+#include "bgp/mesh_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "ipam/keys.h"
+
+namespace weft::bgp {
+namespace {
+
+struct Cluster {
+  ipam::ClusterModel model;
+
+  Cluster& pool(const char* name, const char* cidr, ipam::RouteSource routes) {
+    ipam::Pool p;
+    p.name = name;
+    p.cidr = *Prefix::parse(cidr);
+    p.block_length = 24;
+    p.routes = routes;
+    model.pools[name] = p;
+    return *this;
+  }
+  Cluster& node(const char* name, const char* underlay, std::map<std::string, std::string> labels = {}) {
+    model.nodes[name] = ipam::Node{name, {*ipam::InterfaceAddress::parse(underlay)}, labels,
+                                   *IpAddress::parse("fe80::1"), "", 0, {}};
+    return *this;
+  }
+  Cluster& block(const char* pool, const char* cidr, const char* node) {
+    auto b = *Prefix::parse(cidr);
+    model.blocks[ipam::keys::block(pool, b)] = ipam::BlockAffinity{pool, b, node, false, 0};
+    return *this;
+  }
+  Cluster& peer(ipam::BgpPeer p) {
+    model.bgp_peers[p.name] = p;
+    return *this;
+  }
+};
+
+Cluster four_nodes() {
+  Cluster c;
+  c.pool("lab", "198.19.0.0/16", ipam::RouteSource::bgp)
+      .pool("flat", "10.9.0.0/16", ipam::RouteSource::store)
+      .node("h1", "198.18.1.11/24")
+      .node("h2", "198.18.1.12/24")
+      .node("h3", "198.18.1.13/24")
+      .node("h4", "198.18.1.14/24")
+      .block("lab", "198.19.1.0/24", "h1")
+      .block("lab", "198.19.2.0/24", "h2")
+      .block("flat", "10.9.1.0/24", "h1");
+  return c;
+}
+
+std::vector<std::string> names(const BgpPlan& plan) {
+  std::vector<std::string> out;
+  for (const auto& p : plan.peers) out.push_back(p.name + ":" + p.kind);
+  return out;
+}
+
+TEST(MeshPlan, OffWithoutABgpPool) {
+  auto c = four_nodes();
+  c.model.pools.erase("lab");
+  auto plan = plan_bgp(c.model, "h1");
+  EXPECT_FALSE(plan.enabled);
+  EXPECT_TRUE(plan.peers.empty());
+}
+
+TEST(MeshPlan, FullMeshAnnouncesOwnBgpBlocksOnly) {
+  auto plan = plan_bgp(four_nodes().model, "h1");
+  ASSERT_TRUE(plan.enabled);
+  EXPECT_EQ(plan.local_as, 64512u);
+  EXPECT_EQ(IpAddress::v4(plan.router_id).to_string(), "198.18.1.11");
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"h2:mesh", "h3:mesh", "h4:mesh"}));
+  EXPECT_EQ(plan.announce, (std::vector<Prefix>{*Prefix::parse("198.19.1.0/24")}));
+  EXPECT_EQ(plan.allowed, (std::vector<Prefix>{*Prefix::parse("198.19.0.0/16")}));
+  const auto& h2 = plan.peers[0].config;
+  EXPECT_EQ(h2.address, *IpAddress::parse("198.18.1.12"));
+  EXPECT_EQ(h2.local_address, *IpAddress::parse("198.18.1.11"));
+  EXPECT_EQ(h2.next_hop_v6, *IpAddress::parse("fe80::1")) << "IPv6 routes go via the underlay link-local address";
+  EXPECT_FALSE(h2.rr_client);
+}
+
+TEST(MeshPlan, TheLowerAddressConnectsTheHigherWaits) {
+  auto h1 = plan_bgp(four_nodes().model, "h1");
+  auto h3 = plan_bgp(four_nodes().model, "h3");
+  EXPECT_FALSE(h1.peers[1].config.passive);  // h1 -> h3
+  EXPECT_TRUE(h3.peers[0].config.passive);   // h3 <- h1
+  EXPECT_FALSE(h3.peers[2].config.passive);  // h3 -> h4
+}
+
+TEST(MeshPlan, ReflectorsPeerWithEveryoneClientsOnlyWithReflectors) {
+  auto c = four_nodes();
+  c.node("h1", "198.18.1.11/24", {{"weft.io/route-reflector", "true"}});
+  c.node("h4", "198.18.1.14/24", {{"weft.io/route-reflector", "true"}});
+  auto rr = plan_bgp(c.model, "h1");
+  EXPECT_TRUE(rr.route_reflector);
+  EXPECT_EQ(names(rr), (std::vector<std::string>{"h2:rr-client", "h3:rr-client", "h4:reflector"}));
+  EXPECT_TRUE(rr.peers[0].config.rr_client);
+  EXPECT_FALSE(rr.peers[2].config.rr_client) << "reflectors are plain iBGP peers of each other";
+  auto client = plan_bgp(c.model, "h2");
+  EXPECT_FALSE(client.route_reflector);
+  EXPECT_EQ(names(client), (std::vector<std::string>{"h1:reflector", "h4:reflector"}));
+  EXPECT_FALSE(client.peers[0].config.rr_client);
+}
+
+TEST(MeshPlan, ExternalPeersByNodeSelectorOrAll) {
+  auto c = four_nodes();
+  c.node("h2", "198.18.1.12/24", {{"rack", "a"}});
+  c.model.bgp.node_mesh = false;
+  c.model.bgp_nodes["h2"] = ipam::BgpNodeConfig{"h2", 65002};
+  c.peer({"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "pw", {*Prefix::parse("0.0.0.0/0")}});
+  c.peer({"rs", *IpAddress::parse("198.18.0.5"), 65100, "", "", "", {}});
+  c.peer({"only-h3", *IpAddress::parse("198.18.1.2"), 65000, "h3", "", "", {}});
+  auto h2 = plan_bgp(c.model, "h2");
+  EXPECT_EQ(h2.local_as, 65002u);
+  EXPECT_EQ(names(h2), (std::vector<std::string>{"rs:external", "tor-a:external"}));
+  EXPECT_EQ(h2.peers[1].config.md5_password, "pw");
+  EXPECT_EQ(h2.peers[1].config.import_allow, (std::vector<Prefix>{*Prefix::parse("0.0.0.0/0")}));
+  EXPECT_EQ(h2.peers[1].config.peer_as, 65000u);
+  EXPECT_EQ(names(plan_bgp(c.model, "h3")), (std::vector<std::string>{"rs:external", "only-h3:external"}));
+}
+
+TEST(MeshPlan, AnExternalPeerOnANodesAddressIsReportedNotDoubled) {
+  auto c = four_nodes();
+  c.peer({"dup", *IpAddress::parse("198.18.1.12"), 65000, "", "", "", {}});
+  auto plan = plan_bgp(c.model, "h1");
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"h2:mesh", "h3:mesh", "h4:mesh"}));
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_NE(plan.problems[0].find("peer dup (198.18.1.12) is also h2's session"), std::string::npos) << plan.problems[0];
+}
+
+TEST(MeshPlan, ANodeWithoutRecordOrIPv4UnderlayIsAProblem) {
+  auto c = four_nodes();
+  auto missing = plan_bgp(c.model, "h9");
+  EXPECT_FALSE(missing.enabled);
+  ASSERT_EQ(missing.problems.size(), 1u);
+  c.model.nodes["h3"].addresses = {*ipam::InterfaceAddress::parse("2001:db8::3/64")};
+  auto plan = plan_bgp(c.model, "h1");
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"h2:mesh", "h4:mesh"}));
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_NE(plan.problems[0].find("h3 has no IPv4 underlay"), std::string::npos);
+}
+
+TEST(MeshPlan, SameSessionComparesWhatTheSessionIsMadeOf) {
+  auto plan = plan_bgp(four_nodes().model, "h1");
+  PeerConfig a = plan.peers[0].config, b = a;
+  EXPECT_TRUE(same_session(a, b));
+  b.md5_password = "new";
+  EXPECT_FALSE(same_session(a, b));
+  b = a;
+  b.peer_as = 65000;
+  EXPECT_FALSE(same_session(a, b));
+}
+
+}  // namespace
+}  // namespace weft::bgp

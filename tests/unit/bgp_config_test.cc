@@ -1,0 +1,139 @@
+// BGP settings in the store: label selectors, peer validation, the JSON codecs (round trips and
+// corrupt values), and the cluster model picking them up from watch events.
+#include "ipam/bgp_config.h"
+
+#include <gtest/gtest.h>
+
+#include "ipam/cluster_model.h"
+#include "ipam/keys.h"
+
+namespace weft::ipam {
+namespace {
+
+struct SelectorCase {
+  const char* selector;
+  std::map<std::string, std::string> labels;
+  bool match;
+};
+
+TEST(LabelSelector, MatchesEveryTerm) {
+  const std::vector<SelectorCase> cases = {
+      {"rack=a", {{"rack", "a"}}, true},
+      {"rack=a", {{"rack", "b"}}, false},
+      {"rack=a", {}, false},
+      {"rack!=a", {}, true},
+      {"rack!=a", {{"rack", "a"}}, false},
+      {"edge", {{"edge", ""}}, true},
+      {"edge", {}, false},
+      {"!edge", {}, true},
+      {"!edge", {{"edge", "yes"}}, false},
+      {"rack=a, zone=1", {{"rack", "a"}, {"zone", "1"}}, true},
+      {"rack=a,zone=1", {{"rack", "a"}, {"zone", "2"}}, false},
+      {"weft.io/route-reflector=true", {{"weft.io/route-reflector", "true"}}, true},
+  };
+  for (const auto& c : cases) {
+    auto s = parse_selector(c.selector);
+    ASSERT_TRUE(s) << c.selector << ": " << s.error().message;
+    EXPECT_EQ(matches(*s, c.labels), c.match) << c.selector;
+  }
+}
+
+TEST(LabelSelector, RejectsWhatIsNotATerm) {
+  for (const char* bad : {"", " ", "=a", "rack=a,", "a b=c", "!"}) {
+    auto s = parse_selector(bad);
+    ASSERT_FALSE(s) << "'" << bad << "'";
+    EXPECT_EQ(s.error().code, Errc::invalid_argument);
+  }
+}
+
+BgpPeer tor() { return BgpPeer{"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "s3cret", {}}; }
+
+TEST(BgpPeerValidate, NamesWhatIsWrong) {
+  EXPECT_TRUE(validate(tor()));
+  struct Case {
+    std::function<void(BgpPeer&)> change;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {[](BgpPeer& p) { p.name = "Tor_A"; }, "peer name 'Tor_A'"},
+      {[](BgpPeer& p) { p.as_number = 0; }, "AS number 0 is out of range"},
+      {[](BgpPeer& p) { p.as_number = 23456; }, "AS_TRANS"},
+      {[](BgpPeer& p) { p.node = "h1"; }, "not both"},
+      {[](BgpPeer& p) { p.node_selector = "a b"; }, "node selector term"},
+      {[](BgpPeer& p) { p.password = std::string(81, 'x'); }, "longer than 80"},
+      {[](BgpPeer& p) { p.password = "tab\there"; }, "printable ASCII"},
+  };
+  for (const auto& c : cases) {
+    auto p = tor();
+    c.change(p);
+    auto r = validate(p);
+    ASSERT_FALSE(r) << c.message;
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(BgpCodec, RoundTrips) {
+  const BgpGlobal global{65010, false};
+  EXPECT_EQ(*decode_bgp_global(dump_json(encode(global))), global);
+  const BgpNodeConfig node{"h1", 4200000000u};
+  EXPECT_EQ(*decode_bgp_node_config(dump_json(encode(node))), node);
+  auto peer = tor();
+  peer.accept = {*Prefix::parse("0.0.0.0/0"), *Prefix::parse("2001:db8::/32")};
+  EXPECT_EQ(*decode_bgp_peer(dump_json(encode(peer))), peer);
+  const BgpNodeStatus status{"h1", 64512, "198.18.1.11", true, 1790000000,
+                             {{"h2", "rr-client", *IpAddress::parse("198.18.1.12"), 64512, "Established", 1790000000, 4, 6, ""},
+                              {"tor-a", "external", *IpAddress::parse("198.18.1.1"), 65000, "Active", 0, 0, 0, "connect: refused"}}};
+  EXPECT_EQ(*decode_bgp_status(dump_json(encode(status))), status);
+}
+
+TEST(BgpCodec, DefaultsAndCorruptValues) {
+  EXPECT_EQ(*decode_bgp_global("{}"), BgpGlobal{});
+  EXPECT_EQ(decode_bgp_global("{}")->as_number, 64512u);
+  for (const char* bad : {"", "[]", "{\"asNumber\": 0}", "{\"asNumber\": \"x\"}", "{\"nodeMesh\": 1}",
+                          "{\"asNumber\": 4294967296}"}) {
+    auto r = decode_bgp_global(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
+  }
+  for (const char* bad : {"{\"name\":\"x\",\"peerIp\":\"1.2.3\",\"asNumber\":1}",
+                          "{\"name\":\"x\",\"peerIp\":\"1.2.3.4\"}",
+                          "{\"name\":\"x\",\"peerIp\":\"1.2.3.4\",\"asNumber\":1,\"accept\":[\"10/8\"]}",
+                          "{\"name\":\"x\",\"peerIp\":\"1.2.3.4\",\"asNumber\":-1}"}) {
+    auto r = decode_bgp_peer(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
+  }
+}
+
+store::WatchBatch put(const std::string& key, const std::string& value, int64_t revision) {
+  store::WatchBatch b;
+  b.revision = revision;
+  b.events.push_back(store::WatchEvent{store::WatchEvent::Type::put, store::KeyValue{key, value}});
+  return b;
+}
+
+TEST(ClusterModelBgp, TakesSettingsAndPeersAndIgnoresStatus) {
+  ClusterModel m;
+  m.reset({}, 1);
+  EXPECT_EQ(m.as_number_of("h1"), kDefaultAsNumber);
+  EXPECT_TRUE(m.apply(put(keys::bgp_config(), dump_json(encode(BgpGlobal{65001, true})), 2)));
+  EXPECT_TRUE(m.apply(put(keys::bgp_node("h2"), dump_json(encode(BgpNodeConfig{"h2", 65002})), 3)));
+  EXPECT_TRUE(m.apply(put(keys::bgp_peer("tor-a"), dump_json(encode(tor())), 4)));
+  EXPECT_EQ(m.as_number_of("h1"), 65001u);
+  EXPECT_EQ(m.as_number_of("h2"), 65002u);
+  ASSERT_EQ(m.bgp_peers.size(), 1u);
+  EXPECT_FALSE(m.apply(put(keys::bgp_status("h1"), "{}", 5))) << "status is output, not input";
+
+  EXPECT_TRUE(m.apply(put(keys::bgp_peer("tor-a"), "{broken", 6)));
+  EXPECT_TRUE(m.bgp_peers.empty()) << "an unreadable peer is dropped, not kept stale";
+  EXPECT_TRUE(m.skipped.contains(keys::bgp_peer("tor-a")));
+
+  store::WatchBatch removal;
+  removal.revision = 7;
+  removal.events.push_back(store::WatchEvent{store::WatchEvent::Type::remove, store::KeyValue{keys::bgp_config(), ""}});
+  EXPECT_TRUE(m.apply(removal));
+  EXPECT_EQ(m.as_number_of("h1"), kDefaultAsNumber);
+}
+
+}  // namespace
+}  // namespace weft::ipam
