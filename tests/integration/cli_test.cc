@@ -136,6 +136,60 @@ TEST_P(Cli, BlocksAndNodes) {
   EXPECT_TRUE(weft::parse_json(nodes.out)->is_array());
 }
 
+TEST_P(Cli, BgpConfigAndPeers) {
+  auto shown = weft("bgp config -o json");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ((*weft::parse_json(shown.out))["asNumber"], 64512) << "the default AS";
+
+  ASSERT_EQ(weft("bgp config --as 65010 --node-mesh off").exit_code, 0);
+  ASSERT_EQ(weft("bgp config --node h2 --as 4200000001").exit_code, 0);
+  auto config = weft::parse_json(weft("bgp config -o json").out);
+  ASSERT_TRUE(config);
+  EXPECT_EQ((*config)["asNumber"], 65010);
+  EXPECT_EQ((*config)["nodeMesh"], false);
+  ASSERT_EQ((*config)["nodes"].size(), 1u);
+  EXPECT_EQ((*config)["nodes"][0]["asNumber"], 4200000001u);
+  ASSERT_EQ(weft("bgp config --node h2 --as 0").exit_code, 0);
+  EXPECT_EQ((*weft::parse_json(weft("bgp config -o json").out))["nodes"].size(), 0u) << "--as 0 removes the override";
+
+  auto bad_as = weft("bgp config --as 23456");
+  EXPECT_EQ(bad_as.exit_code, 1);
+  EXPECT_NE(bad_as.err.find("AS_TRANS"), std::string::npos) << bad_as.err;
+
+  auto add = weft("bgp peer add --peer-ip 198.18.1.1 --as 65000 --node-selector rack=a --password s3cret --accept 0.0.0.0/0");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_NE(add.out.find("198-18-1-1"), std::string::npos) << "named after its address: " << add.out;
+  auto again = weft("bgp peer add --peer-ip 198.18.1.1 --as 65000 --node-selector rack=a --name other");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already peers with 198.18.1.1"), std::string::npos) << again.err;
+  auto taken = weft("bgp peer add --peer-ip 198.18.1.2 --as 65000 --name 198-18-1-1");
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("already exists"), std::string::npos) << taken.err;
+  EXPECT_EQ(weft("bgp peer add --peer-ip 198.18.1.300 --as 65000").exit_code, 1);
+  EXPECT_EQ(weft("bgp peer add --peer-ip 198.18.1.3 --as 65000 --node h1 --node-selector a=b").exit_code, 2);
+  auto bad_selector = weft("bgp peer add --peer-ip 198.18.1.3 --as 65000 --node-selector 'a b'");
+  EXPECT_EQ(bad_selector.exit_code, 1);
+  EXPECT_NE(bad_selector.err.find("node selector term"), std::string::npos) << bad_selector.err;
+
+  auto table = weft("bgp peer list");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("rack=a"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("s3cret"), std::string::npos) << "the password is never printed";
+  auto json = weft("bgp peer list -o json");
+  EXPECT_EQ(json.out.find("s3cret"), std::string::npos) << json.out;
+  auto peers = weft::parse_json(json.out);
+  ASSERT_TRUE(peers && peers->size() == 1u) << json.out;
+  EXPECT_EQ((*peers)[0]["accept"][0], "0.0.0.0/0");
+
+  EXPECT_EQ(weft("bgp peer delete 198-18-1-1").exit_code, 0);
+  auto gone = weft("bgp peer delete 198-18-1-1");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+  auto status = weft("bgp status");
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("no node runs BGP"), std::string::npos) << status.out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
