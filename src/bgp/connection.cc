@@ -73,7 +73,12 @@ void FsmTimer::start(Seconds duration) {
 
 void FsmTimer::stop() {
   active_ = false;
-  if (waiting_) timer_.cancel();
+  if (!waiting_) return;
+  // The cancelled wait's handler may still be queued: mark it superseded, so that a start()
+  // right after this stop() arms a wait of its own instead of counting on the cancelled one.
+  timer_.cancel();
+  waiting_ = false;
+  ++wait_seq_;
 }
 
 void FsmTimer::wait() {

@@ -12,7 +12,6 @@
 namespace {
 
 using namespace weft_e2e;
-using Clock = std::chrono::steady_clock;
 
 // Packets sent to the VXLAN port, counted by an nftables rule of the test's own in a lab host.
 class VxlanCounter {
@@ -34,38 +33,6 @@ class VxlanCounter {
   Lab& lab_;
   std::string host_;
 };
-
-// The pods of the lab, by name, with their first IPv4 address.
-std::map<std::string, std::string> pod_v4(Lab& lab) {
-  std::map<std::string, std::string> out;
-  auto status = weft::parse_json(lab.lab({"status", "-o", "json"}).out);
-  if (!status) return out;
-  for (const auto& p : (*status)["pods"]) {
-    for (const auto& a : p["addresses"]) {
-      auto text = a.get<std::string>();
-      if (text.find(':') == std::string::npos) {
-        out[p["name"].get<std::string>()] = text.substr(0, text.find('/'));
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-bool ping(Lab& lab, const std::string& from_pod, const std::string& to) {
-  return lab.exec(from_pod, {"/usr/bin/ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", to}).exit_code == 0;
-}
-
-// Polls `done` until it holds or `limit` passes; returns the time it took, or nullopt.
-template <class F>
-std::optional<double> within(std::chrono::milliseconds limit, F done) {
-  const auto start = Clock::now();
-  while (Clock::now() - start < limit) {
-    if (done()) return std::chrono::duration<double>(Clock::now() - start).count();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return std::nullopt;
-}
 
 struct ModeCase {
   const char* mode;
@@ -108,25 +75,6 @@ INSTANTIATE_TEST_SUITE_P(Modes, LabModes,
                            std::erase(name, '-');
                            return name;
                          });
-
-// Reads a host's weft state: routes of protocol 247, permanent neighbours and FDB entries on
-// weft.vxlan.
-std::string weft_state(Lab& lab, const std::string& host) {
-  return lab.exec(host, {"/usr/sbin/ip", "route", "show", "proto", "247"}).out +
-         lab.exec(host, {"/usr/sbin/ip", "-6", "route", "show", "proto", "247"}).out +
-         lab.exec(host, {"/usr/sbin/ip", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}).out +
-         lab.exec(host, {"/usr/sbin/ip", "-6", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}).out +
-         lab.exec(host, {"/usr/sbin/bridge", "fdb", "show", "dev", "weft.vxlan"}).out;
-}
-
-std::optional<weft::Json> host_status(Lab& lab, const std::string& name) {
-  auto status = weft::parse_json(lab.lab({"status", "-o", "json"}).out);
-  if (!status) return std::nullopt;
-  for (const auto& h : (*status)["hosts"]) {
-    if (h["name"] == name) return h;
-  }
-  return std::nullopt;
-}
 
 TEST_F(Lab, ARemovedHostVanishesFromEveryOtherHost) {
   auto up = lab({"up", "--hosts", "4", "--segments", "2", "--mode", "vxlan"});

@@ -8,10 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -172,6 +176,60 @@ inline pid_t spawn_in_lab(Lab& lab, const std::string& name, const std::vector<s
     ::_exit(127);
   }
   return pid;
+}
+
+
+// Helpers the lab tests share.
+
+// The pods of the lab, by name, with their first IPv4 address.
+inline std::map<std::string, std::string> pod_v4(Lab& lab) {
+  std::map<std::string, std::string> out;
+  auto status = weft::parse_json(lab.lab({"status", "-o", "json"}).out);
+  if (!status) return out;
+  for (const auto& p : (*status)["pods"]) {
+    for (const auto& a : p["addresses"]) {
+      auto text = a.get<std::string>();
+      if (text.find(':') == std::string::npos) {
+        out[p["name"].get<std::string>()] = text.substr(0, text.find('/'));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+inline bool ping(Lab& lab, const std::string& from_pod, const std::string& to) {
+  return lab.exec(from_pod, {"/usr/bin/ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", to}).exit_code == 0;
+}
+
+// Polls `done` until it holds or `limit` passes; returns the time it took, or nullopt.
+template <class F>
+inline std::optional<double> within(std::chrono::milliseconds limit, F done) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (done()) return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return std::nullopt;
+}
+
+// Reads a host's weft state: routes of protocol 247, permanent neighbours and FDB entries on
+// weft.vxlan.
+inline std::string weft_state(Lab& lab, const std::string& host) {
+  return lab.exec(host, {"/usr/sbin/ip", "route", "show", "proto", "247"}).out +
+         lab.exec(host, {"/usr/sbin/ip", "-6", "route", "show", "proto", "247"}).out +
+         lab.exec(host, {"/usr/sbin/ip", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}).out +
+         lab.exec(host, {"/usr/sbin/ip", "-6", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}).out +
+         lab.exec(host, {"/usr/sbin/bridge", "fdb", "show", "dev", "weft.vxlan"}).out;
+}
+
+inline std::optional<weft::Json> host_status(Lab& lab, const std::string& name) {
+  auto status = weft::parse_json(lab.lab({"status", "-o", "json"}).out);
+  if (!status) return std::nullopt;
+  for (const auto& h : (*status)["hosts"]) {
+    if (h["name"] == name) return h;
+  }
+  return std::nullopt;
 }
 
 }  // namespace weft_e2e

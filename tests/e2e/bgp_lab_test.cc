@@ -1,0 +1,214 @@
+// The `bgp` route mode on a running lab, as an operator checks it: `weft lab up --mode bgp|bgp-rr`
+// then `weft lab check` passes and `weft bgp status` shows every expected session Established;
+// routes are BGP-learned with the right next hop (through a reflector too); weftd restarts
+// without a lost ping or a route change on any host (graceful restart both ways); a removed host
+// vanishes from every other host; an external router (bird2 in the lab's router namespace,
+// configured with `weft bgp peer add`) learns every pod block and hands back a prefix the
+// operator accepted, and only that.
+#include <signal.h>
+
+#include "lab_fixture.h"
+
+namespace {
+
+using namespace weft_e2e;
+using namespace std::chrono_literals;
+
+Outcome weft_cli(Lab& lab, const std::string& args_line) {
+  std::vector<std::string> argv{WEFT_CLI_PATH, "--store", "etcd://198.18.0.2:2379"};
+  std::string word;
+  for (char c : args_line + " ") {
+    if (c != ' ') {
+      word += c;
+    } else if (!word.empty()) {
+      argv.push_back(word);
+      word.clear();
+    }
+  }
+  return lab.exec("h1", argv);
+}
+
+// node -> peer name -> state, from `weft bgp status -o json`.
+std::map<std::string, std::map<std::string, std::string>> sessions(Lab& lab) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  auto status = weft::parse_json(weft_cli(lab, "bgp status -o json").out);
+  if (!status || !status->is_array()) return out;
+  for (const auto& node : *status) {
+    for (const auto& s : node["sessions"]) out[node["node"]][s["peer"]] = s["state"];
+  }
+  return out;
+}
+
+std::string underlay_of(Lab& lab, const std::string& host) {
+  auto h = host_status(lab, host);
+  if (!h) return "";
+  const std::string u = (*h)["underlay"].get<std::string>();
+  return u.substr(0, u.find('/'));
+}
+
+std::string first_block(Lab& lab, const std::string& host) {
+  auto h = host_status(lab, host);
+  return h ? (*h)["blocks"][0].get<std::string>() : "";
+}
+
+struct BgpCase {
+  const char* mode;
+  std::map<std::string, std::vector<std::string>> peers;  // expected sessions per node
+};
+
+class BgpModes : public Lab, public ::testing::WithParamInterface<BgpCase> {};
+
+TEST_P(BgpModes, UpCheckAndEverySessionEstablished) {
+  const BgpCase c = GetParam();
+  auto up = lab({"up", "--hosts", "4", "--segments", "1", "--mode", c.mode});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto check = lab({"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  auto table = weft_cli(*this, "bgp status");
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  std::cout << table.out;
+  auto seen = sessions(*this);
+  for (const auto& [node, peers] : c.peers) {
+    ASSERT_EQ(seen[node].size(), peers.size()) << node << "\n" << table.out;
+    for (const auto& peer : peers) EXPECT_EQ(seen[node][peer], "Established") << node << " - " << peer;
+  }
+
+  // h2 reaches h3's block straight at h3's underlay address, also when h1 reflected the route.
+  const std::string block = first_block(*this, "h3");
+  auto routes = exec("h2", {"/usr/sbin/ip", "route", "show", block});
+  EXPECT_NE(routes.out.find("via " + underlay_of(*this, "h3") + " dev eth0 proto 247"), std::string::npos)
+      << routes.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, BgpModes,
+    ::testing::Values(BgpCase{"bgp",
+                              {{"h1", {"h2", "h3", "h4"}},
+                               {"h2", {"h1", "h3", "h4"}},
+                               {"h3", {"h1", "h2", "h4"}},
+                               {"h4", {"h1", "h2", "h3"}}}},
+                      BgpCase{"bgp-rr", {{"h1", {"h2", "h3", "h4"}}, {"h2", {"h1"}}, {"h3", {"h1"}}, {"h4", {"h1"}}}}),
+    [](const ::testing::TestParamInfo<BgpCase>& p) {
+      std::string name = p.param.mode;
+      std::erase(name, '-');
+      return name;
+    });
+
+TEST_F(Lab, BgpWeftdRestartLosesNoPingAndChangesNoRoute) {
+  auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto pods = pod_v4(*this);
+  auto h2 = host_status(*this, "h2");
+  ASSERT_TRUE(h2);
+  const int old_pid = (*h2)["agentPid"].get<int>();
+  const std::vector<std::string> argv = process_argv(old_pid);
+  const std::string h1_before = weft_state(*this, "h1"), h2_before = weft_state(*this, "h2");
+
+  pid_t mon1 = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route"}, dir_ / "monitor-h1.log");
+  pid_t mon2 = spawn_in_lab(*this, "h2", {"/usr/sbin/ip", "monitor", "route"}, dir_ / "monitor-h2.log");
+  // 60 pings over 6 s from h1's pod to h2's pod while h2's weftd stops and starts again.
+  pid_t pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "60", "-i", "0.1", "-W", "1", pods["h2-p1"]},
+                              dir_ / "ping.log");
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(::kill(old_pid, SIGTERM), 0);
+  ASSERT_TRUE(within(5s, [&] { return !running(old_pid); }));
+  std::this_thread::sleep_for(1s);  // h1 and h3 keep h2's routes as stale meanwhile
+  pid_t agent = spawn_in_lab(*this, "h2", argv, dir_ / "weftd-restarted.log");
+  auto back = within(10s, [&] { return sessions(*this)["h2"] == std::map<std::string, std::string>{{"h1", "Established"}, {"h3", "Established"}}; });
+  int ping_status = -1;
+  ::waitpid(pinger, &ping_status, 0);
+  std::this_thread::sleep_for(1s);
+  ::kill(mon1, SIGTERM);
+  ::kill(mon2, SIGTERM);
+  ::waitpid(mon1, nullptr, 0);
+  ::waitpid(mon2, nullptr, 0);
+
+  EXPECT_TRUE(back) << slurp(dir_ / "weftd-restarted.log");
+  EXPECT_TRUE(WIFEXITED(ping_status) && WEXITSTATUS(ping_status) == 0) << slurp(dir_ / "ping.log");
+  EXPECT_NE(slurp(dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(dir_ / "ping.log");
+  EXPECT_EQ(slurp(dir_ / "monitor-h1.log"), "") << "a peer's restart changed h1's routes";
+  EXPECT_EQ(slurp(dir_ / "monitor-h2.log"), "") << "the restart changed h2's routes";
+  EXPECT_EQ(weft_state(*this, "h1"), h1_before);
+  EXPECT_EQ(weft_state(*this, "h2"), h2_before);
+  auto metrics = exec("h2", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/metrics"});
+  EXPECT_NE(metrics.out.find("weft_kernel_changes_total 0\n"), std::string::npos) << metrics.out;
+  EXPECT_NE(slurp(dir_ / "weftd-restarted.log").find("every peer sent End-of-RIB"), std::string::npos)
+      << "the kept routes are handed over once the peers resynced:\n" << slurp(dir_ / "weftd-restarted.log");
+  ::kill(agent, SIGTERM);  // ours, not recorded by the lab
+  ::waitpid(agent, nullptr, 0);
+}
+
+TEST_F(Lab, BgpRemovedHostVanishesFromEveryOtherHost) {
+  auto up = lab({"up", "--hosts", "4", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto h4 = host_status(*this, "h4");
+  ASSERT_TRUE(h4);
+  const std::string block = first_block(*this, "h4");
+  for (const char* host : {"h1", "h2", "h3"}) ASSERT_NE(weft_state(*this, host).find(block), std::string::npos) << host;
+  // Stopped without a Cease: the others keep its routes (graceful restart) until it is removed.
+  ASSERT_EQ(::kill((*h4)["agentPid"].get<int>(), SIGTERM), 0);
+  std::this_thread::sleep_for(1s);
+  EXPECT_NE(weft_state(*this, "h1").find(block), std::string::npos) << "kept while h4 may be restarting";
+  auto removed = weft_cli(*this, "node delete h4");
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  for (const char* host : {"h1", "h2", "h3"}) {
+    auto took = within(5s, [&] { return weft_state(*this, host).find(block) == std::string::npos; });
+    EXPECT_TRUE(took) << host << " still routes h4's block:\n" << weft_state(*this, host);
+    if (took) std::cout << "[          ] " << host << " dropped h4 in " << *took << " s\n";
+  }
+  EXPECT_EQ(sessions(*this)["h1"].count("h4"), 0u);
+}
+
+// bird2 as the top-of-rack router: in the lab's router namespace, one eBGP session per host.
+TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
+  if (!fs::exists("/usr/sbin/bird")) GTEST_SKIP() << "bird2 is not installed (scripts/setup installs it)";
+  auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  fs::create_directories(dir_ / "bird");
+  std::string config =
+      "router id 198.18.1.1;\n"
+      "protocol device { scan time 10; }\n"
+      "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
+      "protocol static { ipv4; route 10.99.0.0/24 blackhole; route 10.98.0.0/24 blackhole; }\n";
+  for (int i = 1; i <= 3; ++i) {
+    config += "protocol bgp h" + std::to_string(i) + " {\n  local 198.18.1.1 as 65000;\n  neighbor 198.18.1." +
+              std::to_string(10 + i) +
+              " as 64512;\n  connect retry time 1;\n  ipv4 { import all; export where source = RTS_STATIC; next hop self; };\n}\n";
+  }
+  {
+    std::ofstream(dir_ / "bird" / "bird.conf") << config;
+  }
+  const std::string ctl = (dir_ / "bird" / "bird.ctl").string();
+  pid_t bird = spawn_in_lab(*this, "router", {"/usr/sbin/bird", "-f", "-c", (dir_ / "bird" / "bird.conf").string(), "-s", ctl},
+                            dir_ / "bird" / "bird.log");
+  auto add = weft_cli(*this, "bgp peer add --peer-ip 198.18.1.1 --as 65000 --name tor --accept 10.99.0.0/24");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+
+  auto all_up = within(15s, [&] {
+    auto s = sessions(*this);
+    return s["h1"]["tor"] == "Established" && s["h2"]["tor"] == "Established" && s["h3"]["tor"] == "Established";
+  });
+  EXPECT_TRUE(all_up) << weft_cli(*this, "bgp status").out << slurp(dir_ / "bird" / "bird.log");
+  // The router now routes to every pod block, straight to the host that holds it.
+  for (const char* host : {"h1", "h2", "h3"}) {
+    const std::string block = first_block(*this, host), via = "via " + underlay_of(*this, host);
+    auto learned = within(5s, [&] { return exec("router", {"/usr/sbin/ip", "route", "show", block}).out.find(via) != std::string::npos; });
+    EXPECT_TRUE(learned) << block << ":\n" << exec("router", {"/usr/sbin/ip", "route"}).out;
+  }
+  // Back from the router: the accepted prefix only.
+  auto accepted = within(5s, [&] {
+    return exec("h2", {"/usr/sbin/ip", "route", "show", "10.99.0.0/24"}).out.find("via 198.18.1.1 dev eth0 proto 247") !=
+           std::string::npos;
+  });
+  EXPECT_TRUE(accepted) << exec("h2", {"/usr/sbin/ip", "route"}).out;
+  EXPECT_EQ(exec("h2", {"/usr/sbin/ip", "route", "show", "10.98.0.0/24"}).out, "") << "not accepted, not installed";
+
+  EXPECT_EQ(weft_cli(*this, "bgp peer delete tor").exit_code, 0);
+  auto dropped = within(5s, [&] { return exec("h2", {"/usr/sbin/ip", "route", "show", "10.99.0.0/24"}).out.empty(); });
+  EXPECT_TRUE(dropped) << "a deleted peer's routes go";
+  ::kill(bird, SIGTERM);
+  ::waitpid(bird, nullptr, 0);
+}
+
+}  // namespace
