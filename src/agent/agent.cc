@@ -83,6 +83,10 @@ Result<void> Agent::start() {
   auto all = store_->list(std::string(ipam::keys::root));
   if (!all) return wrap(all.error(), "reading the cluster state");
   model_.reset(all->kvs, all->revision);
+  // BGP listens, with every session configured, before the node record appears: the other nodes
+  // connect as soon as they see it, and a refused first attempt would cost them a retry.
+  model_.nodes[config_.node_name] = node_record();
+  start_bgp();
   if (auto r = register_node(); !r) return r;
   if (auto r = claim_blocks(); !r) return r;
 
@@ -107,7 +111,6 @@ Result<void> Agent::start() {
   } else {
     spdlog::warn("no route notifications ({}); relying on the periodic reconcile", watcher.error().describe());
   }
-  start_bgp();
   reconcile();
   arm_periodic();
   // After the first reconcile, so that the workload MTU told to weft-cni is known.
@@ -146,7 +149,10 @@ void Agent::start_bgp() {
   const auto plan = bgp::plan_bgp(model_, config_.node_name);
   if (!plan.enabled) return;
   auto installed = kernel::list_routes(*netlink_);
-  if (!installed) return spdlog::warn("bgp: reading the routes kept from before: {}", installed.error().describe());
+  if (!installed) {
+    spdlog::warn("bgp: reading the routes kept from before: {}", installed.error().describe());
+    return bgp_->apply(plan);
+  }
   dataplane::LearnedRoutes kept;
   for (const auto& route : *installed) {
     if (route.type != kernel::RouteType::unicast || route.nexthops.empty()) continue;
@@ -160,14 +166,20 @@ void Agent::start_bgp() {
   }
   std::erase_if(kept, [](const auto& kv) { return kv.second.empty(); });
   bgp_->keep_routes_from_before(std::move(kept));
+  bgp_->apply(plan);
+}
+
+ipam::Node Agent::node_record() const {
+  return ipam::Node{config_.node_name, {underlay_.address}, config_.labels, underlay_.link_local,
+                    local_.vtep_mac.to_string(), static_cast<int>(workload_mtu_), problems_};
 }
 
 Result<void> Agent::register_node() {
-  ipam::Node node{config_.node_name, {underlay_.address}, config_.labels, underlay_.link_local,
-                  local_.vtep_mac.to_string(), static_cast<int>(workload_mtu_), problems_};
+  const ipam::Node node = node_record();
   auto it = model_.nodes.find(config_.node_name);
-  if (it != model_.nodes.end() && it->second == node) return {};
+  if (registered_ && it != model_.nodes.end() && it->second == node) return {};
   if (auto r = ipam::register_node(*store_, node); !r) return r;
+  registered_ = true;
   model_.nodes[config_.node_name] = node;  // the watch will confirm it
   return {};
 }

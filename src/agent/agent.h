@@ -62,7 +62,8 @@ class Agent {
  private:
   Result<void> start();
   Result<void> claim_blocks();
-  Result<void> register_node();
+  ipam::Node node_record() const;
+  Result<void> register_node();  // writes the record once at start, then when it changes
   void on_watch(const store::WatchBatch& batch);
   void schedule_reconcile();
   void reconcile();
@@ -89,6 +90,7 @@ class Agent {
   // at the next periodic round.
   std::optional<kernel::RouteWatcher> route_watcher_;
   std::optional<asio::posix::stream_descriptor> route_events_;
+  bool registered_ = false;
   bool reconcile_pending_ = false;
   bool healthy_ = false;
   uint32_t workload_mtu_ = 0;

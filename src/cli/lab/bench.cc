@@ -174,8 +174,8 @@ Json memory_of(pid_t pid) {
           {"pss_mb", proc_field_mb(proc + "/smaps_rollup", "Pss:")}};
 }
 
-Result<Json> convergence(int hosts, const BenchOptions& options, Json* rss) {
-  if (auto r = weft_lab({"up", "--hosts", std::to_string(hosts), "--segments", "1", "--mode", "vxlan",
+Result<Json> convergence(int hosts, const std::string& mode, const BenchOptions& options, Json* rss) {
+  if (auto r = weft_lab({"up", "--hosts", std::to_string(hosts), "--segments", "1", "--mode", mode,
                          "--pods-per-host", "1"}, options.state_dir);
       !r) {
     return std::unexpected(r.error());
@@ -239,13 +239,13 @@ Result<Json> convergence(int hosts, const BenchOptions& options, Json* rss) {
       rss->push_back(m);
     }
   }
-  Json out = {{"hosts", hosts}, {"mode", "vxlan"}, {"hosts_missing_route", missing}};
+  Json out = {{"hosts", hosts}, {"mode", mode}, {"hosts_missing_route", missing}};
   if (!seconds.empty()) {
     out["all_hosts_have_route_s"] = seconds.back();
     out["first_host_s"] = seconds.front();
     out["median_s"] = seconds[seconds.size() / 2];
   }
-  std::cerr << "bench: convergence with " << hosts << " hosts: " << (seconds.empty() ? -1 : seconds.back())
+  std::cerr << "bench: convergence (" << mode << ") with " << hosts << " hosts: " << (seconds.empty() ? -1 : seconds.back())
             << " s until every host has the new host's route\n";
   return out;
 }
@@ -266,25 +266,27 @@ int bench(const BenchOptions& options, Context& ctx) {
     }
     for (auto& row : *t) out["throughput"].push_back(row);
   }
-  Json rss;
-  for (int hosts : options.convergence_hosts) {
-    auto c = convergence(hosts, options, hosts == options.convergence_hosts.back() ? &rss : nullptr);
-    if (!c) {
-      std::cerr << "weft: bench convergence " << hosts << ": " << c.error().message << '\n';
-      status = exit_error;
-      continue;
+  out["weftd_rss"] = Json::object();
+  for (const auto& mode : options.convergence_modes) {
+    Json rss;
+    for (int hosts : options.convergence_hosts) {
+      auto c = convergence(hosts, mode, options, hosts == options.convergence_hosts.back() ? &rss : nullptr);
+      if (!c) {
+        std::cerr << "weft: bench convergence " << mode << " " << hosts << ": " << c.error().message << '\n';
+        status = exit_error;
+        continue;
+      }
+      out["convergence"].push_back(*c);
     }
-    out["convergence"].push_back(*c);
-  }
-  if (!rss.is_null()) {
+    if (rss.is_null()) continue;
     double max = 0, max_anon = 0, max_pss = 0;
     for (const auto& r : rss) {
       max = std::max(max, r["rss_mb"].get<double>());
       max_anon = std::max(max_anon, r["rss_anon_mb"].get<double>());
       max_pss = std::max(max_pss, r["pss_mb"].get<double>());
     }
-    out["weftd_rss"] = {{"hosts", rss.size()}, {"max_mb", max}, {"max_anon_mb", max_anon}, {"max_pss_mb", max_pss},
-                        {"per_host", rss}};
+    out["weftd_rss"][mode] = {{"hosts", rss.size()}, {"max_mb", max}, {"max_anon_mb", max_anon}, {"max_pss_mb", max_pss},
+                              {"per_host", rss}};
   }
   (void)weft_lab({"down"}, options.state_dir);
   (void)ctx;  // the output is JSON whatever -o says: it is a benchmark

@@ -3,11 +3,11 @@
 // - throughput: iperf3 (TCP, 1 and 4 streams) from a pod on h1 to a pod on h2 (same segment), per
 //   mode, as a ratio to host-to-host underlay throughput measured in the same run (underlay
 //   before and after the pod run, averaged), so the machine's noise cancels out;
-// - convergence: in labs of N hosts (vxlan), the last host is stopped and removed from the
+// - convergence: in labs of N hosts (vxlan: routes from the store; bgp: routes over BGP), the last host is stopped and removed from the
 //   cluster; then its weftd starts again, and the time until every other host has a route to its
 //   block is taken from route notifications (RTNLGRP_IPV*_ROUTE) in each host, against the same
 //   monotonic clock the start was taken on;
-// - the resident memory of every weftd in the largest convergence lab.
+// - the resident memory of every weftd in the largest convergence lab of each mode.
 // Each step replaces the current lab (the lab is one per machine); the last lab is removed.
 #pragma once
 
@@ -21,6 +21,7 @@ namespace weft::cli::lab {
 struct BenchOptions {
   std::vector<std::string> modes{"direct", "vxlan", "vxlan-cross-subnet"};
   std::vector<int> convergence_hosts{8, 16};
+  std::vector<std::string> convergence_modes{"vxlan", "bgp"};
   int seconds = 3;
   int repeat = 3;  // iperf3 runs per figure (median)
   std::string state_dir;

@@ -84,6 +84,8 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
   auto* bench = lab_cmd->add_subcommand("bench", "throughput per mode against the underlay, convergence, weftd memory (JSON)");
   bench->add_option("--modes", bench_options->modes, "modes to measure throughput in")->delimiter(',');
   bench->add_option("--convergence-hosts", bench_options->convergence_hosts, "lab sizes for convergence")->delimiter(',');
+  bench->add_option("--convergence-modes", bench_options->convergence_modes, "modes to measure convergence in")
+      ->delimiter(',');
   bench->add_option("--seconds", bench_options->seconds, "seconds per iperf3 run");
   bench->add_option("--repeat", bench_options->repeat, "iperf3 runs per figure (the median is kept)");
   // No lock here: bench runs `weft lab up|down` as children, and they take it.
