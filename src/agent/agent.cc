@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "base/log.h"
-#include "dataplane/nat.h"
 #include "bgp/mesh_plan.h"
+#include "dataplane/nat.h"
 #include "ipam/block_leases.h"
 #include "ipam/keys.h"
 #include "ipam/node_registry.h"
