@@ -17,15 +17,25 @@ class Bird : public InteropFixture {
     if (sh("command -v bird") != 0) GTEST_SKIP() << "bird2 is not installed";
     InteropFixture::SetUp();
   }
-  std::string config(bool passive, const std::vector<std::string>& statics) {
-    std::string routes;
+  // With `statics6`, an IPv6 unicast channel too, on the same IPv4 session (RFC 4760), with bird's
+  // address on the link as the IPv6 next hop.
+  std::string config(bool passive, const std::vector<std::string>& statics,
+                     const std::vector<std::string>& statics6 = {}) {
+    std::string routes, routes6;
     for (const auto& r : statics) routes += "  route " + r + " blackhole;\n";
+    for (const auto& r : statics6) routes6 += "  route " + r + " blackhole;\n";
+    const std::string v6 = statics6.empty()
+                               ? ""
+                               : "protocol kernel { ipv6 { import none; export where source = RTS_BGP; }; learn off; }\n"
+                                 "protocol static { ipv6;\n" + routes6 + "}\n";
+    const std::string v6_channel =
+        statics6.empty() ? "" : "  ipv6 { import all; export where source = RTS_STATIC; next hop address fd00:198:18::2; };\n";
     return "router id 198.18.0.2;\n"
            "log \"" + dir_.file("bird.log") + "\" all;\n"
            "graceful restart wait 5;\n"
            "protocol device { scan time 10; }\n"
            "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
-           "protocol static { ipv4;\n" + routes + "}\n"
+           "protocol static { ipv4;\n" + routes + "}\n" + v6 +
            "protocol bgp weft {\n"
            "  local 198.18.0.2 as 65002;\n"
            "  neighbor 198.18.0.1 port " + std::to_string(port_) + " as 65001;\n" +
@@ -33,11 +43,12 @@ class Bird : public InteropFixture {
            "  hold time 9; keepalive time 3; connect retry time 1; connect delay time 1;\n"
            "  error wait time 1, 5;\n"
            "  graceful restart on; graceful restart time 60;\n"
-           "  ipv4 { import all; export where source = RTS_STATIC; next hop self; };\n"
+           "  ipv4 { import all; export where source = RTS_STATIC; next hop self; };\n" + v6_channel +
            "}\n";
   }
-  void start_bird(bool passive, const std::vector<std::string>& statics, bool recovery = false) {
-    dir_.write("bird.conf", config(passive, statics));
+  void start_bird(bool passive, const std::vector<std::string>& statics, bool recovery = false,
+                  const std::vector<std::string>& statics6 = {}) {
+    dir_.write("bird.conf", config(passive, statics, statics6));
     std::vector<std::string> argv = {"bird", "-f", "-c", dir_.file("bird.conf"), "-s", dir_.file("bird.ctl"),
                                      "-P", dir_.file("bird.pid")};
     if (recovery) argv.push_back("-R");  // graceful restart recovery: the restarting side
@@ -133,6 +144,41 @@ TEST_F(Bird, GracefulRestartKeepsRoutesUntilEndOfRib) {
   ASSERT_EQ(fresh.size(), 1u);
   EXPECT_FALSE(fresh[0].stale);
   EXPECT_EQ(last_change("198.19.2.64/26"), std::vector<IpAddress>{});
+}
+
+TEST_F(Bird, Ipv6RoutesBothWaysOverAnIpv4Session) {
+  ASSERT_EQ(w_->ip("addr add fd00:198:18::1/64 dev vw nodad"), 0);
+  ASSERT_EQ(p_->ip("addr add fd00:198:18::2/64 dev vp nodad"), 0);
+  auto r = t_->call([&] {
+    s_->announce(pfx("fd00:198:19:1::/64"));
+    return s_->add_peer(PeerConfig{.address = ip("198.18.0.2"),
+                                   .peer_as = kPeerAs,
+                                   .hold_time = 9,
+                                   .connect_retry_time = std::chrono::seconds(1),
+                                   .next_hop_v6 = ip("fd00:198:18::1")});
+  });
+  ASSERT_TRUE(r) << r.error().describe();
+  start_bird(/*passive=*/true, {"198.19.2.0/26"}, false, {"fd00:198:19:2::/64", "fd00:99::/64"});
+  ASSERT_TRUE(eventually([&] { return bird_established(); }));
+  // weft -> bird: in bird's kernel table via weft's IPv6 next hop.
+  ASSERT_TRUE(eventually([&] {
+    std::string out;
+    p_->ip("-6 route show fd00:198:19:1::/64", &out);
+    return out.find("via fd00:198:18::1") != std::string::npos;
+  })) << "bird did not install weft's IPv6 prefix";
+  // bird -> weft: learned with bird's IPv6 next hop; outside the pools refused.
+  ASSERT_TRUE(eventually([&] { return weft_has("fd00:198:19:2::/64"); }));
+  EXPECT_EQ(weft_routes("fd00:198:19:2::/64").at(0).next_hop, ip("fd00:198:18::2"));
+  EXPECT_EQ(last_change("fd00:198:19:2::/64"), std::vector{ip("fd00:198:18::2")});
+  EXPECT_FALSE(weft_has("fd00:99::/64"));
+  // Withdrawal of the IPv6 prefix, while IPv4 goes on.
+  t_->call([&] { s_->withdraw(pfx("fd00:198:19:1::/64")); });
+  ASSERT_TRUE(eventually([&] {
+    std::string out;
+    p_->ip("-6 route show fd00:198:19:1::/64", &out);
+    return out.empty();
+  }));
+  EXPECT_TRUE(bird_kernel_has("198.19.1.0/26"));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ void InteropFixture::SetUp() {
     auto s = Speaker::create(t_->io(), SpeakerConfig{.local_as = kWeftAs,
                                                       .router_id = ip("198.18.0.1").v4_host_order(),
                                                       .listen_port = 0,
-                                                      .allowed = {pfx("198.19.0.0/16")}});
+                                                      .allowed = {pfx("198.19.0.0/16"), pfx("fd00:198:19::/48")}});
     if (!s) return 0;
     s_ = std::move(*s);
     s_->on_best_change([this](const Prefix& p, const std::vector<IpAddress>& nh) {
