@@ -193,7 +193,10 @@ void BgpRunner::publish() {
     return;
   }
   auto s = status();
-  if (published_ && *published_ == s) return;
+  // Unchanged status is still rewritten now and then, so that `weft bgp status` can tell a
+  // report that is merely old from a weftd that stopped reporting (its lease may live for hours).
+  const auto now = std::chrono::steady_clock::now();
+  if (published_ && *published_ == s && now - published_at_ < kStatusRefresh) return;
   auto stamped = s;
   stamped.updated_at_unix = unix_seconds(std::chrono::system_clock::now());
   const int64_t lease = options_.lease ? options_.lease() : 0;
@@ -202,6 +205,7 @@ void BgpRunner::publish() {
     return;
   }
   published_ = s;
+  published_at_ = now;
 }
 
 }  // namespace weft::agent

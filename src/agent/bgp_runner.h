@@ -1,7 +1,8 @@
 // BgpRunner: weftd's BGP side for pools with `routes: bgp` (issue 5). It owns the Speaker,
 // applies each reconcile's BgpPlan to it (sessions added, changed or removed; own blocks
 // announced or withdrawn), keeps the learned best routes for the desired state, and publishes
-// the node's session status under /weft/v1/bgp/status/<node> for `weft bgp status`.
+// the node's session status under /weft/v1/bgp/status/<node> for `weft bgp status`: on change
+// (batched over 500 ms) and at least every kStatusRefresh.
 //
 // weftd's own graceful restart: the routes weft installed before a restart stay in the kernel.
 // keep_routes_from_before() hands them in; they stay part of routes() (so the reconciler leaves
@@ -30,6 +31,7 @@ namespace weft::agent {
 
 class BgpRunner {
  public:
+  static constexpr std::chrono::seconds kStatusRefresh{60};
   struct Options {
     std::string node;
     uint16_t listen_port = 179;
@@ -70,6 +72,7 @@ class BgpRunner {
   asio::steady_timer publish_timer_;
   bool publish_pending_ = false;
   std::optional<ipam::BgpNodeStatus> published_;
+  std::chrono::steady_clock::time_point published_at_{};
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -21,9 +21,17 @@ struct PeerArgs {
   std::vector<std::string> accept;
 };
 
+// weftd rewrites its status at least every minute (BgpRunner::kStatusRefresh); older means it
+// stopped reporting.
+constexpr int64_t kStaleAfterSeconds = 180;
+
+int64_t seconds_since(int64_t unix_time) {
+  return std::max<int64_t>(0, static_cast<int64_t>(std::time(nullptr)) - unix_time);
+}
+
 std::string uptime(int64_t since_unix) {
   if (since_unix == 0) return "-";
-  int64_t s = std::max<int64_t>(0, static_cast<int64_t>(std::time(nullptr)) - since_unix);
+  int64_t s = seconds_since(since_unix);
   std::string out;
   if (s >= 86400) out += std::to_string(s / 86400) + "d", s %= 86400;
   if (s >= 3600 || !out.empty()) out += std::to_string(s / 3600) + "h", s %= 3600;
@@ -146,6 +154,8 @@ int status(Context& ctx, const std::string& node) {
     Json out = Json::array();
     for (const auto& s : all->items) {
       Json j = ipam::encode(s);
+      j["reportedSecondsAgo"] = seconds_since(s.updated_at_unix);
+      j["stale"] = seconds_since(s.updated_at_unix) > kStaleAfterSeconds;
       for (size_t i = 0; i < s.sessions.size(); ++i) {
         const int64_t since = s.sessions[i].established_at_unix;
         j["sessions"][i]["uptimeSeconds"] = since == 0 ? 0 : std::max<int64_t>(0, std::time(nullptr) - since);
@@ -161,6 +171,10 @@ int status(Context& ctx, const std::string& node) {
   }
   Table table({"NODE", "PEER", "KIND", "ADDRESS", "AS", "STATE", "UPTIME", "RECEIVED", "SENT", "LAST-ERROR"});
   for (const auto& s : all->items) {
+    if (seconds_since(s.updated_at_unix) > kStaleAfterSeconds) {
+      std::cerr << "weft: warning: " << s.node << " has not reported for " << uptime(s.updated_at_unix)
+                << " (is its weftd running?): its rows are its last report\n";
+    }
     if (s.sessions.empty()) table.add({s.node, "-", "-", "-", "-", "no peers", "-", "-", "-", "-"});
     for (const auto& p : s.sessions) {
       table.add({s.node, p.peer, p.kind, p.address.to_string(), std::to_string(p.as_number), p.state,

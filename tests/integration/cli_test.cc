@@ -5,10 +5,14 @@
 
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <string>
 
 #include "base/json.h"
+#include "ipam/bgp_config.h"
+#include "ipam/keys.h"
+#include "store/store.h"
 #include "etcd_server.h"
 
 namespace {
@@ -53,6 +57,13 @@ class Cli : public ::testing::TestWithParam<std::string> {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   CliRun weft(const std::string& args) { return run(store_ + " " + args); }
+  // Writes a key as weftd would (the CLI has no command for what only agents write).
+  void put(const std::string& key, const std::string& value) {
+    const std::string url = GetParam() == "etcd" ? etcd_.url() : "file:" + (dir_ / "store.json").string();
+    auto store = weft::store::open_store({url, "", "", "", std::chrono::milliseconds(5000)});
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->put(key, value));
+  }
 
   weft::testing::EtcdServer etcd_;
   std::filesystem::path dir_;
@@ -188,6 +199,27 @@ TEST_P(Cli, BgpConfigAndPeers) {
   auto status = weft("bgp status");
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("no node runs BGP"), std::string::npos) << status.out;
+}
+
+TEST_P(Cli, BgpStatusShowsSessionsAndFlagsANodeThatStoppedReporting) {
+  const int64_t now = std::time(nullptr);
+  weft::ipam::BgpNodeStatus h1{"h1", 64512, "198.18.1.11", false, now, {}};
+  h1.sessions.push_back({"h2", "mesh", *weft::IpAddress::parse("198.18.1.12"), 64512, "Established", now - 3725, 4, 2, ""});
+  weft::ipam::BgpNodeStatus h2{"h2", 64512, "198.18.1.12", false, now - 3600, {}};
+  h2.sessions.push_back({"h1", "mesh", *weft::IpAddress::parse("198.18.1.11"), 64512, "Active", 0, 0, 0, "TCP connection failed"});
+  put(weft::ipam::keys::bgp_status("h1"), weft::dump_json(weft::ipam::encode(h1)));
+  put(weft::ipam::keys::bgp_status("h2"), weft::dump_json(weft::ipam::encode(h2)));
+
+  auto table = weft("bgp status");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Established  1h2m"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("TCP connection failed"), std::string::npos) << table.out;
+  EXPECT_NE(table.err.find("h2 has not reported for 1h0m"), std::string::npos) << table.err;
+  EXPECT_EQ(table.err.find("h1 has not"), std::string::npos) << table.err;
+  auto json = weft::parse_json(weft("bgp status --node h2 -o json").out);
+  ASSERT_TRUE(json && json->size() == 1u);
+  EXPECT_EQ((*json)[0]["stale"], true);
+  EXPECT_EQ((*json)[0]["sessions"][0]["state"], "Active");
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"),
