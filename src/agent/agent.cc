@@ -153,12 +153,18 @@ void Agent::start_bgp() {
     spdlog::warn("bgp: reading the routes kept from before: {}", installed.error().describe());
     return bgp_->apply(plan);
   }
+  // What BGP may have installed: prefixes in the BGP pools, or accepted from an external peer.
+  std::vector<Prefix> importable = plan.allowed;
+  for (const auto& p : plan.peers) importable.insert(importable.end(), p.config.import_allow.begin(), p.config.import_allow.end());
   dataplane::LearnedRoutes kept;
   for (const auto& route : *installed) {
     if (route.type != kernel::RouteType::unicast || route.nexthops.empty()) continue;
-    const bool in_bgp_pool = std::any_of(plan.allowed.begin(), plan.allowed.end(),
-                                         [&](const Prefix& pool) { return pool.contains(route.destination); });
-    if (!in_bgp_pool) continue;
+    const bool importable_prefix = std::any_of(importable.begin(), importable.end(),
+                                               [&](const Prefix& p) { return p.contains(route.destination); });
+    const bool store_routed = std::any_of(model_.pools.begin(), model_.pools.end(), [&](const auto& pool) {
+      return !ipam::routed_by_bgp(pool.second) && pool.second.cidr.contains(route.destination);
+    });
+    if (!importable_prefix || store_routed) continue;
     auto& hops = kept[route.destination];
     for (const auto& nh : route.nexthops) {
       if (nh.gateway) hops.push_back(*nh.gateway);

@@ -50,16 +50,19 @@ void BgpRunner::apply(const bgp::BgpPlan& plan) {
     if (speaker_) stop_speaker();
     applied_ = plan;
     kept_.clear();
+    schedule_publish();  // removes a status left from before
     return;
   }
   if (speaker_ && (plan.local_as != applied_.local_as || plan.router_id != applied_.router_id ||
                    plan.allowed != applied_.allowed)) {
-    spdlog::info("bgp: AS, router id or pools changed: restarting the speaker");
-    stop_speaker();
+    restart_speaker();
   }
   if (!speaker_) {
     start_speaker(plan);
-    if (!speaker_) return;
+    if (!speaker_) {
+      check_kept();  // kept routes still expire while the speaker cannot start
+      return;
+    }
   }
   // Sessions: remove what is gone or changed, then add what is new.
   for (const auto& old : applied_.peers) {
@@ -112,6 +115,18 @@ void BgpRunner::start_speaker(const bgp::BgpPlan& plan) {
                plan.route_reflector ? ", route reflector" : "");
 }
 
+void BgpRunner::restart_speaker() {
+  // As if weftd restarted: the sessions close without a Cease, so the peers keep this node's
+  // routes (graceful restart), and what was learned stays in the kernel until the new sessions
+  // have resynced. A Cease and a fresh start would cut every route in the pools for a while.
+  spdlog::info("bgp: AS, router id or pools changed: restarting the speaker gracefully");
+  for (const auto& [prefix, hops] : learned_) kept_[prefix] = hops;
+  learned_.clear();
+  kept_until_ = std::chrono::steady_clock::now() + options_.restart_time;
+  speaker_.reset();  // not from inside the speaker: apply() runs from the reconcile
+  applied_ = bgp::BgpPlan{};
+}
+
 void BgpRunner::stop_speaker() {
   speaker_->on_best_change({});
   speaker_->on_session_change({});
@@ -152,6 +167,7 @@ void BgpRunner::check_kept() {
   spdlog::info("bgp: {} routes kept from before the restart dropped ({})", kept_.size(),
                synced ? "every peer sent End-of-RIB" : "restart time over");
   kept_.clear();
+  if (speaker_) speaker_->set_restarting(false);  // later OPENs no longer claim a restart
   if (options_.routes_changed) options_.routes_changed();
 }
 
@@ -171,11 +187,12 @@ ipam::BgpNodeStatus BgpRunner::status() const {
   return s;
 }
 
-void BgpRunner::schedule_publish() {
-  if (publish_pending_) return;
+void BgpRunner::schedule_publish(std::chrono::milliseconds delay) {
+  const auto at = std::chrono::steady_clock::now() + delay;
+  if (publish_pending_ && publish_timer_.expiry() <= at) return;
   publish_pending_ = true;
   // Batched: a burst of route or session changes costs one store write.
-  publish_timer_.expires_after(std::chrono::milliseconds(500));
+  publish_timer_.expires_at(at);
   publish_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const asio::error_code& ec) {
     if (alive.expired() || ec) return;
     publish_pending_ = false;
@@ -186,26 +203,32 @@ void BgpRunner::schedule_publish() {
 void BgpRunner::publish() {
   const std::string key = ipam::keys::bgp_status(options_.node);
   if (!applied_.enabled) {
-    if (published_) {
-      if (auto r = store_.remove(key); !r) spdlog::warn("bgp status: {}", r.error().describe());
+    // Also once after a start: a status written before a restart may hang on a lease kept since.
+    if (published_ || !status_cleared_) {
+      if (auto r = store_.remove(key); !r) return spdlog::warn("bgp status: {}", r.error().describe());
       published_.reset();
+      status_cleared_ = true;
     }
     return;
   }
-  auto s = status();
   // Unchanged status is still rewritten now and then, so that `weft bgp status` can tell a
-  // report that is merely old from a weftd that stopped reporting (its lease may live for hours).
+  // report that is merely old from a weftd that stopped reporting (its lease may live for hours);
+  // and at once under a new lease (the old one took the key with it).
+  schedule_publish(kStatusRefresh);
+  auto s = status();
   const auto now = std::chrono::steady_clock::now();
-  if (published_ && *published_ == s && now - published_at_ < kStatusRefresh) return;
+  const int64_t lease = options_.lease ? options_.lease() : 0;
+  if (published_ && *published_ == s && lease == published_lease_ && now - published_at_ < kStatusRefresh) return;
   auto stamped = s;
   stamped.updated_at_unix = unix_seconds(std::chrono::system_clock::now());
-  const int64_t lease = options_.lease ? options_.lease() : 0;
   if (auto r = store_.put(key, dump_json(ipam::encode(stamped)), lease); !r) {
     spdlog::warn("bgp status: {}", r.error().describe());
     return;
   }
   published_ = s;
   published_at_ = now;
+  published_lease_ = lease;
+  status_cleared_ = false;
 }
 
 }  // namespace weft::agent

@@ -11,6 +11,9 @@
 // carries the Restarting bit, and since weftd never sends a Cease on SIGTERM, the peers keep
 // this node's routes as stale across its restart (RFC 4724).
 //
+// A change of AS number, router id or BGP pools restarts the speaker the same graceful way: the
+// learned routes become kept routes, the sessions close without a Cease.
+//
 // Everything runs on the agent's io_context thread.
 #pragma once
 
@@ -55,9 +58,10 @@ class BgpRunner {
  private:
   void start_speaker(const bgp::BgpPlan& plan);
   void stop_speaker();
+  void restart_speaker();
   void on_best(const Prefix& prefix, const std::vector<IpAddress>& hops);
   void check_kept();
-  void schedule_publish();
+  void schedule_publish(std::chrono::milliseconds delay = std::chrono::milliseconds(500));
   void publish();
   ipam::BgpNodeStatus status() const;
 
@@ -73,6 +77,8 @@ class BgpRunner {
   bool publish_pending_ = false;
   std::optional<ipam::BgpNodeStatus> published_;
   std::chrono::steady_clock::time_point published_at_{};
+  int64_t published_lease_ = 0;
+  bool status_cleared_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

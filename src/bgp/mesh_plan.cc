@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ipam/keys.h"
+
 namespace weft::bgp {
 namespace {
 
@@ -29,7 +31,7 @@ bool applies_to(const ipam::BgpPeer& peer, const ipam::Node& self) {
 BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
   BgpPlan plan;
   for (const auto& [name, pool] : model.pools) {
-    if (pool.routes == ipam::RouteSource::bgp) plan.allowed.push_back(pool.cidr);
+    if (ipam::routed_by_bgp(pool)) plan.allowed.push_back(pool.cidr);
   }
   if (plan.allowed.empty()) return plan;
   auto self_it = model.nodes.find(self);
@@ -43,13 +45,17 @@ BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
     plan.problems.push_back("bgp: node " + self + " has no IPv4 underlay address for its router id");
     return plan;
   }
+  if (auto bad = model.skipped.find(ipam::keys::bgp_config()); bad != model.skipped.end()) {
+    plan.problems.push_back("bgp: " + bad->first + " is unreadable (" + bad->second +
+                            "): using the last good settings");
+  }
   plan.enabled = true;
   plan.local_as = model.as_number_of(self);
   plan.router_id = my_address->v4_host_order();
   plan.route_reflector = is_reflector(me);
   for (const auto& block : model.blocks_of(self)) {
     const auto* pool = model.pool_of(block);
-    if (pool != nullptr && pool->routes == ipam::RouteSource::bgp) plan.announce.push_back(block.block);
+    if (pool != nullptr && ipam::routed_by_bgp(*pool)) plan.announce.push_back(block.block);
   }
   std::sort(plan.announce.begin(), plan.announce.end());
 
@@ -71,6 +77,14 @@ BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
       auto address = underlay_v4(node);
       if (!address) {
         plan.problems.push_back("bgp: node " + name + " has no IPv4 underlay address: no session");
+        continue;
+      }
+      auto twin = std::find_if(plan.peers.begin(), plan.peers.end(),
+                               [&](const PlannedPeer& p) { return p.config.address == *address; });
+      if (*address == *my_address || twin != plan.peers.end()) {
+        // E.g. a host re-registered under a new name while its old record lingers.
+        plan.problems.push_back("bgp: node " + name + " shares address " + address->to_string() + " with " +
+                                (*address == *my_address ? self : twin->name) + ": no session to it");
         continue;
       }
       PlannedPeer p{name, "mesh", session(*address, model.as_number_of(name))};

@@ -1,6 +1,8 @@
 // A neighbour's connections and their Fsms (see peer.h for the collision rules).
 #include "bgp/peer.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "bgp/speaker.h"
 
@@ -105,7 +107,7 @@ void Peer::perform(Connection& c, const Action& action) {
           established_ = &c;
           negotiated_ = a.negotiated;
           last_error_.clear();
-          end_of_rib_ = false;
+          end_of_rib_.clear();
           established_at_ = std::chrono::system_clock::now();
           spdlog::info("bgp: session with {} established ({})", config_.address.to_string(),
                        c.direction == Connection::Direction::inbound ? "inbound" : "outbound");
@@ -186,6 +188,21 @@ void Peer::send(const Bytes& message) {
   if (established_) established_->send(message);
 }
 
+void Peer::mark_end_of_rib(const AfiSafi& family) {
+  if (std::find(end_of_rib_.begin(), end_of_rib_.end(), family) == end_of_rib_.end()) end_of_rib_.push_back(family);
+}
+
+void Peer::set_restarting(bool restarting) {
+  // The outbound Fsm lives across attempts with the config it was made with; inbound ones are
+  // made per accepted socket from fsm_config(), which reads the speaker's config.
+  if (out_ && out_->fsm.config.graceful_restart) {
+    auto& flags = out_->fsm.config.graceful_restart->flags;
+    using Flags = std::remove_reference_t<decltype(flags)>;
+    flags = restarting ? static_cast<Flags>(flags | GracefulRestartCapability::kRestartState)
+                       : static_cast<Flags>(flags & ~GracefulRestartCapability::kRestartState);
+  }
+}
+
 EncodeOptions Peer::encode_options() const {
   return established_ ? established_->fsm.encode_options() : EncodeOptions{};
 }
@@ -196,7 +213,11 @@ PeerStatus Peer::status() const {
   s.peer_as = config_.peer_as;
   if (established_) {
     s.state = State::established;
-    s.end_of_rib = end_of_rib_;
+    s.end_of_rib = negotiated_ && std::all_of(negotiated_->families.begin(), negotiated_->families.end(),
+                                              [&](const AfiSafi& f) {
+                                                return std::find(end_of_rib_.begin(), end_of_rib_.end(), f) !=
+                                                       end_of_rib_.end();
+                                              });
     s.established_at = established_at_;
   } else {
     if (out_) s.state = out_->fsm.state;

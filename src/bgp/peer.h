@@ -53,7 +53,7 @@ struct PeerStatus {
   size_t advertised = 0;     // prefixes in its Adj-RIB-Out
   size_t malformed = 0;      // UPDATEs that needed RFC 7606 handling
   bool graceful_restart = false;  // the peer negotiated it on the last session
-  bool end_of_rib = false;   // an End-of-RIB arrived on the current session (its initial routes are in)
+  bool end_of_rib = false;   // End-of-RIB arrived for every family of the current session (its initial routes are in)
   std::chrono::system_clock::time_point established_at{};  // while established
   std::string last_error;
 };
@@ -77,7 +77,9 @@ class Peer {
   EncodeOptions encode_options() const;
   PeerStatus status() const;
   void count_malformed() { ++malformed_; }
-  void mark_end_of_rib() { end_of_rib_ = true; }
+  void mark_end_of_rib(const AfiSafi& family);
+  // The R bit (RFC 4724) in the OPENs of connections made from now on.
+  void set_restarting(bool restarting);
 
   AdjRibOut adj_out;
   ExportPeer export_view;  // refreshed when a session comes up
@@ -98,7 +100,7 @@ class Peer {
   std::optional<Negotiated> negotiated_;
   bool stopped_ = true;
   size_t malformed_ = 0;
-  bool end_of_rib_ = false;
+  std::vector<AfiSafi> end_of_rib_;  // families whose End-of-RIB arrived on this session
   std::chrono::system_clock::time_point established_at_{};
   std::string last_error_;
   std::vector<std::unique_ptr<Connection>> graveyard_;

@@ -121,6 +121,7 @@ Result<void> Speaker::add_peer(PeerConfig c) {
   if (acceptor_ && !c.md5_password.empty()) {
     if (auto r = set_tcp_md5(acceptor_->native_handle(), c.address, c.md5_password); !r) return r;
   }
+  const bool reflector_before = has_rr_clients();
   const PeerId id = rib_.add_peer(RibPeer{.address = c.address,
                                           .peer_as = c.peer_as,
                                           .ebgp = c.peer_as != config_.local_as,
@@ -128,6 +129,9 @@ Result<void> Speaker::add_peer(PeerConfig c) {
                                           .import_allow = c.import_allow});
   peers_.push_back(std::make_unique<Peer>(*this, io_, std::move(c), id));
   if (started_) peers_.back()->start();
+  if (has_rr_clients() != reflector_before) {
+    for (auto& p : peers_) reexport_all(*p);
+  }
   return {};
 }
 
@@ -142,9 +146,31 @@ Result<void> Speaker::remove_peer(const IpAddress& address) {
   if (acceptor_ && !(*it)->config().md5_password.empty()) {
     (void)set_tcp_md5(acceptor_->native_handle(), address, "");
   }
+  const bool reflector_before = has_rr_clients();
   peers_.erase(it);
+  if (has_rr_clients() != reflector_before) {
+    for (auto& p : peers_) reexport_all(*p);
+  }
   schedule_export();
   return {};
+}
+
+bool Speaker::has_rr_clients() const {
+  return std::any_of(peers_.begin(), peers_.end(), [](const auto& p) { return p->config().rr_client; });
+}
+
+// Whether this speaker reflects decides what its iBGP peers may get (RFC 4456 §6); sessions that
+// came up before the first client was added are exported to again.
+void Speaker::reexport_all(Peer& peer) {
+  if (!peer.established()) return;
+  peer.export_view.reflector = has_rr_clients();
+  rib_.for_each([&](const Prefix& p, const PathSet& s) { export_prefix(peer, p, &s); });
+  flush(peer);
+}
+
+void Speaker::set_restarting(bool restarting) {
+  config_.restarting = restarting;
+  for (auto& p : peers_) p->set_restarting(restarting);
 }
 
 void Speaker::announce(const Prefix& prefix) {
@@ -164,8 +190,7 @@ void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
   view = ExportPeer{.id = id,
                     .ebgp = n.ebgp,
                     .rr_client = pc.rr_client,
-                    .reflector = std::any_of(peers_.begin(), peers_.end(),
-                                             [](const auto& p) { return p->config().rr_client; }),
+                    .reflector = has_rr_clients(),
                     .export_allow = pc.export_allow};
   const auto local = c.local_address();
   if (local && local->is_v4()) view.next_hop_v4 = local;
@@ -238,7 +263,7 @@ void Speaker::update_received(Peer& peer, const Update& u) {
     }
   } else if (auto family = end_of_rib(u)) {
     spdlog::debug("bgp: End-of-RIB {} from {}", format(*family), peer.config().address.to_string());
-    peer.mark_end_of_rib();
+    peer.mark_end_of_rib(*family);
     notify_session_change();
     if (gr_.count(peer.id())) sweep(peer.id(), family->afi == kAfiIpv6 ? Family::v6 : Family::v4);
     return;

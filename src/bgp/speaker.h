@@ -78,6 +78,9 @@ class Speaker {
   void announce(const Prefix& prefix);
   void withdraw(const Prefix& prefix);
   void on_best_change(BestChangeFn fn) { best_change_ = std::move(fn); }
+  // Clears (or sets) the Restarting bit of the OPENs sent from now on: once this node's restart
+  // is over, later sessions must not claim one.
+  void set_restarting(bool restarting);
   // Called (posted, like best changes) when a session comes up or goes down, or a peer's
   // End-of-RIB arrives.
   void on_session_change(SessionChangeFn fn) { session_change_ = std::move(fn); }
@@ -118,6 +121,8 @@ class Speaker {
   BestChangeFn best_change_;
   SessionChangeFn session_change_;
   void notify_session_change();
+  bool has_rr_clients() const;
+  void reexport_all(Peer& peer);
   bool export_scheduled_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

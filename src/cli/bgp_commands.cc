@@ -10,7 +10,8 @@ namespace weft::cli {
 namespace {
 
 struct ConfigArgs {
-  int64_t as_number = -1;  // -1: not given
+  bool as_given = false;
+  int64_t as_number = 0;
   std::string node;
   std::string node_mesh;   // "", "on", "off"
 };
@@ -61,13 +62,13 @@ int show_config(Context& ctx, store::Store& store) {
 int config(Context& ctx, const ConfigArgs& args) {
   auto store = ctx.store();
   if (!store) return report(store.error());
-  if (args.as_number < 0 && args.node_mesh.empty()) {
+  if (!args.as_given && args.node_mesh.empty()) {
     if (!args.node.empty()) return report(Error{Errc::invalid_argument, "--node needs --as (0 removes the override)"});
     return show_config(ctx, **store);
   }
   if (!args.node.empty()) {
     if (!args.node_mesh.empty()) return report(Error{Errc::invalid_argument, "--node-mesh is cluster-wide, not per node"});
-    if (args.as_number != 0) {
+    if (args.as_number != 0) {  // 0: back to the cluster's AS
       if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
     }
     if (auto r = ipam::set_bgp_node_as(**store, args.node, static_cast<uint32_t>(args.as_number)); !r) {
@@ -81,7 +82,7 @@ int config(Context& ctx, const ConfigArgs& args) {
   }
   auto global = ipam::get_bgp_global(**store);
   if (!global) return report(global.error());
-  if (args.as_number >= 0) {
+  if (args.as_given) {
     if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
     global->as_number = static_cast<uint32_t>(args.as_number);
   }
@@ -198,7 +199,10 @@ void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
   config_cmd->add_option("--node", cargs->node, "set this node's AS number instead of the cluster's");
   config_cmd->add_option("--node-mesh", cargs->node_mesh, "on: nodes peer with each other (default); off: only with external peers")
       ->check(CLI::IsMember({"on", "off"}));
-  config_cmd->callback([&ctx, &exit_code, cargs] { exit_code = config(ctx, *cargs); });
+  config_cmd->callback([&ctx, &exit_code, cargs, config_cmd] {
+    cargs->as_given = config_cmd->count("--as") > 0;
+    exit_code = config(ctx, *cargs);
+  });
 
   auto* peer = bgp->add_subcommand("peer", "external BGP peers (routers, route reflectors)");
   peer->require_subcommand(1);

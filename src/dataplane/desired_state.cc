@@ -96,7 +96,7 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
       own_blocks.insert(block.block);
       continue;
     }
-    if (pool->routes == ipam::RouteSource::bgp) continue;  // BGP brings these (below)
+    if (ipam::routed_by_bgp(*pool)) continue;  // BGP brings these (below)
     auto node_it = model.nodes.find(block.node);
     if (node_it == model.nodes.end()) {
       out.problems.push_back("block " + block.block.to_string() + " is held by " + block.node +
@@ -152,6 +152,14 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
   }
   for (const auto& [prefix, hops] : learned) {
     if (own_blocks.contains(prefix)) continue;  // e.g. our own block reflected back, or kept from before
+    const auto pool = std::find_if(model.pools.begin(), model.pools.end(),
+                                   [&](const auto& p) { return p.second.cidr.contains(prefix); });
+    if (pool != model.pools.end() && pool->second.encapsulation == ipam::Encapsulation::ipip) {
+      // Routing it unencapsulated would not be what the pool asks for.
+      out.problems.push_back("pool " + pool->first + ": encapsulation ipip is not supported yet: no route to " +
+                             prefix.to_string());
+      continue;
+    }
     if (auto route = learned_route(prefix, hops, self, out.problems)) out.routes.push_back(std::move(*route));
   }
   std::sort(out.routes.begin(), out.routes.end(),

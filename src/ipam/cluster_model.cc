@@ -62,7 +62,12 @@ bool ClusterModel::put(const store::KeyValue& kv) {
   }
   if (key == keys::bgp_config()) {
     auto global = decode_bgp_global(kv.value);
-    if (!global) return drop(global.error());
+    if (!global) {
+      // Not dropped to the defaults: a typo must not move every node to another AS or turn the
+      // mesh back on. The last good settings stay (the defaults if none was read yet).
+      skipped[kv.key] = global.error().message;
+      return true;
+    }
     skipped.erase(kv.key);
     bgp = *global;
     return true;

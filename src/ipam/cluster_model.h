@@ -1,7 +1,8 @@
 // ClusterModel: what an agent knows of the cluster, rebuilt from the store and kept current by a
 // watch on /weft/v1/ (DESIGN.md "Inside weftd"). Pure data: applying a store change never fails;
 // a value that cannot be decoded is dropped from the model (it is no longer trustworthy) and
-// recorded in `skipped` with its key, so that status and logs can show it.
+// recorded in `skipped` with its key, so that status and logs can show it. The one exception is
+// the cluster's BGP settings: an unreadable value keeps the last good one (see `bgp`).
 #pragma once
 
 #include <map>
@@ -20,7 +21,8 @@ struct ClusterModel {
   std::map<std::string, Pool> pools;                   // by pool name
   std::map<std::string, Node> nodes;                   // by node name
   std::map<std::string, BlockAffinity> blocks;         // by store key
-  BgpGlobal bgp;                                       // defaults while /weft/v1/bgp/config is absent
+  BgpGlobal bgp;                                       // defaults while /weft/v1/bgp/config is absent;
+                                                       // the last good value while it is unreadable
   std::map<std::string, BgpNodeConfig> bgp_nodes;      // by node name
   std::map<std::string, BgpPeer> bgp_peers;            // by peer name
   std::map<std::string, std::string> skipped;          // store key -> why it was dropped

@@ -15,6 +15,10 @@ std::string_view to_string(Encapsulation e) {
 std::string_view to_string(Encapsulate e) {
   return e == Encapsulate::always ? "always" : "cross-subnet";
 }
+bool routed_by_bgp(const Pool& pool) {
+  return pool.routes == RouteSource::bgp && pool.encapsulation != Encapsulation::vxlan;
+}
+
 std::string_view to_string(RouteSource r) { return r == RouteSource::store ? "store" : "bgp"; }
 
 Result<Encapsulation> parse_encapsulation(std::string_view text) {
@@ -58,10 +62,6 @@ Result<void> validate(const Pool& pool) {
     return fail(Errc::invalid_argument,
                 "encapsulate cross-subnet needs an encapsulation (vxlan or ipip)");
   }
-  if (pool.routes == RouteSource::bgp && pool.encapsulation == Encapsulation::vxlan) {
-    return fail(Errc::invalid_argument,
-                "routes bgp goes with encapsulation none (or ipip); vxlan pools take their routes from the store");
-  }
   if (pool.encapsulation == Encapsulation::ipip && !v4) {
     return fail(Errc::invalid_argument, "ipip carries IPv4 only; use vxlan for IPv6 pool ",
                 pool.cidr.to_string());
@@ -70,6 +70,10 @@ Result<void> validate(const Pool& pool) {
 }
 
 Result<void> validate_against(const Pool& pool, const std::vector<Pool>& existing) {
+  if (pool.routes == RouteSource::bgp && pool.encapsulation == Encapsulation::vxlan) {
+    return fail(Errc::invalid_argument,
+                "routes bgp goes with encapsulation none (or ipip); vxlan pools take their routes from the store");
+  }
   for (const auto& other : existing) {
     if (other.name == pool.name) {
       return fail(Errc::already_exists, "pool ", pool.name, " already exists");

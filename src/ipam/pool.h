@@ -44,9 +44,15 @@ struct Pool {
   friend bool operator==(const Pool&, const Pool&) = default;
 };
 
+// Whether remote blocks of the pool are routed by BGP: routes bgp, unless the pool tunnels with
+// VXLAN (VXLAN routes always come from the store).
+bool routed_by_bgp(const Pool& pool);
+
 // Checks one pool on its own: name, block length range, settings that make sense together.
 Result<void> validate(const Pool& pool);
-// Checks a new pool against the existing ones: unique name, no overlapping CIDR.
+// Checks a pool about to be added: unique name, no overlapping CIDR against the existing ones;
+// and settings refused since pools could already hold them (vxlan with routes bgp), which stored
+// pools are therefore not held to (decode_pool accepts them, see routed_by_bgp).
 Result<void> validate_against(const Pool& pool, const std::vector<Pool>& existing);
 
 Json encode(const Pool& pool);

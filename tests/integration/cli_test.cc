@@ -163,6 +163,9 @@ TEST_P(Cli, BgpConfigAndPeers) {
   ASSERT_EQ(weft("bgp config --node h2 --as 0").exit_code, 0);
   EXPECT_EQ((*weft::parse_json(weft("bgp config -o json").out))["nodes"].size(), 0u) << "--as 0 removes the override";
 
+  auto negative = weft("bgp config --as -5 --node-mesh on");
+  EXPECT_EQ(negative.exit_code, 1) << "a negative AS is an error, not 'no AS given'";
+  EXPECT_EQ((*weft::parse_json(weft("bgp config -o json").out))["nodeMesh"], false) << "and nothing was changed";
   auto bad_as = weft("bgp config --as 23456");
   EXPECT_EQ(bad_as.exit_code, 1);
   EXPECT_NE(bad_as.err.find("AS_TRANS"), std::string::npos) << bad_as.err;

@@ -128,8 +128,12 @@ TEST(ClusterModelBgp, TakesSettingsAndPeersAndIgnoresStatus) {
   EXPECT_TRUE(m.bgp_peers.empty()) << "an unreadable peer is dropped, not kept stale";
   EXPECT_TRUE(m.skipped.contains(keys::bgp_peer("tor-a")));
 
+  EXPECT_TRUE(m.apply(put(keys::bgp_config(), "{\"asNumber\": 0}", 7)));
+  EXPECT_EQ(m.as_number_of("h1"), 65001u) << "an unreadable value keeps the last good settings";
+  EXPECT_TRUE(m.skipped.contains(keys::bgp_config()));
+
   store::WatchBatch removal;
-  removal.revision = 7;
+  removal.revision = 8;
   removal.events.push_back(store::WatchEvent{store::WatchEvent::Type::remove, store::KeyValue{keys::bgp_config(), ""}});
   EXPECT_TRUE(m.apply(removal));
   EXPECT_EQ(m.as_number_of("h1"), kDefaultAsNumber);

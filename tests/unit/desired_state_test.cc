@@ -288,5 +288,14 @@ TEST(DesiredStateBgp, NextHopsThatAreNotOnLinkAreProblems) {
   EXPECT_NE(s.problems[3].find("of the other family"), std::string::npos) << s.problems[3];
 }
 
+TEST(DesiredStateBgp, AnIpipPoolIsNotRoutedUnencapsulated) {
+  auto c = bgp_cluster();
+  c.model.pools["lab"].encapsulation = Encapsulation::ipip;
+  auto s = compute_desired(c.model, h1_facts(), {{*Prefix::parse("198.19.2.0/24"), {*IpAddress::parse("198.18.1.12")}}});
+  EXPECT_EQ(route_to(s, "198.19.2.0/24"), nullptr);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_NE(s.problems[0].find("ipip is not supported yet"), std::string::npos) << s.problems[0];
+}
+
 }  // namespace
 }  // namespace weft::dataplane

@@ -59,9 +59,11 @@ TEST(PoolValidate, SettingsMustFitTogether) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("IPv4 only"), std::string::npos);
   p.routes = RouteSource::bgp;
-  r = validate(p);
-  ASSERT_FALSE(r) << "vxlan takes its routes from the store";
+  r = validate_against(p, {});
+  ASSERT_FALSE(r) << "a new vxlan pool takes its routes from the store";
   EXPECT_NE(r.error().message.find("routes bgp goes with encapsulation none"), std::string::npos);
+  EXPECT_TRUE(validate(p)) << "a stored one (from before the rule) still decodes";
+  EXPECT_FALSE(routed_by_bgp(p));
 }
 
 TEST(PoolValidate, OverlapAndDuplicateNames) {

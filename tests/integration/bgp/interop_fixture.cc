@@ -78,4 +78,8 @@ std::optional<std::vector<IpAddress>> InteropFixture::last_change(const char* pr
   return std::nullopt;
 }
 
+bool InteropFixture::last_change_becomes(const char* prefix, const std::vector<IpAddress>& hops) {
+  return eventually([&] { return last_change(prefix) == hops; });
+}
+
 }  // namespace weft::bgp::testing

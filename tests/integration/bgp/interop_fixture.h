@@ -33,6 +33,9 @@ class InteropFixture : public ::testing::Test {
   std::vector<RouteInfo> weft_routes(const char* prefix);
   // The next hops of the last best-change call for `prefix`; nullopt if never called.
   std::optional<std::vector<IpAddress>> last_change(const char* prefix);
+  // Waits until the last best-change for `prefix` reports `hops`: the callback comes from the
+  // export pass, which runs just after the RIB change a test may already have seen.
+  bool last_change_becomes(const char* prefix, const std::vector<IpAddress>& hops);
 
   std::unique_ptr<Netns> w_, p_;
   TempDir dir_;

@@ -151,6 +151,34 @@ TEST(RouteReflector, ClientsLearnEachOthersRoutesThroughTheReflector) {
   });
 }
 
+// A reflector's plain iBGP peer whose session came up before the reflector had any client still
+// gets the clients' routes once they are added (weftd adds peers as nodes appear).
+TEST(RouteReflector, APeerEstablishedBeforeTheFirstClientGetsReflectedRoutes) {
+  IoThread t;
+  auto rr = make_speaker(t, 65000, "198.18.0.1", "127.0.0.1");
+  auto other = make_speaker(t, 65000, "198.18.0.4", "127.0.0.4");
+  auto client = make_speaker(t, 65000, "198.18.0.2", "127.0.0.2");
+  t.call([&] {
+    ASSERT_TRUE(rr->start() && other->start() && client->start());
+    ASSERT_TRUE(rr->add_peer(PeerConfig{.address = ip("127.0.0.4"), .peer_as = 65000, .passive = true}));
+    ASSERT_TRUE(other->add_peer(PeerConfig{.address = ip("127.0.0.1"), .peer_as = 65000, .port = rr->listen_port(),
+                                           .connect_retry_time = 1s, .local_address = ip("127.0.0.4")}));
+  });
+  ASSERT_TRUE(eventually([&] { return state_of(t, *rr, "127.0.0.4") == State::established; }));
+  t.call([&] {
+    ASSERT_TRUE(rr->add_peer(PeerConfig{.address = ip("127.0.0.2"), .peer_as = 65000, .passive = true, .rr_client = true}));
+    ASSERT_TRUE(client->add_peer(PeerConfig{.address = ip("127.0.0.1"), .peer_as = 65000, .port = rr->listen_port(),
+                                            .connect_retry_time = 1s, .local_address = ip("127.0.0.2")}));
+    client->announce(pfx("198.19.1.0/26"));
+  });
+  EXPECT_TRUE(eventually([&] { return has_route(t, *other, "198.19.1.0/26"); }));
+  t.call([&] {
+    rr.reset();
+    other.reset();
+    client.reset();
+  });
+}
+
 // A raw peer at 127.0.0.3 (AS 65003) that the speaker (127.0.0.1, AS 65001) waits for.
 struct RawPeerTest : ::testing::Test {
   IoThread t;

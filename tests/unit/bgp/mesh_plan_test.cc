@@ -141,6 +141,25 @@ TEST(MeshPlan, ANodeWithoutRecordOrIPv4UnderlayIsAProblem) {
   EXPECT_NE(plan.problems[0].find("h3 has no IPv4 underlay"), std::string::npos);
 }
 
+TEST(MeshPlan, NodesSharingAnAddressAreAProblemNotTwoSessions) {
+  auto c = four_nodes();
+  c.node("h2-old", "198.18.1.12/24");
+  auto plan = plan_bgp(c.model, "h1");
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"h2:mesh", "h3:mesh", "h4:mesh"}));
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_NE(plan.problems[0].find("node h2-old shares address 198.18.1.12 with h2"), std::string::npos)
+      << plan.problems[0];
+}
+
+TEST(MeshPlan, AnUnreadableClusterSettingIsReported) {
+  auto c = four_nodes();
+  c.model.skipped[ipam::keys::bgp_config()] = "asNumber out of range";
+  auto plan = plan_bgp(c.model, "h1");
+  EXPECT_TRUE(plan.enabled);
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_NE(plan.problems[0].find("using the last good settings"), std::string::npos) << plan.problems[0];
+}
+
 TEST(MeshPlan, SameSessionComparesWhatTheSessionIsMadeOf) {
   auto plan = plan_bgp(four_nodes().model, "h1");
   PeerConfig a = plan.peers[0].config, b = a;
