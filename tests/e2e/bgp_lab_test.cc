@@ -139,6 +139,38 @@ TEST_F(Lab, BgpWeftdRestartLosesNoPingAndChangesNoRoute) {
   ::waitpid(agent, nullptr, 0);
 }
 
+// A new BGP pool changes every speaker's import filter: they restart gracefully (no Cease,
+// routes kept), so traffic in the existing pools goes on and no existing route is touched.
+TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
+  auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto pods = pod_v4(*this);
+  pid_t mon = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route"}, dir_ / "monitor-h1.log");
+  pid_t pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "40", "-i", "0.1", "-W", "1", pods["h2-p1"]},
+                              dir_ / "ping.log");
+  std::this_thread::sleep_for(500ms);
+  auto add = weft_cli(*this, "pool add extra6 --cidr fd00:198:20::/48 --block-size 120 --routes bgp");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  // Every host then routes to the others' blocks of the new pool.
+  auto routed = within(10s, [&] {
+    std::istringstream routes(exec("h1", {"/usr/sbin/ip", "-6", "route", "show", "proto", "247"}).out);
+    int remote = 0;
+    for (std::string line; std::getline(routes, line);) {
+      remote += line.starts_with("fd00:198:20:") && line.find(" via ") != std::string::npos;
+    }
+    return remote == 2;  // h2's and h3's blocks
+  });
+  int ping_status = -1;
+  ::waitpid(pinger, &ping_status, 0);
+  ::kill(mon, SIGTERM);
+  ::waitpid(mon, nullptr, 0);
+  EXPECT_TRUE(routed) << exec("h1", {"/usr/sbin/ip", "-6", "route"}).out;
+  EXPECT_NE(slurp(dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(dir_ / "ping.log");
+  const std::string events = slurp(dir_ / "monitor-h1.log");
+  EXPECT_EQ(events.find("Deleted"), std::string::npos) << "no route was removed:\n" << events;
+  EXPECT_EQ(events.find("198.19."), std::string::npos) << "the IPv4 pool's routes were not touched:\n" << events;
+}
+
 TEST_F(Lab, BgpRemovedHostVanishesFromEveryOtherHost) {
   auto up = lab({"up", "--hosts", "4", "--segments", "1", "--mode", "bgp"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
