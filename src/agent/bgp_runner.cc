@@ -27,6 +27,7 @@ BgpRunner::~BgpRunner() {
 void BgpRunner::keep_routes_from_before(dataplane::LearnedRoutes routes) {
   kept_ = std::move(routes);
   kept_until_ = std::chrono::steady_clock::now() + options_.restart_time;
+  restarting_ = !kept_.empty();
   if (!kept_.empty()) spdlog::info("bgp: keeping {} routes from before the restart until the peers resync", kept_.size());
 }
 
@@ -53,14 +54,17 @@ void BgpRunner::apply(const bgp::BgpPlan& plan) {
     schedule_publish();  // removes a status left from before
     return;
   }
-  if (speaker_ && (plan.local_as != applied_.local_as || plan.router_id != applied_.router_id ||
-                   plan.allowed != applied_.allowed)) {
+  if (speaker_ && (plan.local_as != applied_.local_as || plan.router_id != applied_.router_id)) {
     restart_speaker();
+  }
+  if (speaker_ && plan.allowed != applied_.allowed) {
+    spdlog::info("bgp: the BGP pools changed: new import filter, routes asked for again");
+    speaker_->set_allowed(plan.allowed);
   }
   if (!speaker_) {
     start_speaker(plan);
     if (!speaker_) {
-      check_kept();  // kept routes still expire while the speaker cannot start
+      check_kept(/*after_session_event=*/false);  // kept routes still expire without a speaker
       return;
     }
   }
@@ -74,6 +78,14 @@ void BgpRunner::apply(const bgp::BgpPlan& plan) {
     if (auto r = speaker_->remove_peer(old.config.address); !r) spdlog::warn("{}", r.error().describe());
   }
   for (const auto& p : plan.peers) {
+    auto old = std::find_if(applied_.peers.begin(), applied_.peers.end(), [&](const bgp::PlannedPeer& o) {
+      return bgp::same_session(o.config, p.config);
+    });
+    if (old != applied_.peers.end() && old->config.import_allow != p.config.import_allow) {
+      if (auto r = speaker_->set_import_allow(p.config.address, p.config.import_allow); !r) {
+        problems_.push_back(r.error().describe());
+      }
+    }
     if (speaker_->peer(p.config.address)) continue;
     spdlog::info("bgp: peer {} ({} AS {}, {})", p.name, p.config.address.to_string(), p.config.peer_as, p.kind);
     if (auto r = speaker_->add_peer(p.config); !r) problems_.push_back(r.error().describe());
@@ -83,7 +95,7 @@ void BgpRunner::apply(const bgp::BgpPlan& plan) {
   }
   for (const auto& prefix : plan.announce) speaker_->announce(prefix);  // no-op when announced already
   applied_ = plan;
-  check_kept();
+  check_kept(/*after_session_event=*/false);
   schedule_publish();
 }
 
@@ -94,14 +106,14 @@ void BgpRunner::start_speaker(const bgp::BgpPlan& plan) {
                               .listen_port = options_.listen_port,
                               .allowed = plan.allowed,
                               .graceful_restart_time = static_cast<uint16_t>(options_.restart_time.count()),
-                              .restarting = !kept_.empty()});
+                              .restarting = restarting_});
   if (!speaker) {
     problems_.push_back(speaker.error().describe());
     return;
   }
   (*speaker)->on_best_change([this](const Prefix& p, const std::vector<IpAddress>& hops) { on_best(p, hops); });
   (*speaker)->on_session_change([this] {
-    check_kept();
+    check_kept(/*after_session_event=*/true);
     schedule_publish();
   });
   if (auto r = (*speaker)->start(); !r) {
@@ -119,10 +131,11 @@ void BgpRunner::restart_speaker() {
   // As if weftd restarted: the sessions close without a Cease, so the peers keep this node's
   // routes (graceful restart), and what was learned stays in the kernel until the new sessions
   // have resynced. A Cease and a fresh start would cut every route in the pools for a while.
-  spdlog::info("bgp: AS, router id or pools changed: restarting the speaker gracefully");
+  spdlog::info("bgp: AS number or router id changed: restarting the speaker gracefully");
   for (const auto& [prefix, hops] : learned_) kept_[prefix] = hops;
   learned_.clear();
   kept_until_ = std::chrono::steady_clock::now() + options_.restart_time;
+  restarting_ = true;
   speaker_.reset();  // not from inside the speaker: apply() runs from the reconcile
   applied_ = bgp::BgpPlan{};
 }
@@ -153,10 +166,14 @@ void BgpRunner::on_best(const Prefix& prefix, const std::vector<IpAddress>& hops
   schedule_publish();
 }
 
-void BgpRunner::check_kept() {
-  if (kept_.empty()) return;
-  bool synced = speaker_ != nullptr;
-  if (speaker_) {
+void BgpRunner::check_kept(bool after_session_event) {
+  if (!restarting_) return;
+  // Whether the peers have resynced is only concluded from the speaker's session notification:
+  // it is posted after an End-of-RIB, so the best changes of the UPDATEs before it have reached
+  // on_best(). A peer's status says End-of-RIB as soon as it is read, which a reconcile running
+  // in between would take for "resynced" while that peer's routes are still on their way.
+  bool synced = after_session_event && speaker_ != nullptr;
+  if (synced) {
     for (const auto& p : applied_.peers) {
       auto s = speaker_->peer(p.config.address);
       synced &= s && s->state == bgp::State::established && s->end_of_rib;
@@ -164,10 +181,14 @@ void BgpRunner::check_kept() {
   }
   const bool expired = std::chrono::steady_clock::now() >= kept_until_;
   if (!synced && !expired) return;
-  spdlog::info("bgp: {} routes kept from before the restart dropped ({})", kept_.size(),
-               synced ? "every peer sent End-of-RIB" : "restart time over");
+  // The restart is over (even when every kept route was learned again before): later OPENs no
+  // longer claim one.
+  restarting_ = false;
+  if (speaker_) speaker_->set_restarting(false);
+  spdlog::info("bgp: restart over ({}); {} routes kept from before and not learned again dropped",
+               synced ? "every peer sent End-of-RIB" : "restart time over", kept_.size());
+  if (kept_.empty()) return;
   kept_.clear();
-  if (speaker_) speaker_->set_restarting(false);  // later OPENs no longer claim a restart
   if (options_.routes_changed) options_.routes_changed();
 }
 
@@ -218,7 +239,9 @@ void BgpRunner::publish() {
   auto s = status();
   const auto now = std::chrono::steady_clock::now();
   const int64_t lease = options_.lease ? options_.lease() : 0;
-  if (published_ && *published_ == s && lease == published_lease_ && now - published_at_ < kStatusRefresh) return;
+  // (With some slack: the refresh timer fires about kStatusRefresh after the last write.)
+  const bool fresh = now - published_at_ < kStatusRefresh - std::chrono::seconds(5);
+  if (published_ && *published_ == s && lease == published_lease_ && fresh) return;
   auto stamped = s;
   stamped.updated_at_unix = unix_seconds(std::chrono::system_clock::now());
   if (auto r = store_.put(key, dump_json(ipam::encode(stamped)), lease); !r) {

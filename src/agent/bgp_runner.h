@@ -11,8 +11,10 @@
 // carries the Restarting bit, and since weftd never sends a Cease on SIGTERM, the peers keep
 // this node's routes as stale across its restart (RFC 4724).
 //
-// A change of AS number, router id or BGP pools restarts the speaker the same graceful way: the
-// learned routes become kept routes, the sessions close without a Cease.
+// A change of AS number or router id restarts the speaker the same graceful way: the learned
+// routes become kept routes, the sessions close without a Cease. A change of the BGP pools (or a
+// peer's accepted prefixes) only changes the import filter and asks the peers for their routes
+// again (route refresh): no session ends.
 //
 // Everything runs on the agent's io_context thread.
 #pragma once
@@ -60,7 +62,7 @@ class BgpRunner {
   void stop_speaker();
   void restart_speaker();
   void on_best(const Prefix& prefix, const std::vector<IpAddress>& hops);
-  void check_kept();
+  void check_kept(bool after_session_event);
   void schedule_publish(std::chrono::milliseconds delay = std::chrono::milliseconds(500));
   void publish();
   ipam::BgpNodeStatus status() const;
@@ -72,6 +74,7 @@ class BgpRunner {
   bgp::BgpPlan applied_;  // what the speaker runs now
   dataplane::LearnedRoutes learned_, kept_;
   std::chrono::steady_clock::time_point kept_until_{};
+  bool restarting_ = false;  // a restart (weftd's or the speaker's) is not over yet
   std::vector<std::string> problems_;
   asio::steady_timer publish_timer_;
   bool publish_pending_ = false;

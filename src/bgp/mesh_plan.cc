@@ -125,8 +125,7 @@ BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
 bool same_session(const PeerConfig& a, const PeerConfig& b) {
   return a.address == b.address && a.peer_as == b.peer_as && a.port == b.port && a.passive == b.passive &&
          a.md5_password == b.md5_password && a.rr_client == b.rr_client && a.hold_time == b.hold_time &&
-         a.local_address == b.local_address && a.next_hop_v6 == b.next_hop_v6 && a.import_allow == b.import_allow &&
-         a.export_allow == b.export_allow;
+         a.local_address == b.local_address && a.next_hop_v6 == b.next_hop_v6 && a.export_allow == b.export_allow;
 }
 
 }  // namespace weft::bgp

@@ -257,6 +257,21 @@ size_t Rib::sweep_stale(PeerId id, std::optional<Family> family) {
   });
 }
 
+size_t Rib::set_allowed(std::vector<Prefix> allowed) {
+  config_.allowed = std::move(allowed);
+  size_t n = 0;
+  for (size_t id = 1; id < peers_.size(); ++id) {
+    if (!free_ids_[id]) n += set_import_allow(static_cast<PeerId>(id), peers_[id].import_allow);
+  }
+  return n;
+}
+
+size_t Rib::set_import_allow(PeerId id, std::vector<Prefix> allow) {
+  peers_[id].import_allow = std::move(allow);
+  if (path_count(id) == 0) return 0;
+  return remove_where(id, [&](const Prefix& prefix, const Path&) { return !import_allowed(id, prefix); });
+}
+
 size_t Rib::drop_routes(PeerId id) {
   if (path_count(id) == 0) return 0;
   return remove_where(id, [](const Prefix&, const Path&) { return true; });

@@ -67,7 +67,11 @@ class Rib {
   void remove_peer(PeerId id);  // drops its routes first
   const RibPeer& peer(PeerId id) const { return peers_[id]; }
   void set_router_id(PeerId id, uint32_t router_id);
-  void set_import_allow(PeerId id, std::vector<Prefix> allow) { peers_[id].import_allow = std::move(allow); }
+  // New import filters: the pools' (every peer) or one peer's extra prefixes. Paths they no
+  // longer allow are removed now (returns how many); routes they newly allow were never kept, so
+  // the caller asks the peers for them again (route refresh).
+  size_t set_allowed(std::vector<Prefix> allowed);
+  size_t set_import_allow(PeerId id, std::vector<Prefix> allow);
 
   // One UPDATE from an established session (withdrawals first, then NLRI, RFC 4271 §9.1.4).
   ApplyStats apply(PeerId id, const Update& update);

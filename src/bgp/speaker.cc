@@ -73,6 +73,16 @@ Result<void> Speaker::start() {
     accept();
   }
   started_ = true;
+  if (config_.restarting) {
+    deferring_ = true;
+    deferral_timer_.emplace(io_);
+    deferral_timer_->expires_after(config_.selection_deferral);
+    deferral_timer_->async_wait([this, alive = std::weak_ptr<int>(alive_)](const asio::error_code& ec) {
+      if (alive.expired() || ec || !deferring_) return;
+      spdlog::info("bgp: selection deferral over before every peer resynced");
+      end_deferral();
+    });
+  }
   for (auto& p : peers_) p->start();
   return {};
 }
@@ -152,6 +162,7 @@ Result<void> Speaker::remove_peer(const IpAddress& address) {
     for (auto& p : peers_) reexport_all(*p);
   }
   schedule_export();
+  check_deferral();  // it may have been the one not back yet
   return {};
 }
 
@@ -162,7 +173,7 @@ bool Speaker::has_rr_clients() const {
 // Whether this speaker reflects decides what its iBGP peers may get (RFC 4456 §6); sessions that
 // came up before the first client was added are exported to again.
 void Speaker::reexport_all(Peer& peer) {
-  if (!peer.established()) return;
+  if (!peer.established() || deferring_) return;
   peer.export_view.reflector = has_rr_clients();
   rib_.for_each([&](const Prefix& p, const PathSet& s) { export_prefix(peer, p, &s); });
   flush(peer);
@@ -225,10 +236,65 @@ void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
     schedule_export();
   }
   notify_session_change();
+  if (deferring_) return check_deferral();
+  send_initial(peer);
+}
+
+void Speaker::send_initial(Peer& peer) {
   rib_.for_each([&](const Prefix& p, const PathSet& s) { export_prefix(peer, p, &s); });
   flush(peer);
-  for (const AfiSafi& f : n.families) {
+  for (const AfiSafi& f : peer.negotiated()->families) {
     if (auto eor = encode(Message(end_of_rib_marker(f)), peer.encode_options())) peer.send(*eor);
+  }
+}
+
+void Speaker::check_deferral() {
+  if (!deferring_) return;
+  for (const auto& p : peers_) {
+    const auto status = p->status();
+    if (status.state != State::established) return;
+    const auto& gr = p->negotiated()->peer_graceful_restart;
+    const bool peer_restarting = gr && (gr->flags & GracefulRestartCapability::kRestartState);
+    if (!peer_restarting && !status.end_of_rib) return;  // a restarting peer defers its own
+  }
+  end_deferral();
+}
+
+void Speaker::end_deferral() {
+  deferring_ = false;
+  if (deferral_timer_) deferral_timer_->cancel();
+  for (auto& p : peers_) {
+    if (p->established()) send_initial(*p);
+  }
+}
+
+void Speaker::set_allowed(std::vector<Prefix> allowed) {
+  config_.allowed = allowed;
+  const size_t dropped = rib_.set_allowed(std::move(allowed));
+  if (dropped > 0) spdlog::info("bgp: {} paths outside the new import filter dropped", dropped);
+  for (auto& p : peers_) request_refresh(*p);
+  schedule_export();
+}
+
+Result<void> Speaker::set_import_allow(const IpAddress& address, std::vector<Prefix> allow) {
+  Peer* p = find_peer(address);
+  if (!p) return fail(Errc::not_found, "bgp: peer ", address.to_string());
+  const size_t dropped = rib_.set_import_allow(p->id(), std::move(allow));
+  if (dropped > 0) spdlog::info("bgp: {} paths from {} outside its new import filter dropped", dropped, address.to_string());
+  request_refresh(*p);
+  schedule_export();
+  return {};
+}
+
+void Speaker::request_refresh(Peer& peer) {
+  if (!peer.established()) return;  // its next session brings everything anyway
+  if (!peer.negotiated()->route_refresh) {
+    spdlog::warn("bgp: {} does not support route refresh: routes it sent before the filter change come again "
+                 "only with its next session", peer.config().address.to_string());
+    return;
+  }
+  for (const AfiSafi& f : peer.negotiated()->families) {
+    if (auto m = encode(Message(RouteRefresh{f}), peer.encode_options())) peer.send(*m);
   }
 }
 
@@ -265,6 +331,7 @@ void Speaker::update_received(Peer& peer, const Update& u) {
     spdlog::debug("bgp: End-of-RIB {} from {}", format(*family), peer.config().address.to_string());
     peer.mark_end_of_rib(*family);
     notify_session_change();
+    if (deferring_) check_deferral();
     if (gr_.count(peer.id())) sweep(peer.id(), family->afi == kAfiIpv6 ? Family::v6 : Family::v4);
     return;
   }
@@ -273,6 +340,7 @@ void Speaker::update_received(Peer& peer, const Update& u) {
 }
 
 void Speaker::refresh_requested(Peer& peer, const AfiSafi&) {
+  if (deferring_) return;  // the whole table follows when the deferral ends
   peer.adj_out.requeue_all();
   flush(peer);
 }
@@ -305,10 +373,12 @@ void Speaker::run_export() {
   for (const Prefix& p : changes) {
     const PathSet* set = rib_.find(p);
     if (best_change_) best_change_(p, set ? Rib::next_hops(*set) : std::vector<IpAddress>{});
+    if (deferring_) continue;  // the peers get the whole table when the deferral ends
     for (auto& peer : peers_) {
       if (peer->established()) export_prefix(*peer, p, set);
     }
   }
+  if (deferring_) return;
   for (auto& peer : peers_) flush(*peer);
 }
 

@@ -48,6 +48,11 @@ struct SpeakerConfig {
   size_t max_paths = 8;                 // ECMP
   uint16_t graceful_restart_time = 120; // advertised (RFC 4724 §3); 0: no capability
   bool restarting = false;              // the R bit: weftd restarted and kept its routes
+  // While restarting, routes and End-of-RIB go to no peer until every peer is Established and
+  // has sent its End-of-RIB (peers restarting themselves: Established only), or this long
+  // (RFC 4724 §4.1, selection deferral): a peer must not sweep what it kept for us, nor a
+  // reflector's clients what it reflected, before this speaker knows the routes again.
+  Seconds selection_deferral{10};
   bool forwarding_preserved = true;     // the F bit: the kernel keeps weft's routes over a restart
   Seconds stale_time{300};              // stale routes' lifetime once the peer is back, until EoR
 };
@@ -75,6 +80,11 @@ class Speaker {
   void stop();  // Cease to every peer, close the listener
   Result<void> add_peer(PeerConfig config);
   Result<void> remove_peer(const IpAddress& address);
+  // New import filters without a session reset: paths outside them go at once, and established
+  // peers that negotiated route refresh are sent a ROUTE-REFRESH (RFC 2918) so that routes
+  // refused before come again (others send them on their next session).
+  void set_allowed(std::vector<Prefix> allowed);
+  Result<void> set_import_allow(const IpAddress& peer, std::vector<Prefix> allow);
   void announce(const Prefix& prefix);
   void withdraw(const Prefix& prefix);
   void on_best_change(BestChangeFn fn) { best_change_ = std::move(fn); }
@@ -121,9 +131,15 @@ class Speaker {
   BestChangeFn best_change_;
   SessionChangeFn session_change_;
   void notify_session_change();
+  void request_refresh(Peer& peer);
+  void check_deferral();
+  void end_deferral();
+  void send_initial(Peer& peer);  // the whole Loc-RIB as exported to the peer, then End-of-RIB
   bool has_rr_clients() const;
   void reexport_all(Peer& peer);
   bool export_scheduled_ = false;
+  bool deferring_ = false;
+  std::optional<asio::steady_timer> deferral_timer_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

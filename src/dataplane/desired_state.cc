@@ -154,8 +154,10 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
     if (own_blocks.contains(prefix)) continue;  // e.g. our own block reflected back, or kept from before
     const auto pool = std::find_if(model.pools.begin(), model.pools.end(),
                                    [&](const auto& p) { return p.second.cidr.contains(prefix); });
-    if (pool != model.pools.end() && pool->second.encapsulation == ipam::Encapsulation::ipip) {
-      // Routing it unencapsulated would not be what the pool asks for.
+    if (pool != model.pools.end() && pool->second.encapsulation == ipam::Encapsulation::ipip &&
+        pool->second.encapsulate == ipam::Encapsulate::always) {
+      // Routing it unencapsulated would not be what the pool asks for (cross-subnet: on-link next
+      // hops are routed directly, which learned_route does; the others it reports).
       out.problems.push_back("pool " + pool->first + ": encapsulation ipip is not supported yet: no route to " +
                              prefix.to_string());
       continue;

@@ -5,6 +5,7 @@
 namespace weft::ipam {
 
 void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_revision) {
+  const BgpGlobal last_good_bgp = bgp;
   pools.clear();
   nodes.clear();
   blocks.clear();
@@ -13,6 +14,7 @@ void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_rev
   bgp_peers.clear();
   skipped.clear();
   for (const auto& kv : kvs) put(kv);
+  if (skipped.contains(keys::bgp_config())) bgp = last_good_bgp;  // a resync keeps them too
   revision = at_revision;
 }
 

@@ -131,6 +131,12 @@ TEST(ClusterModelBgp, TakesSettingsAndPeersAndIgnoresStatus) {
   EXPECT_TRUE(m.apply(put(keys::bgp_config(), "{\"asNumber\": 0}", 7)));
   EXPECT_EQ(m.as_number_of("h1"), 65001u) << "an unreadable value keeps the last good settings";
   EXPECT_TRUE(m.skipped.contains(keys::bgp_config()));
+  store::WatchBatch resync;
+  resync.resync = true;
+  resync.revision = 7;
+  resync.events.push_back(store::WatchEvent{store::WatchEvent::Type::put, store::KeyValue{keys::bgp_config(), "{\"asNumber\": 0}"}});
+  EXPECT_TRUE(m.apply(resync));
+  EXPECT_EQ(m.as_number_of("h1"), 65001u) << "a resync keeps the last good settings too";
 
   store::WatchBatch removal;
   removal.revision = 8;

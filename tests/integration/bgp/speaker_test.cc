@@ -105,6 +105,57 @@ TEST_F(TwoSpeakers, EstablishAnnounceWithdraw) {
   EXPECT_EQ(state_of(t, *b, "127.0.0.1"), State::established);
 }
 
+// A wider import filter on a running session: the route refused before is asked for again
+// (ROUTE-REFRESH) and arrives; a narrower one drops it at once. The session never ends.
+TEST_F(TwoSpeakers, ImportFilterChangesWithoutASessionReset) {
+  t.call([&] { a->announce(pfx("10.5.0.0/24")); });
+  connect("", "");
+  ASSERT_TRUE(eventually([&] { return state_of(t, *b, "127.0.0.1") == State::established; }));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_FALSE(has_route(t, *b, "10.5.0.0/24")) << "outside b's pools";
+  t.call([&] { b->set_allowed({pfx("198.19.0.0/16"), pfx("10.5.0.0/16")}); });
+  EXPECT_TRUE(eventually([&] { return has_route(t, *b, "10.5.0.0/24"); })) << "sent again on route refresh";
+  t.call([&] { b->set_allowed({pfx("198.19.0.0/16")}); });
+  EXPECT_FALSE(has_route(t, *b, "10.5.0.0/24"));
+  t.call([&] { ASSERT_TRUE(b->set_import_allow(ip("127.0.0.1"), {pfx("10.5.0.0/24")})); });
+  EXPECT_TRUE(eventually([&] { return has_route(t, *b, "10.5.0.0/24"); })) << "a peer's own accept list";
+  EXPECT_EQ(state_of(t, *b, "127.0.0.1"), State::established);
+  EXPECT_EQ(t.call([&] { return b->peer(ip("127.0.0.1"))->peer_id; }), ip("198.18.0.1").v4_host_order());
+}
+
+// A restarting speaker (RFC 4724 §4.1) sends nothing, not even End-of-RIB, until its peer's
+// End-of-RIB is in: the peer must not sweep the routes it kept for it before it knows them again.
+TEST(SelectionDeferral, ARestartingSpeakerWaitsForItsPeersEndOfRib) {
+  IoThread t;
+  auto restarted = t.call([&] {
+    auto s = Speaker::create(t.io(), SpeakerConfig{.local_as = 65001, .router_id = ip("198.18.0.1").v4_host_order(),
+                                                   .listen_address = ip("127.0.0.1"), .listen_port = 0,
+                                                   .allowed = {pfx("198.19.0.0/16")}, .restarting = true,
+                                                   .selection_deferral = 30s});
+    return std::move(*s);
+  });
+  RawPeer raw;
+  const uint16_t port = t.call([&] {
+    EXPECT_TRUE(restarted->start());
+    EXPECT_TRUE(restarted->add_peer(PeerConfig{.address = ip("127.0.0.3"), .peer_as = 65003, .passive = true}));
+    restarted->announce(pfx("198.19.1.0/26"));
+    return restarted->listen_port();
+  });
+  ASSERT_TRUE(raw.connect("127.0.0.1", port, "127.0.0.3"));
+  ASSERT_TRUE(raw.send(Message(raw_open(65003, "198.18.0.3", 30, 120))));
+  auto open = raw.expect<Open>();
+  ASSERT_TRUE(open);
+  ASSERT_TRUE(raw.send(Message(Keepalive{})));
+  ASSERT_TRUE(raw.expect<Keepalive>());
+  EXPECT_FALSE(raw.expect<Update>(500ms)) << "nothing before the peer's End-of-RIB";
+  ASSERT_TRUE(raw.send(Message(end_of_rib_marker(kIpv4Unicast))));
+  auto update = raw.expect<Update>(5s);
+  ASSERT_TRUE(update) << "the table once the peer resynced";
+  EXPECT_EQ(update->nlri, std::vector{pfx("198.19.1.0/26")});
+  raw.close();
+  t.call([&] { restarted.reset(); });
+}
+
 TEST_F(TwoSpeakers, TcpMd5) {
   t.call([&] { a->announce(pfx("198.19.1.0/26")); });
   connect("s3cret", "s3cret");

@@ -169,6 +169,9 @@ TEST(MeshPlan, SameSessionComparesWhatTheSessionIsMadeOf) {
   b = a;
   b.peer_as = 65000;
   EXPECT_FALSE(same_session(a, b));
+  b = a;
+  b.import_allow = {*Prefix::parse("0.0.0.0/0")};
+  EXPECT_TRUE(same_session(a, b)) << "accepted prefixes change on the running session";
 }
 
 }  // namespace
