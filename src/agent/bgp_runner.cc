@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "ipam/clock.h"
 #include "ipam/keys.h"
 
 namespace weft::agent {
@@ -243,7 +244,7 @@ void BgpRunner::publish() {
   const bool fresh = now - published_at_ < kStatusRefresh - std::chrono::seconds(5);
   if (published_ && *published_ == s && lease == published_lease_ && fresh) return;
   auto stamped = s;
-  stamped.updated_at_unix = unix_seconds(std::chrono::system_clock::now());
+  stamped.updated_at_unix = ipam::unix_now();
   if (auto r = store_.put(key, dump_json(ipam::encode(stamped)), lease); !r) {
     spdlog::warn("bgp status: {}", r.error().describe());
     return;

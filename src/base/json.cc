@@ -61,6 +61,19 @@ Result<bool> json_bool_or(const Json& object, std::string_view field, bool fallb
   return (*f)->get<bool>();
 }
 
+Result<std::vector<std::string>> json_string_list(const Json& object, std::string_view field) {
+  auto f = field_of(object, field);
+  if (!f) return std::unexpected(f.error());
+  std::vector<std::string> out;
+  if (*f == nullptr) return out;
+  if (!(*f)->is_array()) return wrong_type(field, "a list of strings");
+  for (const auto& item : **f) {
+    if (!item.is_string()) return wrong_type(field, "a list of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 Result<std::string> json_string(const Json& object, std::string_view field) {
   auto f = field_of(object, field);
   if (!f) return std::unexpected(f.error());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -26,6 +27,8 @@ Result<bool> json_bool(const Json& object, std::string_view field);
 Result<std::string> json_string_or(const Json& object, std::string_view field, std::string fallback);
 Result<int64_t> json_int_or(const Json& object, std::string_view field, int64_t fallback);
 Result<bool> json_bool_or(const Json& object, std::string_view field, bool fallback);
+// A list of strings: empty when absent or null, an error when not a list of strings.
+Result<std::vector<std::string>> json_string_list(const Json& object, std::string_view field);
 
 // Serializes without throwing on invalid UTF-8 (replaced), compactly.
 std::string dump_json(const Json& value);

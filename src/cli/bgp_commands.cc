@@ -1,10 +1,10 @@
 // weft bgp config | peer add|list|delete | status
-#include <ctime>
 #include <iostream>
 
 #include "cli/context.h"
 #include "cli/table.h"
 #include "ipam/bgp_registry.h"
+#include "ipam/clock.h"
 
 namespace weft::cli {
 namespace {
@@ -27,7 +27,7 @@ struct PeerArgs {
 constexpr int64_t kStaleAfterSeconds = 180;
 
 int64_t seconds_since(int64_t unix_time) {
-  return std::max<int64_t>(0, static_cast<int64_t>(std::time(nullptr)) - unix_time);
+  return std::max<int64_t>(0, ipam::unix_now() - unix_time);
 }
 
 std::string uptime(int64_t since_unix) {
@@ -159,7 +159,7 @@ int status(Context& ctx, const std::string& node) {
       j["stale"] = seconds_since(s.updated_at_unix) > kStaleAfterSeconds;
       for (size_t i = 0; i < s.sessions.size(); ++i) {
         const int64_t since = s.sessions[i].established_at_unix;
-        j["sessions"][i]["uptimeSeconds"] = since == 0 ? 0 : std::max<int64_t>(0, std::time(nullptr) - since);
+        j["sessions"][i]["uptimeSeconds"] = since == 0 ? 0 : seconds_since(since);
       }
       out.push_back(j);
     }

@@ -18,17 +18,6 @@ Result<uint32_t> as_field(const Json& j, std::string_view field, int64_t fallbac
   return static_cast<uint32_t>(*v);
 }
 
-Result<std::vector<std::string>> string_list(const Json& j, std::string_view field) {
-  std::vector<std::string> out;
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) return fail(Errc::invalid_argument, "field '", field, "' must be a list");
-  for (const auto& e : *it) {
-    if (!e.is_string()) return fail(Errc::invalid_argument, "field '", field, "' must hold strings");
-    out.push_back(e.get<std::string>());
-  }
-  return out;
-}
 
 bool valid_label_key(std::string_view key) {
   if (key.empty() || key.size() > 253) return false;
@@ -182,7 +171,7 @@ Result<BgpPeer> decode_bgp_peer(std::string_view text) {
   auto node = json_string_or(*j, "node", "");
   auto selector = json_string_or(*j, "nodeSelector", "");
   auto password = json_string_or(*j, "password", "");
-  auto accept = string_list(*j, "accept");
+  auto accept = json_string_list(*j, "accept");
   for (const Error* e : {name ? nullptr : &name.error(), ip ? nullptr : &ip.error(), as ? nullptr : &as.error(),
                          node ? nullptr : &node.error(), selector ? nullptr : &selector.error(),
                          password ? nullptr : &password.error(), accept ? nullptr : &accept.error()}) {

@@ -29,18 +29,6 @@ Result<std::string> required_string(const Json& j, std::string_view field) {
   return s;
 }
 
-// A list of strings; absent or null is empty.
-Result<std::vector<std::string>> string_list(const Json& j, std::string_view field) {
-  std::vector<std::string> out;
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) return fail(Errc::invalid_argument, "field '", field, "' must be a list of strings");
-  for (const auto& item : *it) {
-    if (!item.is_string()) return fail(Errc::invalid_argument, "field '", field, "' must be a list of strings");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
 
 Result<std::map<std::string, std::string>> string_map(const Json& j, std::string_view field) {
   std::map<std::string, std::string> out;
@@ -192,7 +180,7 @@ Result<Request> decode_request(std::string_view line) {
   auto labels = string_map(*j, "labels");
   if (!labels) return std::unexpected(labels.error());
   r.labels = std::move(*labels);
-  auto pools = string_list(*j, "pools");
+  auto pools = json_string_list(*j, "pools");
   if (!pools) return std::unexpected(pools.error());
   r.pools = std::move(*pools);
   auto valid = attachment_list(*j, "validAttachments");

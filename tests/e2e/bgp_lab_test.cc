@@ -39,18 +39,6 @@ std::map<std::string, std::map<std::string, std::string>> sessions(Lab& lab) {
   return out;
 }
 
-std::string underlay_of(Lab& lab, const std::string& host) {
-  auto h = host_status(lab, host);
-  if (!h) return "";
-  const std::string u = (*h)["underlay"].get<std::string>();
-  return u.substr(0, u.find('/'));
-}
-
-std::string first_block(Lab& lab, const std::string& host) {
-  auto h = host_status(lab, host);
-  return h ? (*h)["blocks"][0].get<std::string>() : "";
-}
-
 struct BgpCase {
   const char* mode;
   std::map<std::string, std::vector<std::string>> peers;  // expected sessions per node

@@ -81,8 +81,8 @@ TEST_F(Lab, ARemovedHostVanishesFromEveryOtherHost) {
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
   auto h4 = host_status(*this, "h4");
   ASSERT_TRUE(h4);
-  const std::string block = (*h4)["blocks"][0].get<std::string>();
-  const std::string underlay = (*h4)["underlay"].get<std::string>().substr(0, (*h4)["underlay"].get<std::string>().find('/'));
+  const std::string block = first_block(*this, "h4");
+  const std::string underlay = underlay_of(*this, "h4");
   for (const char* host : {"h1", "h2", "h3"}) {
     auto state = weft_state(*this, host);
     ASSERT_NE(state.find(block), std::string::npos) << host << " has no route to h4's block:\n" << state;
@@ -143,9 +143,8 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
 TEST_F(Lab, ARouteDeletedByHandComesBack) {
   auto up = lab({"up", "--hosts", "2", "--segments", "1", "--mode", "direct"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-  auto h2 = host_status(*this, "h2");
-  ASSERT_TRUE(h2);
-  const std::string block = (*h2)["blocks"][0].get<std::string>();
+  const std::string block = first_block(*this, "h2");
+  ASSERT_FALSE(block.empty());
   ASSERT_EQ(exec("h1", {"/usr/sbin/ip", "route", "del", block}).exit_code, 0);
   auto took = within(std::chrono::seconds(15), [&] {
     return exec("h1", {"/usr/sbin/ip", "route", "show", block, "proto", "247"}).out.find(block) != std::string::npos;

@@ -232,4 +232,18 @@ inline std::optional<weft::Json> host_status(Lab& lab, const std::string& name) 
   return std::nullopt;
 }
 
+// A host's underlay address without its prefix length ("198.18.1.12"), from `weft lab status`.
+inline std::string underlay_of(Lab& lab, const std::string& host) {
+  auto h = host_status(lab, host);
+  if (!h) return "";
+  const std::string u = (*h)["underlay"].get<std::string>();
+  return u.substr(0, u.find('/'));
+}
+
+// A host's first block ("198.19.29.0/24"), from `weft lab status`.
+inline std::string first_block(Lab& lab, const std::string& host) {
+  auto h = host_status(lab, host);
+  return h && !(*h)["blocks"].empty() ? (*h)["blocks"][0].get<std::string>() : "";
+}
+
 }  // namespace weft_e2e

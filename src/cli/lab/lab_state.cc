@@ -27,18 +27,6 @@ Json encode_pod(const PodRecord& p) {
               {"addresses", p.addresses}};
 }
 
-Result<std::vector<std::string>> strings(const Json& object, std::string_view field) {
-  std::vector<std::string> out;
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return out;
-  if (!it->is_array()) return fail(Errc::corrupt, "field '", field, "' is not an array");
-  for (const auto& v : *it) {
-    if (!v.is_string()) return fail(Errc::corrupt, "field '", field, "' holds a non-string");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 const Json& array_or_empty(const Json& object, std::string_view field) {
   static const Json empty = Json::array();
   auto it = object.find(field);
@@ -69,7 +57,7 @@ Result<ProcessRecord> decode_process(const Json& j) {
   LAB_TRY(netns, json_string_or(j, "netns", ""));
   LAB_TRY(pid, json_int(j, "pid"));
   LAB_TRY(start, json_int_or(j, "startTime", 0));
-  LAB_TRY(cmdline, strings(j, "cmdline"));
+  LAB_TRY(cmdline, json_string_list(j, "cmdline"));
   LAB_TRY(log, json_string_or(j, "log", ""));
   if (pid <= 1) return fail(Errc::corrupt, "process record with pid ", std::to_string(pid));
   return ProcessRecord{.role = role, .host = host, .netns = netns, .pid = static_cast<pid_t>(pid),
@@ -81,7 +69,7 @@ Result<PodRecord> decode_pod(const Json& j) {
   LAB_TRY(netns, json_string(j, "netns"));
   LAB_TRY(host, json_string(j, "host"));
   LAB_TRY(veth, json_string_or(j, "hostVeth", ""));
-  LAB_TRY(addresses, strings(j, "addresses"));
+  LAB_TRY(addresses, json_string_list(j, "addresses"));
   return PodRecord{.name = name, .netns = netns, .host = host, .host_veth = veth, .addresses = addresses};
 }
 
@@ -149,7 +137,7 @@ Result<LabState> decode_state(const Json& j) {
   LAB_TRY(agents, json_bool_or(j, "agents", true));
   LAB_TRY(weftd, json_string_or(j, "weftd", ""));
   LAB_TRY(phase, json_string_or(j, "phase", ""));
-  LAB_TRY(namespaces, strings(j, "namespaces"));
+  LAB_TRY(namespaces, json_string_list(j, "namespaces"));
   s.state_dir = dir;
   s.store = store;
   s.mode = mode;
