@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   testing::EtcdServer etcd;
   if (!etcd.start()) return 1;
   auto admin = connect(etcd.url());
-  ipam::Pool pool;
+  model::Pool pool;
   pool.name = "bench";
   pool.cidr = *Prefix::parse("198.19.0.0/16");
   pool.block_length = 24;

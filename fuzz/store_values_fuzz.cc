@@ -6,27 +6,27 @@
 #include <cstdint>
 #include <string>
 
-#include "ipam/bgp_config.h"
-#include "ipam/block.h"
-#include "ipam/keys.h"
-#include "ipam/node.h"
-#include "ipam/pool.h"
+#include "model/bgp_config.h"
+#include "model/block.h"
+#include "model/keys.h"
+#include "model/node.h"
+#include "model/pool.h"
 
 using namespace weft;
-using namespace weft::ipam;
+using namespace weft::model;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
 
-  if (auto pool = decode_pool(text)) {
-    auto again = decode_pool(dump_json(encode(*pool)));
+  if (auto pool = model::decode_pool(text)) {
+    auto again = model::decode_pool(dump_json(encode(*pool)));
     assert(again && *again == *pool);
   } else {
     assert(pool.error().code == Errc::corrupt);
   }
 
-  if (auto node = decode_node(text)) {
-    auto again = decode_node(dump_json(encode(*node)));
+  if (auto node = model::decode_node(text)) {
+    auto again = model::decode_node(dump_json(encode(*node)));
     assert(again && *again == *node);
   } else {
     assert(node.error().code == Errc::corrupt);
@@ -36,42 +36,42 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // element so that malformed keys are explored too.
   const auto newline = text.find('\n');
   const std::string segment = newline == std::string::npos ? "198.19.1.0-24" : text.substr(0, newline);
-  const std::string key = keys::pool_blocks_prefix("lab") + segment;
+  const std::string key = model::keys::pool_blocks_prefix("lab") + segment;
   const std::string value = newline == std::string::npos ? text : text.substr(newline + 1);
-  if (auto affinity = decode_affinity(key, value)) {
-    auto again = decode_affinity(keys::block("lab", affinity->block), dump_json(encode(*affinity)));
+  if (auto affinity = model::decode_affinity(key, value)) {
+    auto again = model::decode_affinity(model::keys::block("lab", affinity->block), dump_json(encode(*affinity)));
     assert(again && *again == *affinity);
   } else {
     assert(affinity.error().code == Errc::corrupt || affinity.error().code == Errc::invalid_argument);
   }
 
-  if (auto global = decode_bgp_global(text)) {
-    auto again = decode_bgp_global(dump_json(encode(*global)));
+  if (auto global = model::decode_bgp_global(text)) {
+    auto again = model::decode_bgp_global(dump_json(encode(*global)));
     assert(again && *again == *global);
   } else {
     assert(global.error().code == Errc::corrupt);
   }
-  if (auto config = decode_bgp_node_config(text)) {
-    auto again = decode_bgp_node_config(dump_json(encode(*config)));
+  if (auto config = model::decode_bgp_node_config(text)) {
+    auto again = model::decode_bgp_node_config(dump_json(encode(*config)));
     assert(again && *again == *config);
   } else {
     assert(config.error().code == Errc::corrupt);
   }
-  if (auto peer = decode_bgp_peer(text)) {
-    auto again = decode_bgp_peer(dump_json(encode(*peer)));
+  if (auto peer = model::decode_bgp_peer(text)) {
+    auto again = model::decode_bgp_peer(dump_json(encode(*peer)));
     assert(again && *again == *peer);
   } else {
     assert(peer.error().code == Errc::corrupt);
   }
-  if (auto status = decode_bgp_status(text)) {
-    auto again = decode_bgp_status(dump_json(encode(*status)));
+  if (auto status = model::decode_bgp_status(text)) {
+    auto again = model::decode_bgp_status(dump_json(encode(*status)));
     assert(again && *again == *status);
   } else {
     assert(status.error().code == Errc::corrupt);
   }
 
-  if (auto liveness = decode_liveness(text)) {
-    auto again = decode_liveness(dump_json(encode(*liveness)));
+  if (auto liveness = model::decode_liveness(text)) {
+    auto again = model::decode_liveness(dump_json(encode(*liveness)));
     assert(again && again->lease_id == liveness->lease_id && again->renewed_at_unix == liveness->renewed_at_unix);
   }
   return 0;

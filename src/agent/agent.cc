@@ -7,7 +7,7 @@
 #include "bgp/mesh_plan.h"
 #include "dataplane/nat.h"
 #include "ipam/block_leases.h"
-#include "ipam/keys.h"
+#include "model/keys.h"
 #include "ipam/node_registry.h"
 #include "kernel/routes.h"
 #include "kernel/sysctl.h"
@@ -80,7 +80,7 @@ Result<void> Agent::start() {
   spdlog::info("node lease {:x} ({}, ttl {} s)", lease_->id(), lease_->reused() ? "kept from before" : "new",
                config_.lease_ttl_seconds);
 
-  auto all = store_->list(std::string(ipam::keys::root));
+  auto all = store_->list(std::string(model::keys::root));
   if (!all) return wrap(all.error(), "reading the cluster state");
   model_.reset(all->kvs, all->revision);
   // BGP listens, with every session configured, before the node record appears: the other nodes
@@ -90,7 +90,7 @@ Result<void> Agent::start() {
   if (auto r = register_node(); !r) return r;
   if (auto r = claim_blocks(); !r) return r;
 
-  auto watch = store_->watch(std::string(ipam::keys::root), model_.revision + 1,
+  auto watch = store_->watch(std::string(model::keys::root), model_.revision + 1,
                              [this](const store::WatchBatch& batch) {
                                asio::post(io_, [this, batch] { on_watch(batch); });
                              });
@@ -162,7 +162,7 @@ void Agent::start_bgp() {
     const bool importable_prefix = std::any_of(importable.begin(), importable.end(),
                                                [&](const Prefix& p) { return p.contains(route.destination); });
     const bool store_routed = std::any_of(model_.pools.begin(), model_.pools.end(), [&](const auto& pool) {
-      return !ipam::routed_by_bgp(pool.second) && pool.second.cidr.contains(route.destination);
+      return !model::routed_by_bgp(pool.second) && pool.second.cidr.contains(route.destination);
     });
     if (!importable_prefix || store_routed) continue;
     auto& hops = kept[route.destination];
@@ -175,13 +175,13 @@ void Agent::start_bgp() {
   bgp_->apply(plan);
 }
 
-ipam::Node Agent::node_record() const {
-  return ipam::Node{config_.node_name, {underlay_.address}, config_.labels, underlay_.link_local,
+model::Node Agent::node_record() const {
+  return model::Node{config_.node_name, {underlay_.address}, config_.labels, underlay_.link_local,
                     local_.vtep_mac.to_string(), static_cast<int>(workload_mtu_), problems_};
 }
 
 Result<void> Agent::register_node() {
-  const ipam::Node node = node_record();
+  const model::Node node = node_record();
   auto it = model_.nodes.find(config_.node_name);
   if (registered_ && it != model_.nodes.end() && it->second == node) return {};
   if (auto r = ipam::register_node(*store_, node); !r) return r;
@@ -208,8 +208,8 @@ Result<void> Agent::claim_blocks() {
                  claim->already_held ? "held already" : "claimed");
     local_.blocks[name] = claim->block;
     // Make the model aware now; the watch event for it follows.
-    ipam::BlockAffinity affinity{name, claim->block, config_.node_name, false, 0};
-    model_.blocks[ipam::keys::block(name, claim->block)] = affinity;
+    model::BlockAffinity affinity{name, claim->block, config_.node_name, false, 0};
+    model_.blocks[model::keys::block(name, claim->block)] = affinity;
   }
   return save_local_state(config_.state_dir, local_);
 }

@@ -28,7 +28,7 @@
 #include "agent/underlay.h"
 #include "dataplane/desired_state.h"
 #include "dataplane/reconciler.h"
-#include "ipam/cluster_model.h"
+#include "model/cluster_model.h"
 #include "ipam/node_lease.h"
 #include "kernel/netlink_socket.h"
 #include "kernel/route_watcher.h"
@@ -62,7 +62,7 @@ class Agent {
  private:
   Result<void> start();
   Result<void> claim_blocks();
-  ipam::Node node_record() const;
+  model::Node node_record() const;
   Result<void> register_node();  // writes the record once at start, then when it changes
   void on_watch(const store::WatchBatch& batch);
   void schedule_reconcile();
@@ -83,7 +83,7 @@ class Agent {
   Underlay underlay_;
   LocalState local_;
   std::unique_ptr<ipam::NodeLease> lease_;
-  ipam::ClusterModel model_;
+  model::ClusterModel model_;
   std::unique_ptr<store::Watch> watch_;
   std::unique_ptr<HttpServer> http_;
   // Route notifications: a weft route removed behind weft's back is restored at once instead of

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "base/log.h"
-#include "ipam/clock.h"
-#include "ipam/keys.h"
+#include "base/clock.h"
+#include "model/keys.h"
 
 namespace weft::agent {
 namespace {
@@ -193,15 +193,15 @@ void BgpRunner::check_kept(bool after_session_event) {
   if (options_.routes_changed) options_.routes_changed();
 }
 
-ipam::BgpNodeStatus BgpRunner::status() const {
-  ipam::BgpNodeStatus s{options_.node, applied_.local_as, IpAddress::v4(applied_.router_id).to_string(),
+model::BgpNodeStatus BgpRunner::status() const {
+  model::BgpNodeStatus s{options_.node, applied_.local_as, IpAddress::v4(applied_.router_id).to_string(),
                         applied_.route_reflector, 0, {}};
   if (!speaker_) return s;
   for (const auto& p : applied_.peers) {
     auto peer = speaker_->peer(p.config.address);
     if (!peer) continue;
     const bool up = peer->state == bgp::State::established;
-    s.sessions.push_back(ipam::BgpSessionStatus{p.name, p.kind, p.config.address, p.config.peer_as,
+    s.sessions.push_back(model::BgpSessionStatus{p.name, p.kind, p.config.address, p.config.peer_as,
                                                 std::string(bgp::to_string(peer->state)),
                                                 up ? unix_seconds(peer->established_at) : 0, peer->received,
                                                 peer->advertised, peer->last_error});
@@ -223,7 +223,7 @@ void BgpRunner::schedule_publish(std::chrono::milliseconds delay) {
 }
 
 void BgpRunner::publish() {
-  const std::string key = ipam::keys::bgp_status(options_.node);
+  const std::string key = model::keys::bgp_status(options_.node);
   if (!applied_.enabled) {
     // Also once after a start: a status written before a restart may hang on a lease kept since.
     if (published_ || !status_cleared_) {
@@ -244,8 +244,8 @@ void BgpRunner::publish() {
   const bool fresh = now - published_at_ < kStatusRefresh - std::chrono::seconds(5);
   if (published_ && *published_ == s && lease == published_lease_ && fresh) return;
   auto stamped = s;
-  stamped.updated_at_unix = ipam::unix_now();
-  if (auto r = store_.put(key, dump_json(ipam::encode(stamped)), lease); !r) {
+  stamped.updated_at_unix = unix_now();
+  if (auto r = store_.put(key, dump_json(model::encode(stamped)), lease); !r) {
     spdlog::warn("bgp status: {}", r.error().describe());
     return;
   }

@@ -29,7 +29,7 @@
 #include "bgp/mesh_plan.h"
 #include "bgp/speaker.h"
 #include "dataplane/desired_state.h"
-#include "ipam/bgp_config.h"
+#include "model/bgp_config.h"
 #include "store/store.h"
 
 namespace weft::agent {
@@ -65,7 +65,7 @@ class BgpRunner {
   void check_kept(bool after_session_event);
   void schedule_publish(std::chrono::milliseconds delay = std::chrono::milliseconds(500));
   void publish();
-  ipam::BgpNodeStatus status() const;
+  model::BgpNodeStatus status() const;
 
   asio::io_context& io_;
   store::Store& store_;
@@ -78,7 +78,7 @@ class BgpRunner {
   std::vector<std::string> problems_;
   asio::steady_timer publish_timer_;
   bool publish_pending_ = false;
-  std::optional<ipam::BgpNodeStatus> published_;
+  std::optional<model::BgpNodeStatus> published_;
   std::chrono::steady_clock::time_point published_at_{};
   int64_t published_lease_ = 0;
   bool status_cleared_ = false;

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <optional>
 
-#include "ipam/node.h"
+#include "model/node.h"
 
 namespace weft::agent {
 
@@ -80,7 +80,7 @@ Result<void> load_config_file(const std::string& path, AgentConfig& config) {
 }
 
 Result<void> validate(const AgentConfig& c) {
-  if (!ipam::valid_node_name(c.node_name)) {
+  if (!model::valid_node_name(c.node_name)) {
     return fail(Errc::invalid_argument, "node name '", c.node_name, "' is not a host name");
   }
   if (c.interface.empty() == c.can_reach.empty()) {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "base/log.h"
-#include "ipam/clock.h"
+#include "base/clock.h"
 
 namespace weft::agent {
 
@@ -14,7 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string describe(const std::vector<ipam::EndpointAddress>& addresses) {
+std::string describe(const std::vector<model::EndpointAddress>& addresses) {
   std::string out;
   for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.address.to_string();
   return out;
@@ -148,7 +148,7 @@ proto::Response IpamService::add(const proto::Request& request) {
 proto::Response IpamService::gc(const proto::Request& request) {
   const std::set<proto::Attachment> valid(request.valid_attachments.begin(), request.valid_attachments.end());
   const int64_t grace = request.grace_seconds >= 0 ? request.grace_seconds : options_.gc_grace_seconds;
-  auto result = allocator_.collect_garbage(valid, grace, ipam::unix_now());
+  auto result = allocator_.collect_garbage(valid, grace, unix_now());
   if (!result) return proto::Response::failure(result.error());
   counters_.released += result->released.size();
   for (const auto& e : result->errors) spdlog::warn("ipam: gc: {}", e);

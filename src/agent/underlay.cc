@@ -20,7 +20,7 @@ Result<Underlay> from_link(kernel::NetlinkSocket& sock, const kernel::LinkInfo& 
   }
   for (const auto& a : *addresses) {
     if (preferred && a.address != *preferred) continue;
-    return Underlay{link.name, link.index, link.mtu, ipam::InterfaceAddress{a.address, a.prefix_length}, link_local};
+    return Underlay{link.name, link.index, link.mtu, model::InterfaceAddress{a.address, a.prefix_length}, link_local};
   }
   return fail(Errc::not_found, "underlay device ", link.name, " has no IPv4 address",
               preferred ? " " + preferred->to_string() : std::string());

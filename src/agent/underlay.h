@@ -5,7 +5,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "ipam/node.h"
+#include "model/node.h"
 #include "kernel/netlink_socket.h"
 
 namespace weft::agent {
@@ -14,7 +14,7 @@ struct Underlay {
   std::string device;
   int ifindex = 0;
   uint32_t mtu = 1500;
-  ipam::InterfaceAddress address;  // with its on-link prefix length
+  model::InterfaceAddress address;  // with its on-link prefix length
   std::optional<IpAddress> link_local;  // the device's IPv6 link-local address, if it has one
 };
 

@@ -2,36 +2,36 @@
 
 #include <algorithm>
 
-#include "ipam/keys.h"
+#include "model/keys.h"
 
 namespace weft::bgp {
 namespace {
 
-std::optional<IpAddress> underlay_v4(const ipam::Node& node) {
+std::optional<IpAddress> underlay_v4(const model::Node& node) {
   for (const auto& a : node.addresses) {
     if (a.address.is_v4()) return a.address;
   }
   return std::nullopt;
 }
 
-bool is_reflector(const ipam::Node& node) {
-  auto it = node.labels.find(std::string(ipam::kRouteReflectorLabel));
+bool is_reflector(const model::Node& node) {
+  auto it = node.labels.find(std::string(model::kRouteReflectorLabel));
   return it != node.labels.end() && it->second == "true";
 }
 
-bool applies_to(const ipam::BgpPeer& peer, const ipam::Node& self) {
+bool applies_to(const model::BgpPeer& peer, const model::Node& self) {
   if (!peer.node.empty()) return peer.node == self.name;
   if (peer.node_selector.empty()) return true;
-  auto selector = ipam::parse_selector(peer.node_selector);
-  return selector && ipam::matches(*selector, self.labels);
+  auto selector = model::parse_selector(peer.node_selector);
+  return selector && model::matches(*selector, self.labels);
 }
 
 }  // namespace
 
-BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
+BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
   BgpPlan plan;
   for (const auto& [name, pool] : model.pools) {
-    if (ipam::routed_by_bgp(pool)) plan.allowed.push_back(pool.cidr);
+    if (model::routed_by_bgp(pool)) plan.allowed.push_back(pool.cidr);
   }
   if (plan.allowed.empty()) return plan;
   auto self_it = model.nodes.find(self);
@@ -39,13 +39,13 @@ BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
     plan.problems.push_back("bgp: node " + self + " has no node record yet");
     return plan;
   }
-  const ipam::Node& me = self_it->second;
+  const model::Node& me = self_it->second;
   const auto my_address = underlay_v4(me);
   if (!my_address) {
     plan.problems.push_back("bgp: node " + self + " has no IPv4 underlay address for its router id");
     return plan;
   }
-  if (auto bad = model.skipped.find(ipam::keys::bgp_config()); bad != model.skipped.end()) {
+  if (auto bad = model.skipped.find(model::keys::bgp_config()); bad != model.skipped.end()) {
     plan.problems.push_back("bgp: " + bad->first + " is unreadable (" + bad->second +
                             "): using the last good settings");
   }
@@ -55,7 +55,7 @@ BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self) {
   plan.route_reflector = is_reflector(me);
   for (const auto& block : model.blocks_of(self)) {
     const auto* pool = model.pool_of(block);
-    if (pool != nullptr && ipam::routed_by_bgp(*pool)) plan.announce.push_back(block.block);
+    if (pool != nullptr && model::routed_by_bgp(*pool)) plan.announce.push_back(block.block);
   }
   std::sort(plan.announce.begin(), plan.announce.end());
 

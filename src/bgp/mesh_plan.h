@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "bgp/peer.h"
-#include "ipam/cluster_model.h"
+#include "model/cluster_model.h"
 
 namespace weft::bgp {
 
@@ -42,7 +42,7 @@ struct BgpPlan {
   std::vector<std::string> problems; // peers left out, and why
 };
 
-BgpPlan plan_bgp(const ipam::ClusterModel& model, const std::string& self);
+BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self);
 
 // Whether two peer configurations open the same session (a change needs the session restarted);
 // import_allow is not part of it: it changes on a running session (Speaker::set_import_allow).

@@ -4,7 +4,7 @@
 #include "cli/context.h"
 #include "cli/table.h"
 #include "ipam/bgp_registry.h"
-#include "ipam/clock.h"
+#include "base/clock.h"
 
 namespace weft::cli {
 namespace {
@@ -27,7 +27,7 @@ struct PeerArgs {
 constexpr int64_t kStaleAfterSeconds = 180;
 
 int64_t seconds_since(int64_t unix_time) {
-  return std::max<int64_t>(0, ipam::unix_now() - unix_time);
+  return std::max<int64_t>(0, unix_now() - unix_time);
 }
 
 std::string uptime(int64_t since_unix) {
@@ -47,9 +47,9 @@ int show_config(Context& ctx, store::Store& store) {
   if (!nodes) return report(nodes.error());
   warn_skipped(nodes->skipped);
   if (ctx.json()) {
-    Json j = ipam::encode(*global);
+    Json j = model::encode(*global);
     j["nodes"] = Json::array();
-    for (const auto& n : nodes->items) j["nodes"].push_back(ipam::encode(n));
+    for (const auto& n : nodes->items) j["nodes"].push_back(model::encode(n));
     std::cout << j.dump(2) << '\n';
     return exit_ok;
   }
@@ -69,7 +69,7 @@ int config(Context& ctx, const ConfigArgs& args) {
   if (!args.node.empty()) {
     if (!args.node_mesh.empty()) return report(Error{Errc::invalid_argument, "--node-mesh is cluster-wide, not per node"});
     if (args.as_number != 0) {  // 0: back to the cluster's AS
-      if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
+      if (auto r = model::validate_as_number(args.as_number); !r) return report(r.error());
     }
     if (auto r = ipam::set_bgp_node_as(**store, args.node, static_cast<uint32_t>(args.as_number)); !r) {
       return report(r.error());
@@ -83,7 +83,7 @@ int config(Context& ctx, const ConfigArgs& args) {
   auto global = ipam::get_bgp_global(**store);
   if (!global) return report(global.error());
   if (args.as_given) {
-    if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
+    if (auto r = model::validate_as_number(args.as_number); !r) return report(r.error());
     global->as_number = static_cast<uint32_t>(args.as_number);
   }
   if (!args.node_mesh.empty()) global->node_mesh = args.node_mesh == "on";
@@ -94,8 +94,8 @@ int config(Context& ctx, const ConfigArgs& args) {
 int peer_add(Context& ctx, const PeerArgs& args) {
   auto address = IpAddress::parse(args.peer_ip);
   if (!address) return report(Error{Errc::invalid_argument, "--peer-ip: " + address.error().message});
-  if (auto r = ipam::validate_as_number(args.as_number); !r) return report(r.error());
-  ipam::BgpPeer peer{args.name.empty() ? ipam::default_peer_name(*address) : args.name,
+  if (auto r = model::validate_as_number(args.as_number); !r) return report(r.error());
+  model::BgpPeer peer{args.name.empty() ? model::default_peer_name(*address) : args.name,
                      *address, static_cast<uint32_t>(args.as_number), args.node, args.node_selector, args.password, {}};
   for (const auto& text : args.accept) {
     auto p = Prefix::parse(text);
@@ -119,7 +119,7 @@ int peer_list(Context& ctx) {
     Json out = Json::array();
     for (auto p : peers->items) {
       if (!p.password.empty()) p.password = "*";  // never printed
-      out.push_back(ipam::encode(p));
+      out.push_back(model::encode(p));
     }
     std::cout << out.dump(2) << '\n';
     return exit_ok;
@@ -150,11 +150,11 @@ int status(Context& ctx, const std::string& node) {
   auto all = ipam::list_bgp_status(**store);
   if (!all) return report(all.error());
   warn_skipped(all->skipped);
-  std::erase_if(all->items, [&](const ipam::BgpNodeStatus& s) { return !node.empty() && s.node != node; });
+  std::erase_if(all->items, [&](const model::BgpNodeStatus& s) { return !node.empty() && s.node != node; });
   if (ctx.json()) {
     Json out = Json::array();
     for (const auto& s : all->items) {
-      Json j = ipam::encode(s);
+      Json j = model::encode(s);
       j["reportedSecondsAgo"] = seconds_since(s.updated_at_unix);
       j["stale"] = seconds_since(s.updated_at_unix) > kStaleAfterSeconds;
       for (size_t i = 0; i < s.sessions.size(); ++i) {

@@ -5,7 +5,7 @@
 #include "cli/context.h"
 #include "cli/table.h"
 #include "ipam/block_leases.h"
-#include "ipam/keys.h"
+#include "model/keys.h"
 #include "ipam/node_registry.h"
 
 namespace weft::cli {
@@ -18,10 +18,10 @@ int list(Context& ctx) {
   if (!nodes) return report(nodes.error());
   warn_skipped(nodes->skipped);
   // A node is alive while its liveness key (attached to its lease) exists.
-  auto liveness = (*store)->list(ipam::keys::liveness_prefix());
+  auto liveness = (*store)->list(model::keys::liveness_prefix());
   if (!liveness) return report(liveness.error());
   std::set<std::string, std::less<>> alive;
-  for (const auto& kv : liveness->kvs) alive.insert(std::string(ipam::keys::last_segment(kv.key)));
+  for (const auto& kv : liveness->kvs) alive.insert(std::string(model::keys::last_segment(kv.key)));
 
   if (ctx.json()) {
     Json out = Json::array();

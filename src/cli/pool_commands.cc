@@ -18,21 +18,21 @@ struct PoolArgs {
   bool nat_outgoing = false;
 };
 
-Result<ipam::Pool> to_pool(const PoolArgs& args) {
+Result<model::Pool> to_pool(const PoolArgs& args) {
   auto cidr = Prefix::parse(args.cidr);
   if (!cidr) return fail(Errc::invalid_argument, "--cidr: ", cidr.error().message);
-  auto encapsulation = ipam::parse_encapsulation(args.encapsulation);
+  auto encapsulation = model::parse_encapsulation(args.encapsulation);
   if (!encapsulation) return std::unexpected(encapsulation.error());
-  auto encapsulate = ipam::parse_encapsulate(args.encapsulate);
+  auto encapsulate = model::parse_encapsulate(args.encapsulate);
   if (!encapsulate) return std::unexpected(encapsulate.error());
-  auto routes = ipam::parse_route_source(args.routes);
+  auto routes = model::parse_route_source(args.routes);
   if (!routes) return std::unexpected(routes.error());
-  ipam::Pool pool;
+  model::Pool pool;
   pool.name = args.name;
   pool.cidr = *cidr;
   pool.block_length = args.block_size != 0 ? args.block_size
-                      : cidr->family() == Family::v4 ? ipam::Pool::default_v4_block_length
-                                                     : ipam::Pool::default_v6_block_length;
+                      : cidr->family() == Family::v4 ? model::Pool::default_v4_block_length
+                                                     : model::Pool::default_v6_block_length;
   pool.encapsulation = *encapsulation;
   pool.encapsulate = *encapsulate;
   pool.routes = *routes;

@@ -6,9 +6,9 @@
 namespace weft::dataplane {
 namespace {
 
-bool uses_vxlan(const ipam::Pool& pool) { return pool.encapsulation == ipam::Encapsulation::vxlan; }
+bool uses_vxlan(const model::Pool& pool) { return pool.encapsulation == model::Encapsulation::vxlan; }
 
-std::optional<IpAddress> first_v4(const ipam::Node& node) {
+std::optional<IpAddress> first_v4(const model::Node& node) {
   for (const auto& a : node.addresses) {
     if (a.address.is_v4()) return a.address;
   }
@@ -23,7 +23,7 @@ void sort_unique(std::vector<T>& v) {
 
 }  // namespace
 
-std::optional<IpAddress> vtep_address(const ipam::ClusterModel& model, const std::string& node, Family family) {
+std::optional<IpAddress> vtep_address(const model::ClusterModel& model, const std::string& node, Family family) {
   for (const auto& [key, block] : model.blocks) {  // key order: stable on every node
     if (block.node != node || block.block.family() != family) continue;
     const auto* pool = model.pool_of(block);
@@ -60,7 +60,7 @@ std::optional<kernel::Route> learned_route(const Prefix& prefix, const std::vect
 
 }  // namespace
 
-DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self, const LearnedRoutes& learned) {
+DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts& self, const LearnedRoutes& learned) {
   DesiredState out;
   bool any_vxlan = false;
   for (const auto& [name, pool] : model.pools) {
@@ -96,22 +96,22 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
       own_blocks.insert(block.block);
       continue;
     }
-    if (ipam::routed_by_bgp(*pool)) continue;  // BGP brings these (below)
+    if (model::routed_by_bgp(*pool)) continue;  // BGP brings these (below)
     auto node_it = model.nodes.find(block.node);
     if (node_it == model.nodes.end()) {
       out.problems.push_back("block " + block.block.to_string() + " is held by " + block.node +
                              ", which has no node record: no route");
       continue;
     }
-    const ipam::Node& node = node_it->second;
+    const model::Node& node = node_it->second;
     const auto underlay = first_v4(node);
     if (!underlay) {
       out.problems.push_back(node.name + " has no IPv4 underlay address: no route to " + block.block.to_string());
       continue;
     }
     const bool on_link = self_subnet.contains(*underlay);
-    const bool direct = pool->encapsulation == ipam::Encapsulation::none ||
-                        (pool->encapsulate == ipam::Encapsulate::cross_subnet && on_link);
+    const bool direct = pool->encapsulation == model::Encapsulation::none ||
+                        (pool->encapsulate == model::Encapsulate::cross_subnet && on_link);
     if (direct) {
       if (!on_link) {
         out.problems.push_back(node.name + " (" + underlay->to_string() + ") is not on-link from " +
@@ -133,9 +133,9 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
       out.routes.push_back(kernel::Route::via_gateway(block.block, *underlay, self.underlay_ifindex));
       continue;
     }
-    if (pool->encapsulation != ipam::Encapsulation::vxlan) {
+    if (pool->encapsulation != model::Encapsulation::vxlan) {
       out.problems.push_back("pool " + pool->name + ": encapsulation " +
-                             std::string(ipam::to_string(pool->encapsulation)) + " is not supported yet");
+                             std::string(model::to_string(pool->encapsulation)) + " is not supported yet");
       continue;
     }
     auto mac = kernel::MacAddress::parse(node.vtep_mac);
@@ -154,8 +154,8 @@ DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& 
     if (own_blocks.contains(prefix)) continue;  // e.g. our own block reflected back, or kept from before
     const auto pool = std::find_if(model.pools.begin(), model.pools.end(),
                                    [&](const auto& p) { return p.second.cidr.contains(prefix); });
-    if (pool != model.pools.end() && pool->second.encapsulation == ipam::Encapsulation::ipip &&
-        pool->second.encapsulate == ipam::Encapsulate::always) {
+    if (pool != model.pools.end() && pool->second.encapsulation == model::Encapsulation::ipip &&
+        pool->second.encapsulate == model::Encapsulate::always) {
       // Routing it unencapsulated would not be what the pool asks for (cross-subnet: on-link next
       // hops are routed directly, which learned_route does; the others it reports).
       out.problems.push_back("pool " + pool->first + ": encapsulation ipip is not supported yet: no route to " +

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "base/ip.h"
-#include "ipam/cluster_model.h"
+#include "model/cluster_model.h"
 #include "kernel/links.h"
 #include "kernel/mac.h"
 #include "kernel/neighbours.h"
@@ -44,7 +44,7 @@ struct VxlanSettings {
 
 struct LocalFacts {
   std::string node;
-  ipam::InterfaceAddress underlay;  // the address other nodes reach this one at, with its prefix
+  model::InterfaceAddress underlay;  // the address other nodes reach this one at, with its prefix
   int underlay_ifindex = 0;
   uint32_t underlay_mtu = 1500;
   int vxlan_ifindex = 0;  // 0 while the device does not exist: VXLAN routes wait for it
@@ -70,12 +70,12 @@ struct DesiredState {
 
 // The VTEP address of `node` for `family`, or nullopt when it holds no block of a VXLAN pool of
 // that family.
-std::optional<IpAddress> vtep_address(const ipam::ClusterModel& model, const std::string& node, Family family);
+std::optional<IpAddress> vtep_address(const model::ClusterModel& model, const std::string& node, Family family);
 
 // Routes learned over BGP: prefix -> the next hops of its best paths.
 using LearnedRoutes = std::map<Prefix, std::vector<IpAddress>>;
 
-DesiredState compute_desired(const ipam::ClusterModel& model, const LocalFacts& self,
+DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts& self,
                              const LearnedRoutes& learned = {});
 
 }  // namespace weft::dataplane

@@ -2,10 +2,10 @@
 #include "ipam/address_allocator.h"
 
 #include "base/log.h"
-#include "ipam/block.h"
+#include "model/block.h"
 #include "ipam/block_leases.h"
-#include "ipam/clock.h"
-#include "ipam/keys.h"
+#include "base/clock.h"
+#include "model/keys.h"
 
 namespace weft::ipam {
 
@@ -56,7 +56,7 @@ void AddressAllocator::absorb_affinity(const std::string& alloc_key, const std::
   if (it == held_.end()) return;
   bool ours = !read.empty() && read.front().create_revision == it->second.create_revision;
   if (ours) {
-    auto affinity = decode_affinity(read.front().key, read.front().value);
+    auto affinity = model::decode_affinity(read.front().key, read.front().value);
     ours = affinity && affinity->node == node_;
   }
   if (!ours) {
@@ -78,11 +78,11 @@ Result<void> AddressAllocator::load_records(const std::vector<std::string>& keys
 }
 
 Result<void> AddressAllocator::refresh() {
-  auto r = store_.txn(Txn{{}, {TxnOp::get_prefix(keys::pools_prefix()), TxnOp::get_prefix(keys::blocks_prefix())}, {}});
+  auto r = store_.txn(Txn{{}, {TxnOp::get_prefix(model::keys::pools_prefix()), TxnOp::get_prefix(model::keys::blocks_prefix())}, {}});
   if (!r) return wrap(r.error(), "reading pools and blocks");
   pools_.clear();
   for (const auto& kv : r->reads.at(0)) {
-    auto pool = decode_pool(kv.value);
+    auto pool = model::decode_pool(kv.value);
     if (!pool) {
       spdlog::warn("ipam: skipping unreadable pool {}: {}", kv.key, pool.error().message);
       continue;
@@ -91,9 +91,9 @@ Result<void> AddressAllocator::refresh() {
   }
   std::map<std::string, HeldBlock> held;
   for (const auto& kv : r->reads.at(1)) {
-    auto affinity = decode_affinity(kv.key, kv.value);
+    auto affinity = model::decode_affinity(kv.key, kv.value);
     if (!affinity || affinity->node != node_ || !pools_.contains(affinity->pool)) continue;
-    const std::string key = allocation_key(affinity->pool, affinity->block);
+    const std::string key = model::keys::allocation(affinity->pool, affinity->block);
     auto previous = held_.find(key);
     held[key] = HeldBlock{affinity->pool, affinity->block, kv.key, kv.create_revision,
                           previous == held_.end() ? 1 : previous->second.cursor};
@@ -106,8 +106,8 @@ Result<void> AddressAllocator::refresh() {
   return {};
 }
 
-const Pool* AddressAllocator::choose_pool(Family family, const std::vector<std::string>& filter) const {
-  const Pool* first = nullptr;
+const model::Pool* AddressAllocator::choose_pool(Family family, const std::vector<std::string>& filter) const {
+  const model::Pool* first = nullptr;
   for (const auto& [name, pool] : pools_) {
     if (pool.disabled || pool.cidr.family() != family) continue;
     if (!filter.empty() && std::find(filter.begin(), filter.end(), name) == filter.end()) continue;
@@ -119,9 +119,9 @@ const Pool* AddressAllocator::choose_pool(Family family, const std::vector<std::
   return first;
 }
 
-Result<void> AddressAllocator::track_claimed(const Pool& pool, const Prefix& block) {
-  const std::string affinity_key = keys::block(pool.name, block);
-  const std::string key = allocation_key(pool.name, block);
+Result<void> AddressAllocator::track_claimed(const model::Pool& pool, const Prefix& block) {
+  const std::string affinity_key = model::keys::block(pool.name, block);
+  const std::string key = model::keys::allocation(pool.name, block);
   auto r = store_.txn(Txn{{}, {TxnOp::get(affinity_key), TxnOp::get(key)}, {}});
   if (!r) return wrap(r.error(), "reading the claimed block");
   const auto& affinity = r->reads.at(0);
@@ -133,7 +133,7 @@ Result<void> AddressAllocator::track_claimed(const Pool& pool, const Prefix& blo
   return {};
 }
 
-Result<AddressAllocator::Pick> AddressAllocator::pick_in_pool(const Pool& pool, store::LeaseId lease, int& claims) {
+Result<AddressAllocator::Pick> AddressAllocator::pick_in_pool(const model::Pool& pool, store::LeaseId lease, int& claims) {
   // A claimed block can come back full (a reservation of ours, leftovers of an earlier holder):
   // then claim again, a bounded number of times.
   for (int round = 0; round < 8; ++round) {
@@ -158,17 +158,17 @@ Result<AddressAllocator::Pick> AddressAllocator::pick_in_pool(const Pool& pool, 
 }
 
 Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
-  const Endpoint& wanted = request.endpoint;
+  const model::Endpoint& wanted = request.endpoint;
   if (!loaded_) {
     if (auto r = refresh(); !r) return std::unexpected(r.error());
   }
-  const std::string ep_key = endpoint_key(node_, wanted.container_id, wanted.ifname);
+  const std::string ep_key = model::keys::endpoint(node_, wanted.container_id, wanted.ifname);
   Assignment out;
   for (int attempt = 0; attempt < max_attempts_; ++attempt) {
     std::vector<Pick> picks;
     bool any_pool = false;
     for (Family family : {Family::v4, Family::v6}) {
-      const Pool* pool = choose_pool(family, request.pools);
+      const model::Pool* pool = choose_pool(family, request.pools);
       if (pool == nullptr) continue;
       any_pool = true;
       auto pick = pick_in_pool(*pool, request.lease, out.block_claims);
@@ -186,7 +186,7 @@ Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
     }
 
     const int64_t now = unix_now();
-    Endpoint ep = wanted;
+    model::Endpoint ep = wanted;
     ep.node = node_;
     ep.created_at_unix = now;
     ep.addresses.clear();
@@ -221,7 +221,7 @@ Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
       return out;
     }
     if (!r->reads.at(0).empty()) {
-      auto existing = decode_endpoint(ep_key, r->reads[0].front().value);
+      auto existing = model::decode_endpoint(ep_key, r->reads[0].front().value);
       if (!existing) return std::unexpected(existing.error());
       out.endpoint = std::move(*existing);
       out.existing = true;

@@ -33,21 +33,21 @@
 
 #include "base/result.h"
 #include "ipam/address_block.h"
-#include "ipam/endpoint.h"
+#include "model/endpoint.h"
 #include "ipam/ipam_protocol.h"
-#include "ipam/pool.h"
+#include "model/pool.h"
 #include "store/store.h"
 
 namespace weft::ipam {
 
 struct AssignRequest {
-  Endpoint endpoint;               // identity and metadata; node, addresses, createdAt are set here
+  model::Endpoint endpoint;               // identity and metadata; node, addresses, createdAt are set here
   std::vector<std::string> pools;  // only these pools (empty: every pool)
   store::LeaseId lease = 0;        // the node's lease, for block claims
 };
 
 struct Assignment {
-  Endpoint endpoint;      // as stored
+  model::Endpoint endpoint;      // as stored
   bool existing = false;  // the attachment had its addresses already
   int attempts = 0;       // transactions sent
   int block_claims = 0;   // blocks claimed for this request
@@ -70,9 +70,9 @@ class AddressAllocator {
   AddressAllocator(store::Store& store, std::string node, int max_attempts = 16);
 
   Result<Assignment> assign(const AssignRequest& request);
-  Result<std::optional<Endpoint>> release(std::string_view container_id, std::string_view ifname);
-  Result<std::optional<Endpoint>> find(std::string_view container_id, std::string_view ifname);
-  Result<std::vector<Endpoint>> endpoints();
+  Result<std::optional<model::Endpoint>> release(std::string_view container_id, std::string_view ifname);
+  Result<std::optional<model::Endpoint>> find(std::string_view container_id, std::string_view ifname);
+  Result<std::vector<model::Endpoint>> endpoints();
 
   // Releases every attachment of this node (endpoint or allocation) that is not in `valid` and is
   // at least `grace_seconds` old at `now_unix`.
@@ -104,16 +104,16 @@ class AddressAllocator {
   Result<void> load_records(const std::vector<std::string>& keys);
   void absorb(const std::string& key, const std::vector<store::KeyValue>& read);
   void absorb_affinity(const std::string& alloc_key, const std::vector<store::KeyValue>& read);
-  const Pool* choose_pool(Family family, const std::vector<std::string>& filter) const;
-  Result<Pick> pick_in_pool(const Pool& pool, store::LeaseId lease, int& claims);
-  Result<void> track_claimed(const Pool& pool, const Prefix& block);
+  const model::Pool* choose_pool(Family family, const std::vector<std::string>& filter) const;
+  Result<Pick> pick_in_pool(const model::Pool& pool, store::LeaseId lease, int& claims);
+  Result<void> track_claimed(const model::Pool& pool, const Prefix& block);
   Records& records(const std::string& key);
 
   store::Store& store_;
   std::string node_;
   int max_attempts_;
   bool loaded_ = false;
-  std::map<std::string, Pool> pools_;
+  std::map<std::string, model::Pool> pools_;
   std::map<std::string, HeldBlock> held_;  // by allocation key
   std::map<std::string, Records> records_;  // by allocation key; held blocks and any read since
 };

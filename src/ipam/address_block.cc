@@ -1,6 +1,6 @@
 #include "ipam/address_block.h"
 
-#include "ipam/keys.h"
+#include "model/keys.h"
 
 namespace weft::ipam {
 namespace {
@@ -11,11 +11,6 @@ std::unexpected<Error> corrupt(std::string_view key, std::string_view what) {
 
 }  // namespace
 
-std::string allocations_prefix() { return std::string(keys::root) + "allocations/"; }
-std::string pool_allocations_prefix(std::string_view pool) { return allocations_prefix() + std::string(pool) + "/"; }
-std::string allocation_key(std::string_view pool, const Prefix& block) {
-  return pool_allocations_prefix(pool) + block.address().to_string() + "-" + std::to_string(block.length());
-}
 
 Json encode(const BlockAllocations& allocations) {
   Json out = Json::object();
@@ -29,12 +24,12 @@ Json encode(const BlockAllocations& allocations) {
 }
 
 Result<BlockAllocations> decode_allocations(std::string_view key, std::string_view json_text) {
-  const std::string prefix_text = allocations_prefix();
+  const std::string prefix_text = model::keys::allocations_prefix();
   if (!key.starts_with(prefix_text)) return corrupt(key, "not an allocation key");
   const std::string_view rest = key.substr(prefix_text.size());
   const auto slash = rest.find('/');
   if (slash == std::string_view::npos || slash == 0) return corrupt(key, "allocation key has no pool");
-  auto block = keys::block_from_key_segment(rest.substr(slash + 1));
+  auto block = model::keys::block_from_key_segment(rest.substr(slash + 1));
   if (!block) return corrupt(key, block.error().message);
   BlockAllocations out{std::string(rest.substr(0, slash)), *block, {}};
 

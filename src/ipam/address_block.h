@@ -45,9 +45,6 @@ struct BlockAllocations {
   friend bool operator==(const BlockAllocations&, const BlockAllocations&) = default;
 };
 
-std::string allocations_prefix();                                 // "/weft/v1/allocations/"
-std::string pool_allocations_prefix(std::string_view pool);
-std::string allocation_key(std::string_view pool, const Prefix& block);
 
 Json encode(const BlockAllocations& allocations);
 // The pool and block come from `key`; every address must lie inside the block.

@@ -3,9 +3,9 @@
 #include <map>
 #include <tuple>
 
-#include "ipam/block.h"
-#include "ipam/keys.h"
-#include "ipam/pool.h"
+#include "model/block.h"
+#include "model/keys.h"
+#include "model/pool.h"
 
 namespace weft::ipam {
 
@@ -14,13 +14,13 @@ using store::Txn;
 using store::TxnOp;
 
 Result<Listing<BlockUsage>> list_block_usage(store::Store& store, std::string_view node) {
-  auto r = store.txn(Txn{{}, {TxnOp::get_prefix(keys::blocks_prefix()), TxnOp::get_prefix(allocations_prefix())}, {}});
+  auto r = store.txn(Txn{{}, {TxnOp::get_prefix(model::keys::blocks_prefix()), TxnOp::get_prefix(model::keys::allocations_prefix())}, {}});
   if (!r) return wrap(r.error(), "listing blocks and allocations");
   std::map<std::tuple<std::string, Prefix>, BlockUsage> usage;
   Listing<BlockUsage> out;
   out.revision = r->revision;
   for (const auto& kv : r->reads.at(0)) {
-    auto affinity = decode_affinity(kv.key, kv.value);
+    auto affinity = model::decode_affinity(kv.key, kv.value);
     if (!affinity) {
       out.skipped.push_back(affinity.error());
       continue;
@@ -44,13 +44,13 @@ Result<Listing<BlockUsage>> list_block_usage(store::Store& store, std::string_vi
   return out;
 }
 
-Result<Listing<Endpoint>> list_endpoints(store::Store& store, std::string_view node) {
-  auto r = store.list(node.empty() ? endpoints_prefix() : node_endpoints_prefix(node));
+Result<Listing<model::Endpoint>> list_endpoints(store::Store& store, std::string_view node) {
+  auto r = store.list(node.empty() ? model::keys::endpoints_prefix() : model::keys::node_endpoints_prefix(node));
   if (!r) return wrap(r.error(), "listing endpoints");
-  Listing<Endpoint> out;
+  Listing<model::Endpoint> out;
   out.revision = r->revision;
   for (const auto& kv : r->kvs) {
-    auto ep = decode_endpoint(kv.key, kv.value);
+    auto ep = model::decode_endpoint(kv.key, kv.value);
     if (!ep) out.skipped.push_back(ep.error());
     else out.items.push_back(std::move(*ep));
   }
@@ -59,16 +59,16 @@ Result<Listing<Endpoint>> list_endpoints(store::Store& store, std::string_view n
 
 Result<ReleasedAddress> release_address(store::Store& store, const IpAddress& address) {
   for (int attempt = 0; attempt < 16; ++attempt) {
-    auto pools = store.list(keys::pools_prefix());
+    auto pools = store.list(model::keys::pools_prefix());
     if (!pools) return wrap(pools.error(), "listing pools");
-    std::optional<Pool> pool;
+    std::optional<model::Pool> pool;
     for (const auto& kv : pools->kvs) {
-      auto p = decode_pool(kv.value);
+      auto p = model::decode_pool(kv.value);
       if (p && p->cidr.contains(address)) pool = *p;
     }
     if (!pool) return fail(Errc::not_found, "no pool contains ", address.to_string());
     const Prefix block(address, pool->block_length);
-    const std::string key = allocation_key(pool->name, block);
+    const std::string key = model::keys::allocation(pool->name, block);
     auto kv = store.get(key);
     if (!kv) return wrap(kv.error(), "reading allocations");
     if (!*kv) return fail(Errc::not_found, address.to_string(), " is not allocated");
@@ -79,7 +79,7 @@ Result<ReleasedAddress> release_address(store::Store& store, const IpAddress& ad
     ReleasedAddress released{pool->name, block, entry->second};
     allocations->addresses.erase(entry);
 
-    const std::string ep_key = endpoint_key(released.record.node, released.record.container_id, released.record.ifname);
+    const std::string ep_key = model::keys::endpoint(released.record.node, released.record.container_id, released.record.ifname);
     auto ep_kv = store.get(ep_key);
     if (!ep_kv) return wrap(ep_kv.error(), "reading endpoint");
     Txn txn;
@@ -89,8 +89,8 @@ Result<ReleasedAddress> release_address(store::Store& store, const IpAddress& ad
     txn.success.push_back(allocations->addresses.empty() ? TxnOp::remove(key)
                                                          : TxnOp::put(key, dump_json(encode(*allocations))));
     if (*ep_kv) {
-      auto ep = decode_endpoint(ep_key, (*ep_kv)->value);
-      if (ep) std::erase_if(ep->addresses, [&](const EndpointAddress& a) { return a.address == address; });
+      auto ep = model::decode_endpoint(ep_key, (*ep_kv)->value);
+      if (ep) std::erase_if(ep->addresses, [&](const model::EndpointAddress& a) { return a.address == address; });
       // An endpoint left without addresses (or unreadable) no longer describes a workload.
       txn.success.push_back(!ep || ep->addresses.empty() ? TxnOp::remove(ep_key) : TxnOp::put(ep_key, dump_json(encode(*ep))));
     }

@@ -17,7 +17,7 @@
 #include "base/ip.h"
 #include "base/result.h"
 #include "ipam/address_block.h"
-#include "ipam/endpoint.h"
+#include "model/endpoint.h"
 #include "ipam/listing.h"
 #include "store/store.h"
 
@@ -38,7 +38,7 @@ struct BlockUsage {
 Result<Listing<BlockUsage>> list_block_usage(store::Store& store, std::string_view node = {});
 
 // Every endpoint (of `node` when non-empty), in key order.
-Result<Listing<Endpoint>> list_endpoints(store::Store& store, std::string_view node = {});
+Result<Listing<model::Endpoint>> list_endpoints(store::Store& store, std::string_view node = {});
 
 struct ReleasedAddress {
   std::string pool;

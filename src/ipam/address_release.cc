@@ -1,7 +1,7 @@
 // AddressAllocator: releasing, finding, garbage collection and status (see address_allocator.h).
 #include "base/log.h"
 #include "ipam/address_allocator.h"
-#include "ipam/keys.h"
+#include "model/keys.h"
 
 namespace weft::ipam {
 
@@ -18,22 +18,22 @@ bool same_attachment(const AllocationRecord& r, std::string_view container_id, s
 
 }  // namespace
 
-Result<std::optional<Endpoint>> AddressAllocator::find(std::string_view container_id, std::string_view ifname) {
-  const std::string key = endpoint_key(node_, container_id, ifname);
+Result<std::optional<model::Endpoint>> AddressAllocator::find(std::string_view container_id, std::string_view ifname) {
+  const std::string key = model::keys::endpoint(node_, container_id, ifname);
   auto kv = store_.get(key);
   if (!kv) return wrap(kv.error(), "reading endpoint");
-  if (!*kv) return std::optional<Endpoint>{};
-  auto ep = decode_endpoint(key, (*kv)->value);
+  if (!*kv) return std::optional<model::Endpoint>{};
+  auto ep = model::decode_endpoint(key, (*kv)->value);
   if (!ep) return std::unexpected(ep.error());
-  return std::optional<Endpoint>{std::move(*ep)};
+  return std::optional<model::Endpoint>{std::move(*ep)};
 }
 
-Result<std::vector<Endpoint>> AddressAllocator::endpoints() {
-  auto listing = store_.list(node_endpoints_prefix(node_));
+Result<std::vector<model::Endpoint>> AddressAllocator::endpoints() {
+  auto listing = store_.list(model::keys::node_endpoints_prefix(node_));
   if (!listing) return wrap(listing.error(), "listing endpoints");
-  std::vector<Endpoint> out;
+  std::vector<model::Endpoint> out;
   for (const auto& kv : listing->kvs) {
-    auto ep = decode_endpoint(kv.key, kv.value);
+    auto ep = model::decode_endpoint(kv.key, kv.value);
     if (!ep) {
       spdlog::warn("ipam: {}", ep.error().message);
       continue;
@@ -43,16 +43,16 @@ Result<std::vector<Endpoint>> AddressAllocator::endpoints() {
   return out;
 }
 
-Result<std::optional<Endpoint>> AddressAllocator::release(std::string_view container_id, std::string_view ifname) {
-  const std::string ep_key = endpoint_key(node_, container_id, ifname);
+Result<std::optional<model::Endpoint>> AddressAllocator::release(std::string_view container_id, std::string_view ifname) {
+  const std::string ep_key = model::keys::endpoint(node_, container_id, ifname);
   for (int attempt = 0; attempt < max_attempts_; ++attempt) {
     auto kv = store_.get(ep_key);
     if (!kv) return wrap(kv.error(), "reading endpoint");
-    std::optional<Endpoint> ep;
+    std::optional<model::Endpoint> ep;
     int64_t ep_revision = 0;
     if (*kv) {
       ep_revision = (*kv)->mod_revision;
-      auto decoded = decode_endpoint(ep_key, (*kv)->value);
+      auto decoded = model::decode_endpoint(ep_key, (*kv)->value);
       // An unreadable endpoint is still deleted; its allocations are found by the scan below.
       if (decoded) ep = std::move(*decoded);
       else spdlog::warn("ipam: deleting unreadable {}", decoded.error().message);
@@ -61,21 +61,21 @@ Result<std::optional<Endpoint>> AddressAllocator::release(std::string_view conta
     // address of this attachment without an endpoint saying so (a half-done manual cleanup).
     std::set<std::string> keys;
     if (ep) {
-      for (const auto& a : ep->addresses) keys.insert(allocation_key(a.pool, a.block));
+      for (const auto& a : ep->addresses) keys.insert(model::keys::allocation(a.pool, a.block));
     }
     for (const auto& [key, r] : records_) {
       for (const auto& [address, record] : r.allocations.addresses) {
         if (record.node == node_ && same_attachment(record, container_id, ifname)) keys.insert(key);
       }
     }
-    if (!*kv && keys.empty()) return std::optional<Endpoint>{};
+    if (!*kv && keys.empty()) return std::optional<model::Endpoint>{};
     std::vector<std::string> missing;
     for (const auto& key : keys) {
       if (!records_.contains(key)) missing.push_back(key);
     }
     if (auto loaded = load_records(missing); !loaded) return std::unexpected(loaded.error());
 
-    Endpoint released = ep.value_or(Endpoint{node_, std::string(container_id), std::string(ifname)});
+    model::Endpoint released = ep.value_or(model::Endpoint{node_, std::string(container_id), std::string(ifname)});
     if (!ep) released.addresses.clear();
     Txn txn;
     txn.compare.push_back(Compare{ep_key, Compare::Target::mod_revision, Compare::Op::equal, ep_revision, {}});
@@ -98,7 +98,7 @@ Result<std::optional<Endpoint>> AddressAllocator::release(std::string_view conta
       txn.failure.push_back(TxnOp::get(key));
       next.emplace_back(key, std::move(n));
     }
-    if (txn.success.empty()) return std::optional<Endpoint>{};
+    if (txn.success.empty()) return std::optional<model::Endpoint>{};
     auto r = store_.txn(txn);
     if (!r) return wrap(r.error(), "releasing addresses");
     if (r->succeeded) {
@@ -107,7 +107,7 @@ Result<std::optional<Endpoint>> AddressAllocator::release(std::string_view conta
         rec.allocations = std::move(n);
         rec.mod_revision = rec.allocations.addresses.empty() ? 0 : r->revision;
       }
-      return std::optional<Endpoint>{std::move(released)};
+      return std::optional<model::Endpoint>{std::move(released)};
     }
     for (size_t i = 0; i < next.size(); ++i) absorb(next[i].first, r->reads.at(1 + i));
   }

@@ -4,10 +4,10 @@
 #include <set>
 
 #include "base/log.h"
-#include "ipam/clock.h"
-#include "ipam/keys.h"
-#include "ipam/node.h"
-#include "ipam/pool.h"
+#include "base/clock.h"
+#include "model/keys.h"
+#include "model/node.h"
+#include "model/pool.h"
 
 namespace weft::ipam {
 namespace {
@@ -19,25 +19,25 @@ using store::TxnOp;
 
 // What a claim decides from: the pool, its revision, and its current affinities.
 struct PoolState {
-  Pool pool;
+  model::Pool pool;
   int64_t pool_revision = 0;
-  std::vector<std::pair<KeyValue, BlockAffinity>> held;
+  std::vector<std::pair<KeyValue, model::BlockAffinity>> held;
   std::set<Prefix> taken;
 };
 
 // reads[0]: the pool key; reads[1]: its blocks.
 Result<PoolState> decode_state(std::string_view pool_name, const std::vector<std::vector<KeyValue>>& reads) {
   if (reads.size() < 2 || reads[0].empty()) return fail(Errc::not_found, "pool ", pool_name, " does not exist");
-  auto pool = decode_pool(reads[0].front().value);
+  auto pool = model::decode_pool(reads[0].front().value);
   if (!pool) return fail(Errc::corrupt, reads[0].front().key, ": ", pool.error().message);
   if (pool->disabled) return fail(Errc::in_use, "pool ", pool_name, " is being deleted");
   PoolState state{*pool, reads[0].front().mod_revision, {}, {}};
   for (const auto& kv : reads[1]) {
-    auto affinity = decode_affinity(kv.key, kv.value);
+    auto affinity = model::decode_affinity(kv.key, kv.value);
     if (!affinity) {
       // The key exists, so its block is not free even if we cannot read who holds it.
       spdlog::warn("skipping unreadable block: {}", affinity.error().message);
-      if (auto block = keys::block_from_key_segment(keys::last_segment(kv.key))) state.taken.insert(*block);
+      if (auto block = model::keys::block_from_key_segment(model::keys::last_segment(kv.key))) state.taken.insert(*block);
       continue;
     }
     state.taken.insert(affinity->block);
@@ -47,11 +47,11 @@ Result<PoolState> decode_state(std::string_view pool_name, const std::vector<std
 }
 
 std::vector<TxnOp> read_ops(std::string_view pool) {
-  return {TxnOp::get(keys::pool(pool)), TxnOp::get_prefix(keys::pool_blocks_prefix(pool))};
+  return {TxnOp::get(model::keys::pool(pool)), TxnOp::get_prefix(model::keys::pool_blocks_prefix(pool))};
 }
 
 Compare pool_unchanged(std::string_view pool, int64_t revision) {
-  return Compare{keys::pool(pool), Compare::Target::mod_revision, Compare::Op::equal, revision, {}};
+  return Compare{model::keys::pool(pool), Compare::Target::mod_revision, Compare::Op::equal, revision, {}};
 }
 
 Compare absent(const std::string& key) {
@@ -82,14 +82,14 @@ Result<Claim> claim_block(store::Store& store, const ClaimRequest& request) {
       }
     }
     if (!target) {
-      target = choose_block(state->pool, state->taken, request.node, request.preferred);
+      target = model::choose_block(state->pool, state->taken, request.node, request.preferred);
       if (!target) {
         return fail(Errc::exhausted, "pool ", request.pool, " (", state->pool.cidr.to_string(),
                     ") has no free block: all ", std::to_string(state->pool.block_count()), " /",
                     std::to_string(state->pool.block_length), " blocks are held");
       }
-      const std::string key = keys::block(request.pool, *target);
-      BlockAffinity affinity{request.pool, *target, request.node, false, unix_now()};
+      const std::string key = model::keys::block(request.pool, *target);
+      model::BlockAffinity affinity{request.pool, *target, request.node, false, unix_now()};
       txn.compare = {pool_unchanged(request.pool, state->pool_revision), absent(key)};
       txn.success = {TxnOp::put(key, dump_json(encode(affinity)), request.lease)};
     }
@@ -105,26 +105,26 @@ Result<Claim> claim_block(store::Store& store, const ClaimRequest& request) {
 
 Result<void> reserve_block(store::Store& store, std::string_view pool_name, const Prefix& block,
                            std::string_view node) {
-  if (!valid_node_name(node)) return fail(Errc::invalid_argument, "node name '", node, "' is not a host name");
-  auto pool = store.get(keys::pool(pool_name));
+  if (!model::valid_node_name(node)) return fail(Errc::invalid_argument, "node name '", node, "' is not a host name");
+  auto pool = store.get(model::keys::pool(pool_name));
   if (!pool) return wrap(pool.error(), "reading pool");
   if (!*pool) return fail(Errc::not_found, "pool ", pool_name, " does not exist");
-  auto decoded = decode_pool((*pool)->value);
+  auto decoded = model::decode_pool((*pool)->value);
   if (!decoded) return fail(Errc::corrupt, (*pool)->key, ": ", decoded.error().message);
   if (block.length() != decoded->block_length || !decoded->cidr.contains(block)) {
     return fail(Errc::invalid_argument, block.to_string(), " is not a /",
                 std::to_string(decoded->block_length), " block of pool ", pool_name, " (",
                 decoded->cidr.to_string(), ")");
   }
-  const std::string key = keys::block(pool_name, block);
-  BlockAffinity affinity{std::string(pool_name), block, std::string(node), true, unix_now()};
+  const std::string key = model::keys::block(pool_name, block);
+  model::BlockAffinity affinity{std::string(pool_name), block, std::string(node), true, unix_now()};
   auto r = store.txn(Txn{{pool_unchanged(pool_name, (*pool)->mod_revision), absent(key)},
                          {TxnOp::put(key, dump_json(encode(affinity)))},
                          {TxnOp::get(key)}});
   if (!r) return wrap(r.error(), "reserving block");
   if (!r->succeeded) {
     if (!r->reads.empty() && !r->reads[0].empty()) {
-      auto holder = decode_affinity(key, r->reads[0].front().value);
+      auto holder = model::decode_affinity(key, r->reads[0].front().value);
       return fail(Errc::already_exists, "block ", block.to_string(), " is held by ",
                   holder ? holder->node : std::string("an unreadable record"));
     }
@@ -135,11 +135,11 @@ Result<void> reserve_block(store::Store& store, std::string_view pool_name, cons
 
 Result<void> release_block(store::Store& store, std::string_view pool, const Prefix& block,
                            std::string_view node) {
-  const std::string key = keys::block(pool, block);
+  const std::string key = model::keys::block(pool, block);
   auto kv = store.get(key);
   if (!kv) return wrap(kv.error(), "reading block");
   if (!*kv) return {};
-  auto affinity = decode_affinity(key, (*kv)->value);
+  auto affinity = model::decode_affinity(key, (*kv)->value);
   if (affinity && affinity->node != node) {
     return fail(Errc::conflict, "block ", block.to_string(), " is held by ", affinity->node, ", not ", node);
   }
@@ -152,13 +152,13 @@ Result<void> release_block(store::Store& store, std::string_view pool, const Pre
 }
 
 Result<Listing<BlockLease>> list_blocks(store::Store& store) {
-  auto r = store.txn(Txn{{}, {TxnOp::get_prefix(keys::blocks_prefix()), TxnOp::get_prefix(keys::liveness_prefix())}, {}});
+  auto r = store.txn(Txn{{}, {TxnOp::get_prefix(model::keys::blocks_prefix()), TxnOp::get_prefix(model::keys::liveness_prefix())}, {}});
   if (!r) return wrap(r.error(), "listing blocks");
   std::map<store::LeaseId, int64_t> expiry_by_lease;
   Listing<BlockLease> out;
   out.revision = r->revision;
   for (const auto& kv : r->reads.at(1)) {
-    auto liveness = decode_liveness(kv.value);
+    auto liveness = model::decode_liveness(kv.value);
     if (!liveness) {
       out.skipped.push_back(Error{Errc::corrupt, kv.key + ": " + liveness.error().message});
       continue;
@@ -166,7 +166,7 @@ Result<Listing<BlockLease>> list_blocks(store::Store& store) {
     expiry_by_lease[kv.lease] = liveness->expires_at_unix();
   }
   for (const auto& kv : r->reads.at(0)) {
-    auto affinity = decode_affinity(kv.key, kv.value);
+    auto affinity = model::decode_affinity(kv.key, kv.value);
     if (!affinity) {
       out.skipped.push_back(affinity.error());
       continue;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "base/ip.h"
-#include "ipam/block.h"
+#include "model/block.h"
 #include "ipam/listing.h"
 #include "store/store.h"
 
@@ -49,7 +49,7 @@ Result<void> release_block(store::Store& store, std::string_view pool, const Pre
                            std::string_view node);
 
 struct BlockLease {
-  BlockAffinity affinity;
+  model::BlockAffinity affinity;
   store::LeaseId lease = 0;                // 0 for a reservation
   std::optional<int64_t> expires_at_unix;  // from the holder's liveness record; none if reserved
 };

@@ -4,9 +4,9 @@
 #include <chrono>
 
 #include "base/log.h"
-#include "ipam/clock.h"
-#include "ipam/keys.h"
-#include "ipam/node.h"
+#include "base/clock.h"
+#include "model/keys.h"
+#include "model/node.h"
 
 namespace weft::ipam {
 
@@ -25,12 +25,12 @@ NodeLease::~NodeLease() {
 }
 
 Result<std::unique_ptr<NodeLease>> NodeLease::acquire(store::Store& store, Options options) {
-  if (!valid_node_name(options.node)) {
+  if (!model::valid_node_name(options.node)) {
     return fail(Errc::invalid_argument, "node name '", options.node, "' is not a host name");
   }
   if (options.ttl_seconds < 1) return fail(Errc::invalid_argument, "lease TTL must be at least 1 s");
 
-  auto existing = store.get(keys::liveness(options.node));
+  auto existing = store.get(model::keys::liveness(options.node));
   if (!existing) return wrap(existing.error(), "reading liveness of " + options.node);
   if (*existing) {
     // The liveness key is attached to the lease, so its presence means the lease was alive a
@@ -51,8 +51,8 @@ Result<std::unique_ptr<NodeLease>> NodeLease::acquire(store::Store& store, Optio
 }
 
 Result<void> NodeLease::write_liveness() {
-  NodeLiveness liveness{options_.node, id_, options_.ttl_seconds, unix_now()};
-  auto r = store_.put(keys::liveness(options_.node), dump_json(encode(liveness)), id_);
+  model::NodeLiveness liveness{options_.node, id_, options_.ttl_seconds, unix_now()};
+  auto r = store_.put(model::keys::liveness(options_.node), dump_json(encode(liveness)), id_);
   if (!r) {
     if (r.error().code == Errc::not_found) lost_ = true;
     return wrap(r.error(), "writing liveness of " + options_.node);

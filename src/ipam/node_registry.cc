@@ -1,33 +1,33 @@
 #include "ipam/node_registry.h"
 
-#include "ipam/keys.h"
+#include "model/keys.h"
 
 namespace weft::ipam {
 
-Result<void> register_node(store::Store& store, const Node& node) {
-  if (!valid_node_name(node.name)) {
+Result<void> register_node(store::Store& store, const model::Node& node) {
+  if (!model::valid_node_name(node.name)) {
     return fail(Errc::invalid_argument, "node name '", node.name, "' is not a host name");
   }
-  auto r = store.put(keys::node(node.name), dump_json(encode(node)));
+  auto r = store.put(model::keys::node(node.name), dump_json(encode(node)));
   if (!r) return wrap(r.error(), "registering node " + node.name);
   return {};
 }
 
-Result<Listing<Node>> list_nodes(store::Store& store) {
-  return list_decoded<Node>(store, keys::nodes_prefix(), decode_node, "nodes");
+Result<Listing<model::Node>> list_nodes(store::Store& store) {
+  return list_decoded<model::Node>(store, model::keys::nodes_prefix(), model::decode_node, "nodes");
 }
 
 Result<void> remove_node(store::Store& store, const std::string& name) {
-  auto node = store.get(keys::node(name));
+  auto node = store.get(model::keys::node(name));
   if (!node) return wrap(node.error(), "reading node " + name);
-  auto liveness = store.get(keys::liveness(name));
+  auto liveness = store.get(model::keys::liveness(name));
   if (!liveness) return wrap(liveness.error(), "reading liveness of " + name);
   if (!*node && !*liveness) return fail(Errc::not_found, "node ", name, " does not exist");
   if (*liveness) {
     auto r = store.revoke_lease((*liveness)->lease);
     if (!r && r.error().code != Errc::not_found) return wrap(r.error(), "revoking the lease of " + name);
   }
-  auto r = store.remove(keys::node(name));
+  auto r = store.remove(model::keys::node(name));
   if (!r) return wrap(r.error(), "deleting node " + name);
   return {};
 }

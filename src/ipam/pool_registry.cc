@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "base/log.h"
-#include "ipam/block.h"
-#include "ipam/keys.h"
+#include "model/block.h"
+#include "model/keys.h"
 
 namespace weft::ipam {
 namespace {
@@ -15,10 +15,10 @@ using store::TxnOp;
 
 constexpr int max_attempts = 16;
 
-Listing<Pool> decode_pools(const std::vector<store::KeyValue>& kvs) {
-  Listing<Pool> out;
+Listing<model::Pool> decode_pools(const std::vector<store::KeyValue>& kvs) {
+  Listing<model::Pool> out;
   for (const auto& kv : kvs) {
-    auto pool = decode_pool(kv.value);
+    auto pool = model::decode_pool(kv.value);
     if (pool) {
       out.items.push_back(std::move(*pool));
     } else {
@@ -30,24 +30,24 @@ Listing<Pool> decode_pools(const std::vector<store::KeyValue>& kvs) {
 
 // The guard compare: the pool set is unchanged since `guard_revision` (0 = never written).
 Compare guard_unchanged(int64_t guard_revision) {
-  return Compare{keys::pools_guard(), Compare::Target::mod_revision, Compare::Op::equal,
+  return Compare{model::keys::pools_guard(), Compare::Target::mod_revision, Compare::Op::equal,
                  guard_revision, {}};
 }
 
 TxnOp bump_guard() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return TxnOp::put(keys::pools_guard(),
+  return TxnOp::put(model::keys::pools_guard(),
                     dump_json({{"changedAt", std::chrono::duration_cast<std::chrono::seconds>(now).count()}}));
 }
 
 // Reads the pools and the guard's revision in one round trip.
 struct PoolSet {
-  Listing<Pool> pools;
+  Listing<model::Pool> pools;
   int64_t guard_revision = 0;
 };
 
 Result<PoolSet> read_pool_set(store::Store& store) {
-  auto r = store.txn(Txn{{}, {TxnOp::get_prefix(keys::pools_prefix()), TxnOp::get(keys::pools_guard())}, {}});
+  auto r = store.txn(Txn{{}, {TxnOp::get_prefix(model::keys::pools_prefix()), TxnOp::get(model::keys::pools_guard())}, {}});
   if (!r) return std::unexpected(r.error());
   PoolSet set;
   set.pools = decode_pools(r->reads.at(0));
@@ -58,33 +58,33 @@ Result<PoolSet> read_pool_set(store::Store& store) {
 
 }  // namespace
 
-Result<Listing<Pool>> list_pools(store::Store& store) {
-  auto r = store.list(keys::pools_prefix());
+Result<Listing<model::Pool>> list_pools(store::Store& store) {
+  auto r = store.list(model::keys::pools_prefix());
   if (!r) return wrap(r.error(), "listing pools");
   auto out = decode_pools(r->kvs);
   out.revision = r->revision;
   return out;
 }
 
-Result<Pool> get_pool(store::Store& store, std::string_view name) {
-  auto kv = store.get(keys::pool(name));
+Result<model::Pool> get_pool(store::Store& store, std::string_view name) {
+  auto kv = store.get(model::keys::pool(name));
   if (!kv) return wrap(kv.error(), "reading pool");
   if (!*kv) return fail(Errc::not_found, "pool ", name, " does not exist");
-  auto pool = decode_pool((*kv)->value);
-  if (!pool) return fail(Errc::corrupt, keys::pool(name), ": ", pool.error().message);
+  auto pool = model::decode_pool((*kv)->value);
+  if (!pool) return fail(Errc::corrupt, model::keys::pool(name), ": ", pool.error().message);
   return pool;
 }
 
-Result<void> add_pool(store::Store& store, const Pool& pool) {
+Result<void> add_pool(store::Store& store, const model::Pool& pool) {
   if (auto ok = validate(pool); !ok) return ok;
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     auto set = read_pool_set(store);
     if (!set) return wrap(set.error(), "reading pools");
-    if (auto ok = validate_against(pool, set->pools.items); !ok) return ok;
+    if (auto ok = model::validate_against(pool, set->pools.items); !ok) return ok;
     for (const auto& skipped : set->pools.skipped) {
       spdlog::warn("skipping unreadable pool: {}", skipped.message);
     }
-    const std::string key = keys::pool(pool.name);
+    const std::string key = model::keys::pool(pool.name);
     auto r = store.txn(Txn{
         {guard_unchanged(set->guard_revision),
          Compare{key, Compare::Target::create_revision, Compare::Op::equal, 0, {}}},
@@ -100,11 +100,11 @@ Result<void> delete_pool(store::Store& store, std::string_view name) {
   // Two steps, so that no block can be claimed between the check and the delete: first mark the
   // pool disabled (claims compare the pool's mod revision and stop), then delete it only if no
   // block is held; otherwise re-enable it.
-  const std::string key = keys::pool(name);
+  const std::string key = model::keys::pool(name);
   auto kv = store.get(key);
   if (!kv) return wrap(kv.error(), "reading pool");
   if (!*kv) return fail(Errc::not_found, "pool ", name, " does not exist");
-  auto pool = decode_pool((*kv)->value);
+  auto pool = model::decode_pool((*kv)->value);
   // A pool whose value is corrupt can still be deleted, as long as no block is held in it.
   std::string disabled_value = (*kv)->value;
   if (pool) {
@@ -114,7 +114,7 @@ Result<void> delete_pool(store::Store& store, std::string_view name) {
 
   auto mark = store.txn(Txn{{Compare{key, Compare::Target::mod_revision, Compare::Op::equal,
                                      (*kv)->mod_revision, {}}},
-                            {TxnOp::put(key, disabled_value), TxnOp::get_prefix(keys::pool_blocks_prefix(name))},
+                            {TxnOp::put(key, disabled_value), TxnOp::get_prefix(model::keys::pool_blocks_prefix(name))},
                             {}});
   if (!mark) return wrap(mark.error(), "disabling pool");
   if (!mark->succeeded) return fail(Errc::conflict, "pool ", name, " changed while deleting it; retry");
@@ -125,7 +125,7 @@ Result<void> delete_pool(store::Store& store, std::string_view name) {
                                  {TxnOp::put(key, (*kv)->value)},
                                  {}});
     if (!restore) spdlog::warn("could not re-enable pool {}: {}", name, restore.error().describe());
-    auto first = decode_affinity(blocks.front().key, blocks.front().value);
+    auto first = model::decode_affinity(blocks.front().key, blocks.front().value);
     return fail(Errc::in_use, "pool ", name, " is in use: ", std::to_string(blocks.size()),
                 " block(s) held", first ? " (" + first->block.to_string() + " by " + first->node + ")" : "");
   }

@@ -9,7 +9,7 @@
 
 #include "etcd_server.h"
 #include "ipam/block_leases.h"
-#include "ipam/keys.h"
+#include "model/keys.h"
 #include "ipam/node_lease.h"
 #include "ipam/node_registry.h"
 #include "ipam/pool_registry.h"
@@ -31,7 +31,7 @@ class BlockLeases : public ::testing::Test {
 
   struct TestPool {
     std::string name;
-    Pool pool;
+    model::Pool pool;
   };
 
   TestPool make_pool(store::Store& s, const char* cidr, int block_length) {
@@ -170,7 +170,7 @@ TEST_F(BlockLeases, RenewalKeepsBlocksBeyondTheTtl) {
   auto claim = claim_block(*s, {.pool = pool.name, .node = node, .lease = (*lease)->id()});
   ASSERT_TRUE(claim);
   std::this_thread::sleep_for(std::chrono::milliseconds(4500));
-  auto kv = s->get(keys::block(pool.name, claim->block));
+  auto kv = s->get(model::keys::block(pool.name, claim->block));
   ASSERT_TRUE(kv);
   ASSERT_TRUE(kv->has_value()) << "block expired although the lease was being renewed";
   EXPECT_EQ((*kv)->version, 1) << "renewal must not re-put the block key";
@@ -197,7 +197,7 @@ TEST_F(BlockLeases, ReservationsNeverExpireAndAreReturnedToTheirNode) {
   EXPECT_EQ(claim->block, block);
   EXPECT_TRUE(claim->already_held);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  auto kv = s->get(keys::block(pool.name, block));
+  auto kv = s->get(model::keys::block(pool.name, block));
   ASSERT_TRUE(kv && kv->has_value()) << "a reservation expired with the node's lease";
 }
 
@@ -227,12 +227,12 @@ TEST_F(BlockLeases, ListingAllLeasesIsOneRoundTrip) {
 TEST_F(BlockLeases, GarbageUnderBlockAndNodeKeysIsReportedWithTheKeyAndSkipped) {
   auto s = connect();
   auto pool = make_pool(*s, "198.19.0.0/16", 24);
-  const auto bad_block_key = keys::block(pool.name, *pool.pool.cidr.subnet(24, 0));
+  const auto bad_block_key = model::keys::block(pool.name, *pool.pool.cidr.subnet(24, 0));
   ASSERT_TRUE(s->put(bad_block_key, "\x01garbage{"));
   const auto bad_node = unique_node("garbage");
-  ASSERT_TRUE(s->put(keys::node(bad_node), "[1,2"));
+  ASSERT_TRUE(s->put(model::keys::node(bad_node), "[1,2"));
   const auto good_node = unique_node("good");
-  ASSERT_TRUE(register_node(*s, Node{good_node, {*InterfaceAddress::parse("198.18.0.9/24")}, {}}));
+  ASSERT_TRUE(register_node(*s, model::Node{good_node, {*model::InterfaceAddress::parse("198.18.0.9/24")}, {}}));
 
   auto blocks = list_blocks(*s);
   ASSERT_TRUE(blocks);
@@ -243,7 +243,7 @@ TEST_F(BlockLeases, GarbageUnderBlockAndNodeKeysIsReportedWithTheKeyAndSkipped) 
   auto nodes = list_nodes(*s);
   ASSERT_TRUE(nodes);
   bool node_reported = false, good_listed = false;
-  for (const auto& e : nodes->skipped) node_reported |= e.message.find(keys::node(bad_node)) != std::string::npos;
+  for (const auto& e : nodes->skipped) node_reported |= e.message.find(model::keys::node(bad_node)) != std::string::npos;
   for (const auto& n : nodes->items) good_listed |= n.name == good_node;
   EXPECT_TRUE(node_reported);
   EXPECT_TRUE(good_listed);
@@ -263,7 +263,7 @@ TEST_F(BlockLeases, GarbageUnderBlockAndNodeKeysIsReportedWithTheKeyAndSkipped) 
 TEST_F(Pools, InUsePoolCannotBeDeletedAndOverlapsAreRefused) {
   auto s = connect();
   auto pool = make_pool(*s, "198.19.0.0/16", 24);
-  Pool overlapping = pool.pool;
+  model::Pool overlapping = pool.pool;
   overlapping.name = pool.name + "x";
   overlapping.cidr = *pool.pool.cidr.subnet(20, 1);
   auto overlap = add_pool(*s, overlapping);
@@ -293,7 +293,7 @@ TEST_F(BlockLeases, RemovingANodeFreesItsLeasedBlocksButKeepsReservations) {
   auto s = connect();
   auto pool = make_pool(*s, "198.19.0.0/16", 24);
   const auto node = unique_node("removed");
-  ASSERT_TRUE(register_node(*s, Node{node, {*InterfaceAddress::parse("198.18.0.9/24")}, {}}));
+  ASSERT_TRUE(register_node(*s, model::Node{node, {*model::InterfaceAddress::parse("198.18.0.9/24")}, {}}));
   auto lease = NodeLease::acquire(*s, {.node = node, .ttl_seconds = 600, .renew_in_background = false});
   ASSERT_TRUE(lease);
   auto claim = claim_block(*s, {.pool = pool.name, .node = node, .lease = (*lease)->id()});
@@ -302,10 +302,10 @@ TEST_F(BlockLeases, RemovingANodeFreesItsLeasedBlocksButKeepsReservations) {
   ASSERT_TRUE(reserve_block(*s, pool.name, pinned, node));
 
   ASSERT_TRUE(remove_node(*s, node));
-  auto block = s->get(keys::block(pool.name, claim->block));
+  auto block = s->get(model::keys::block(pool.name, claim->block));
   ASSERT_TRUE(block);
   EXPECT_FALSE(block->has_value()) << "the leased block must be free at once, not after the TTL";
-  auto reserved = s->get(keys::block(pool.name, pinned));
+  auto reserved = s->get(model::keys::block(pool.name, pinned));
   ASSERT_TRUE(reserved && reserved->has_value());
   auto nodes = list_nodes(*s);
   ASSERT_TRUE(nodes);

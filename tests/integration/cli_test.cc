@@ -10,8 +10,8 @@
 #include <string>
 
 #include "base/json.h"
-#include "ipam/bgp_config.h"
-#include "ipam/keys.h"
+#include "model/bgp_config.h"
+#include "model/keys.h"
 #include "store/store.h"
 #include "etcd_server.h"
 
@@ -206,12 +206,12 @@ TEST_P(Cli, BgpConfigAndPeers) {
 
 TEST_P(Cli, BgpStatusShowsSessionsAndFlagsANodeThatStoppedReporting) {
   const int64_t now = std::time(nullptr);
-  weft::ipam::BgpNodeStatus h1{"h1", 64512, "198.18.1.11", false, now, {}};
+  weft::model::BgpNodeStatus h1{"h1", 64512, "198.18.1.11", false, now, {}};
   h1.sessions.push_back({"h2", "mesh", *weft::IpAddress::parse("198.18.1.12"), 64512, "Established", now - 3725, 4, 2, ""});
-  weft::ipam::BgpNodeStatus h2{"h2", 64512, "198.18.1.12", false, now - 3600, {}};
+  weft::model::BgpNodeStatus h2{"h2", 64512, "198.18.1.12", false, now - 3600, {}};
   h2.sessions.push_back({"h1", "mesh", *weft::IpAddress::parse("198.18.1.11"), 64512, "Active", 0, 0, 0, "TCP connection failed"});
-  put(weft::ipam::keys::bgp_status("h1"), weft::dump_json(weft::ipam::encode(h1)));
-  put(weft::ipam::keys::bgp_status("h2"), weft::dump_json(weft::ipam::encode(h2)));
+  put(weft::model::keys::bgp_status("h1"), weft::dump_json(weft::model::encode(h1)));
+  put(weft::model::keys::bgp_status("h2"), weft::dump_json(weft::model::encode(h2)));
 
   auto table = weft("bgp status");
   ASSERT_EQ(table.exit_code, 0) << table.err;

@@ -1,11 +1,11 @@
 // BGP settings in the store: label selectors, peer validation, the JSON codecs (round trips and
 // corrupt values), and the cluster model picking them up from watch events.
-#include "ipam/bgp_config.h"
+#include "model/bgp_config.h"
 
 #include <gtest/gtest.h>
 
-#include "ipam/cluster_model.h"
-#include "ipam/keys.h"
+#include "model/cluster_model.h"
+#include "model/keys.h"
 
 namespace weft::ipam {
 namespace {
@@ -16,7 +16,7 @@ struct SelectorCase {
   bool match;
 };
 
-TEST(LabelSelector, MatchesEveryTerm) {
+TEST(model::LabelSelector, MatchesEveryTerm) {
   const std::vector<SelectorCase> cases = {
       {"rack=a", {{"rack", "a"}}, true},
       {"rack=a", {{"rack", "b"}}, false},
@@ -32,36 +32,36 @@ TEST(LabelSelector, MatchesEveryTerm) {
       {"weft.io/route-reflector=true", {{"weft.io/route-reflector", "true"}}, true},
   };
   for (const auto& c : cases) {
-    auto s = parse_selector(c.selector);
+    auto s = model::parse_selector(c.selector);
     ASSERT_TRUE(s) << c.selector << ": " << s.error().message;
     EXPECT_EQ(matches(*s, c.labels), c.match) << c.selector;
   }
 }
 
-TEST(LabelSelector, RejectsWhatIsNotATerm) {
+TEST(model::LabelSelector, RejectsWhatIsNotATerm) {
   for (const char* bad : {"", " ", "=a", "rack=a,", "a b=c", "!"}) {
-    auto s = parse_selector(bad);
+    auto s = model::parse_selector(bad);
     ASSERT_FALSE(s) << "'" << bad << "'";
     EXPECT_EQ(s.error().code, Errc::invalid_argument);
   }
 }
 
-BgpPeer tor() { return BgpPeer{"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "s3cret", {}}; }
+model::BgpPeer tor() { return model::BgpPeer{"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "s3cret", {}}; }
 
 TEST(BgpPeerValidate, NamesWhatIsWrong) {
   EXPECT_TRUE(validate(tor()));
   struct Case {
-    std::function<void(BgpPeer&)> change;
+    std::function<void(model::BgpPeer&)> change;
     const char* message;
   };
   const std::vector<Case> cases = {
-      {[](BgpPeer& p) { p.name = "Tor_A"; }, "peer name 'Tor_A'"},
-      {[](BgpPeer& p) { p.as_number = 0; }, "AS number 0 is out of range"},
-      {[](BgpPeer& p) { p.as_number = 23456; }, "AS_TRANS"},
-      {[](BgpPeer& p) { p.node = "h1"; }, "not both"},
-      {[](BgpPeer& p) { p.node_selector = "a b"; }, "node selector term"},
-      {[](BgpPeer& p) { p.password = std::string(81, 'x'); }, "longer than 80"},
-      {[](BgpPeer& p) { p.password = "tab\there"; }, "printable ASCII"},
+      {[](model::BgpPeer& p) { p.name = "Tor_A"; }, "peer name 'Tor_A'"},
+      {[](model::BgpPeer& p) { p.as_number = 0; }, "AS number 0 is out of range"},
+      {[](model::BgpPeer& p) { p.as_number = 23456; }, "AS_TRANS"},
+      {[](model::BgpPeer& p) { p.node = "h1"; }, "not both"},
+      {[](model::BgpPeer& p) { p.node_selector = "a b"; }, "node selector term"},
+      {[](model::BgpPeer& p) { p.password = std::string(81, 'x'); }, "longer than 80"},
+      {[](model::BgpPeer& p) { p.password = "tab\there"; }, "printable ASCII"},
   };
   for (const auto& c : cases) {
     auto p = tor();
@@ -73,25 +73,25 @@ TEST(BgpPeerValidate, NamesWhatIsWrong) {
 }
 
 TEST(BgpCodec, RoundTrips) {
-  const BgpGlobal global{65010, false};
-  EXPECT_EQ(*decode_bgp_global(dump_json(encode(global))), global);
-  const BgpNodeConfig node{"h1", 4200000000u};
-  EXPECT_EQ(*decode_bgp_node_config(dump_json(encode(node))), node);
+  const model::BgpGlobal global{65010, false};
+  EXPECT_EQ(*model::decode_bgp_global(dump_json(encode(global))), global);
+  const model::BgpNodeConfig node{"h1", 4200000000u};
+  EXPECT_EQ(*model::decode_bgp_node_config(dump_json(encode(node))), node);
   auto peer = tor();
   peer.accept = {*Prefix::parse("0.0.0.0/0"), *Prefix::parse("2001:db8::/32")};
-  EXPECT_EQ(*decode_bgp_peer(dump_json(encode(peer))), peer);
-  const BgpNodeStatus status{"h1", 64512, "198.18.1.11", true, 1790000000,
+  EXPECT_EQ(*model::decode_bgp_peer(dump_json(encode(peer))), peer);
+  const model::BgpNodeStatus status{"h1", 64512, "198.18.1.11", true, 1790000000,
                              {{"h2", "rr-client", *IpAddress::parse("198.18.1.12"), 64512, "Established", 1790000000, 4, 6, ""},
                               {"tor-a", "external", *IpAddress::parse("198.18.1.1"), 65000, "Active", 0, 0, 0, "connect: refused"}}};
-  EXPECT_EQ(*decode_bgp_status(dump_json(encode(status))), status);
+  EXPECT_EQ(*model::decode_bgp_status(dump_json(encode(status))), status);
 }
 
 TEST(BgpCodec, DefaultsAndCorruptValues) {
-  EXPECT_EQ(*decode_bgp_global("{}"), BgpGlobal{});
-  EXPECT_EQ(decode_bgp_global("{}")->as_number, 64512u);
+  EXPECT_EQ(*model::decode_bgp_global("{}"), model::BgpGlobal{});
+  EXPECT_EQ(model::decode_bgp_global("{}")->as_number, 64512u);
   for (const char* bad : {"", "[]", "{\"asNumber\": 0}", "{\"asNumber\": \"x\"}", "{\"nodeMesh\": 1}",
                           "{\"asNumber\": 4294967296}"}) {
-    auto r = decode_bgp_global(bad);
+    auto r = model::decode_bgp_global(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
   }
@@ -99,7 +99,7 @@ TEST(BgpCodec, DefaultsAndCorruptValues) {
                           "{\"name\":\"x\",\"peerIp\":\"1.2.3.4\"}",
                           "{\"name\":\"x\",\"peerIp\":\"1.2.3.4\",\"asNumber\":1,\"accept\":[\"10/8\"]}",
                           "{\"name\":\"x\",\"peerIp\":\"1.2.3.4\",\"asNumber\":-1}"}) {
-    auto r = decode_bgp_peer(bad);
+    auto r = model::decode_bgp_peer(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
   }
@@ -113,36 +113,36 @@ store::WatchBatch put(const std::string& key, const std::string& value, int64_t 
 }
 
 TEST(ClusterModelBgp, TakesSettingsAndPeersAndIgnoresStatus) {
-  ClusterModel m;
+  model::ClusterModel m;
   m.reset({}, 1);
-  EXPECT_EQ(m.as_number_of("h1"), kDefaultAsNumber);
-  EXPECT_TRUE(m.apply(put(keys::bgp_config(), dump_json(encode(BgpGlobal{65001, true})), 2)));
-  EXPECT_TRUE(m.apply(put(keys::bgp_node("h2"), dump_json(encode(BgpNodeConfig{"h2", 65002})), 3)));
-  EXPECT_TRUE(m.apply(put(keys::bgp_peer("tor-a"), dump_json(encode(tor())), 4)));
+  EXPECT_EQ(m.as_number_of("h1"), model::kDefaultAsNumber);
+  EXPECT_TRUE(m.apply(put(model::keys::bgp_config(), dump_json(encode(model::BgpGlobal{65001, true})), 2)));
+  EXPECT_TRUE(m.apply(put(model::keys::bgp_node("h2"), dump_json(encode(model::BgpNodeConfig{"h2", 65002})), 3)));
+  EXPECT_TRUE(m.apply(put(model::keys::bgp_peer("tor-a"), dump_json(encode(tor())), 4)));
   EXPECT_EQ(m.as_number_of("h1"), 65001u);
   EXPECT_EQ(m.as_number_of("h2"), 65002u);
   ASSERT_EQ(m.bgp_peers.size(), 1u);
-  EXPECT_FALSE(m.apply(put(keys::bgp_status("h1"), "{}", 5))) << "status is output, not input";
+  EXPECT_FALSE(m.apply(put(model::keys::bgp_status("h1"), "{}", 5))) << "status is output, not input";
 
-  EXPECT_TRUE(m.apply(put(keys::bgp_peer("tor-a"), "{broken", 6)));
+  EXPECT_TRUE(m.apply(put(model::keys::bgp_peer("tor-a"), "{broken", 6)));
   EXPECT_TRUE(m.bgp_peers.empty()) << "an unreadable peer is dropped, not kept stale";
-  EXPECT_TRUE(m.skipped.contains(keys::bgp_peer("tor-a")));
+  EXPECT_TRUE(m.skipped.contains(model::keys::bgp_peer("tor-a")));
 
-  EXPECT_TRUE(m.apply(put(keys::bgp_config(), "{\"asNumber\": 0}", 7)));
+  EXPECT_TRUE(m.apply(put(model::keys::bgp_config(), "{\"asNumber\": 0}", 7)));
   EXPECT_EQ(m.as_number_of("h1"), 65001u) << "an unreadable value keeps the last good settings";
-  EXPECT_TRUE(m.skipped.contains(keys::bgp_config()));
+  EXPECT_TRUE(m.skipped.contains(model::keys::bgp_config()));
   store::WatchBatch resync;
   resync.resync = true;
   resync.revision = 7;
-  resync.events.push_back(store::WatchEvent{store::WatchEvent::Type::put, store::KeyValue{keys::bgp_config(), "{\"asNumber\": 0}"}});
+  resync.events.push_back(store::WatchEvent{store::WatchEvent::Type::put, store::KeyValue{model::keys::bgp_config(), "{\"asNumber\": 0}"}});
   EXPECT_TRUE(m.apply(resync));
   EXPECT_EQ(m.as_number_of("h1"), 65001u) << "a resync keeps the last good settings too";
 
   store::WatchBatch removal;
   removal.revision = 8;
-  removal.events.push_back(store::WatchEvent{store::WatchEvent::Type::remove, store::KeyValue{keys::bgp_config(), ""}});
+  removal.events.push_back(store::WatchEvent{store::WatchEvent::Type::remove, store::KeyValue{model::keys::bgp_config(), ""}});
   EXPECT_TRUE(m.apply(removal));
-  EXPECT_EQ(m.as_number_of("h1"), kDefaultAsNumber);
+  EXPECT_EQ(m.as_number_of("h1"), model::kDefaultAsNumber);
 }
 
 }  // namespace

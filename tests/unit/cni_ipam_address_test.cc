@@ -7,8 +7,8 @@
 #include "ipam/address_allocator.h"
 #include "ipam/address_listing.h"
 #include "ipam/block_leases.h"
-#include "ipam/clock.h"
-#include "ipam/keys.h"
+#include "base/clock.h"
+#include "model/keys.h"
 #include "ipam/pool_registry.h"
 
 namespace weft::ipam {
@@ -62,7 +62,7 @@ TEST(PickFreeAddress, FillsABlockWithDistinctAddresses) {
 
 TEST(AllocationRecords, RoundTripAndRefuseCorruptValues) {
   BlockAllocations b{"lab", prefix("198.19.1.0/24"), {{ip("198.19.1.5"), {"c1", "eth0", "h1", 17}}}};
-  const std::string key = allocation_key("lab", b.block);
+  const std::string key = model::keys::allocation("lab", b.block);
   EXPECT_EQ(key, "/weft/v1/allocations/lab/198.19.1.0-24");
   auto decoded = decode_allocations(key, dump_json(encode(b)));
   ASSERT_TRUE(decoded) << decoded.error().message;
@@ -87,7 +87,7 @@ class AllocatorTest : public ::testing::Test {
     lease_ = lease->id;
   }
   void add_pool(std::string name, std::string cidr, int block_length) {
-    Pool p;
+    model::Pool p;
     p.name = std::move(name);
     p.cidr = prefix(cidr);
     p.block_length = block_length;
@@ -126,7 +126,7 @@ TEST_F(AllocatorTest, AssignsOneAddressPerFamilyAndRecordsBoth) {
   EXPECT_EQ((*ep)->addresses, a->endpoint.addresses);
   EXPECT_EQ((*ep)->pod_name, "pod-c1");
   EXPECT_EQ((*ep)->node, "h1");
-  EXPECT_EQ(keys_under(allocations_prefix()), 2u);
+  EXPECT_EQ(keys_under(model::keys::allocations_prefix()), 2u);
 }
 
 TEST_F(AllocatorTest, RepeatedAssignIsIdempotentAndReleaseFreesEverything) {
@@ -148,8 +148,8 @@ TEST_F(AllocatorTest, RepeatedAssignIsIdempotentAndReleaseFreesEverything) {
   auto released = allocator.release("c1", "eth0");
   ASSERT_TRUE(released && *released);
   EXPECT_EQ((*released)->addresses, first->endpoint.addresses);
-  EXPECT_EQ(keys_under(allocations_prefix()), 0u) << "an empty record is deleted";
-  EXPECT_EQ(keys_under(endpoints_prefix()), 0u);
+  EXPECT_EQ(keys_under(model::keys::allocations_prefix()), 0u) << "an empty record is deleted";
+  EXPECT_EQ(keys_under(model::keys::endpoints_prefix()), 0u);
   auto unknown = allocator.release("c1", "eth0");
   ASSERT_TRUE(unknown) << "DEL of an unknown attachment succeeds";
   EXPECT_FALSE(*unknown);
@@ -183,7 +183,7 @@ TEST_F(AllocatorTest, ExhaustedPoolIsAnErrorButARepeatedAddStillSucceeds) {
   ASSERT_FALSE(full);
   EXPECT_EQ(full.error().code, Errc::exhausted);
   EXPECT_TRUE(allocator.assign(request("c1")));
-  EXPECT_EQ(keys_under(node_endpoints_prefix("h1")), 3u) << "the failed ADD left nothing";
+  EXPECT_EQ(keys_under(model::keys::node_endpoints_prefix("h1")), 3u) << "the failed ADD left nothing";
 }
 
 TEST_F(AllocatorTest, NoPoolIsNotFound) {
@@ -202,7 +202,7 @@ TEST_F(AllocatorTest, SurvivesAnotherWriterChangingTheRecord) {
   auto released = release_address(*store_, a->endpoint.addresses[0].address);
   ASSERT_TRUE(released) << released.error().message;
   EXPECT_EQ(released->record.container_id, "c1");
-  EXPECT_EQ(keys_under(endpoints_prefix()), 0u) << "the endpoint lost its only address";
+  EXPECT_EQ(keys_under(model::keys::endpoints_prefix()), 0u) << "the endpoint lost its only address";
   auto b = allocator.assign(request("c2"));
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_GE(b->attempts, 2) << "the first compare-and-swap must have failed";
@@ -225,7 +225,7 @@ TEST_F(AllocatorTest, GarbageCollectionKeepsValidAndYoungAttachments) {
   ASSERT_TRUE(gc) << gc.error().message;
   std::vector<protocol::Attachment> expected{{"stale1", "eth0"}, {"stale2", "eth0"}};
   EXPECT_EQ(gc->released, expected);
-  EXPECT_EQ(keys_under(node_endpoints_prefix("h1")), 1u);
+  EXPECT_EQ(keys_under(model::keys::node_endpoints_prefix("h1")), 1u);
   auto eps = list_endpoints(*store_);
   ASSERT_TRUE(eps);
   ASSERT_EQ(eps->items.size(), 1u);

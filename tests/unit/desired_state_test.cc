@@ -5,23 +5,23 @@
 #include <gtest/gtest.h>
 
 #include "dataplane/nat.h"
-#include "ipam/keys.h"
+#include "model/keys.h"
 
 namespace weft::dataplane {
 namespace {
 
-using ipam::Encapsulate;
-using ipam::Encapsulation;
+using model::Encapsulate;
+using model::Encapsulation;
 
 constexpr int kEth0 = 2;
 constexpr int kVxlan = 9;
 
 struct Cluster {
-  ipam::ClusterModel model;
+  model::ClusterModel model;
 
   Cluster& pool(const char* name, const char* cidr, int block, Encapsulation e,
                 Encapsulate when = Encapsulate::always) {
-    ipam::Pool p;
+    model::Pool p;
     p.name = name;
     p.cidr = *Prefix::parse(cidr);
     p.block_length = block;
@@ -31,18 +31,18 @@ struct Cluster {
     return *this;
   }
   Cluster& node(const char* name, const char* underlay, const char* mac) {
-    model.nodes[name] = ipam::Node{name, {*ipam::InterfaceAddress::parse(underlay)}, {}, std::nullopt, mac, 0, {}};
+    model.nodes[name] = model::Node{name, {*model::InterfaceAddress::parse(underlay)}, {}, std::nullopt, mac, 0, {}};
     return *this;
   }
   Cluster& block(const char* pool, const char* cidr, const char* node) {
     auto b = *Prefix::parse(cidr);
-    model.blocks[ipam::keys::block(pool, b)] = ipam::BlockAffinity{pool, b, node, false, 0};
+    model.blocks[model::keys::block(pool, b)] = model::BlockAffinity{pool, b, node, false, 0};
     return *this;
   }
 };
 
 LocalFacts h1_facts(int vxlan_ifindex = kVxlan) {
-  return LocalFacts{"h1", *ipam::InterfaceAddress::parse("198.18.1.11/24"), kEth0, 1500, vxlan_ifindex,
+  return LocalFacts{"h1", *model::InterfaceAddress::parse("198.18.1.11/24"), kEth0, 1500, vxlan_ifindex,
                     *kernel::MacAddress::parse("02:00:00:00:00:01"), {}};
 }
 
@@ -181,29 +181,29 @@ TEST(DesiredState, NatOutgoingListsThePoolsThatAskForIt) {
 }
 
 TEST(ClusterModel, FollowsWatchEventsAndDropsGarbage) {
-  ipam::ClusterModel m;
+  model::ClusterModel m;
   store::WatchBatch batch;
   batch.revision = 5;
-  batch.events.push_back({store::WatchEvent::Type::put, {ipam::keys::node("h1"), R"({"name":"h1"})"}});
-  batch.events.push_back({store::WatchEvent::Type::put, {ipam::keys::node("h2"), "garbage"}});
+  batch.events.push_back({store::WatchEvent::Type::put, {model::keys::node("h1"), R"({"name":"h1"})"}});
+  batch.events.push_back({store::WatchEvent::Type::put, {model::keys::node("h2"), "garbage"}});
   batch.events.push_back({store::WatchEvent::Type::put,
-                          {ipam::keys::block("lab", *Prefix::parse("198.19.1.0/24")), R"({"node":"h1"})"}});
+                          {model::keys::block("lab", *Prefix::parse("198.19.1.0/24")), R"({"node":"h1"})"}});
   EXPECT_TRUE(m.apply(batch));
   EXPECT_EQ(m.nodes.size(), 1u);
   EXPECT_EQ(m.blocks.size(), 1u);
-  EXPECT_EQ(m.skipped.count(ipam::keys::node("h2")), 1u);
+  EXPECT_EQ(m.skipped.count(model::keys::node("h2")), 1u);
   EXPECT_EQ(m.revision, 5);
 
   store::WatchBatch removal;
   removal.revision = 6;
-  removal.events.push_back({store::WatchEvent::Type::remove, {ipam::keys::node("h1"), ""}});
+  removal.events.push_back({store::WatchEvent::Type::remove, {model::keys::node("h1"), ""}});
   EXPECT_TRUE(m.apply(removal));
   EXPECT_TRUE(m.nodes.empty());
 
   store::WatchBatch resync;
   resync.resync = true;
   resync.revision = 9;
-  resync.events.push_back({store::WatchEvent::Type::put, {ipam::keys::node("h3"), R"({"name":"h3"})"}});
+  resync.events.push_back({store::WatchEvent::Type::put, {model::keys::node("h3"), R"({"name":"h3"})"}});
   EXPECT_TRUE(m.apply(resync));
   EXPECT_EQ(m.nodes.size(), 1u);
   EXPECT_TRUE(m.blocks.empty()) << "a resync drops what the listing no longer has";
@@ -236,9 +236,9 @@ namespace {
 // routes: bgp -- remote blocks come from the speaker, not from the store.
 Cluster bgp_cluster() {
   auto c = three_nodes(Encapsulation::none);
-  c.model.pools["lab"].routes = ipam::RouteSource::bgp;
+  c.model.pools["lab"].routes = model::RouteSource::bgp;
   c.pool("lab6", "fd00:198:19::/48", 120, Encapsulation::none);
-  c.model.pools["lab6"].routes = ipam::RouteSource::bgp;
+  c.model.pools["lab6"].routes = model::RouteSource::bgp;
   return c;
 }
 

@@ -1,15 +1,15 @@
-#include "ipam/pool.h"
+#include "model/pool.h"
 
 #include <gtest/gtest.h>
 
-#include "ipam/keys.h"
-#include "ipam/node.h"
+#include "model/keys.h"
+#include "model/node.h"
 
 namespace weft::ipam {
 namespace {
 
-Pool make_pool(std::string name, std::string cidr, int block) {
-  Pool p;
+model::Pool make_pool(std::string name, std::string cidr, int block) {
+  model::Pool p;
   p.name = std::move(name);
   p.cidr = *Prefix::parse(cidr);
   p.block_length = block;
@@ -49,44 +49,44 @@ TEST(PoolValidate, RejectsWithAnActionableMessage) {
 
 TEST(PoolValidate, SettingsMustFitTogether) {
   auto p = make_pool("a", "198.19.0.0/16", 24);
-  p.encapsulate = Encapsulate::cross_subnet;
+  p.encapsulate = model::Encapsulate::cross_subnet;
   EXPECT_FALSE(validate(p)) << "cross-subnet without an encapsulation";
-  p.encapsulation = Encapsulation::vxlan;
+  p.encapsulation = model::Encapsulation::vxlan;
   EXPECT_TRUE(validate(p));
   auto v6 = make_pool("b", "fd00::/48", 122);
-  v6.encapsulation = Encapsulation::ipip;
+  v6.encapsulation = model::Encapsulation::ipip;
   auto r = validate(v6);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("IPv4 only"), std::string::npos);
-  p.routes = RouteSource::bgp;
-  r = validate_against(p, {});
+  p.routes = model::RouteSource::bgp;
+  r = model::validate_against(p, {});
   ASSERT_FALSE(r) << "a new vxlan pool takes its routes from the store";
   EXPECT_NE(r.error().message.find("routes bgp goes with encapsulation none"), std::string::npos);
   EXPECT_TRUE(validate(p)) << "a stored one (from before the rule) still decodes";
-  EXPECT_FALSE(routed_by_bgp(p));
+  EXPECT_FALSE(model::routed_by_bgp(p));
 }
 
 TEST(PoolValidate, OverlapAndDuplicateNames) {
-  std::vector<Pool> existing = {make_pool("a", "198.19.0.0/16", 24)};
-  auto inside = validate_against(make_pool("b", "198.19.4.0/24", 26), existing);
+  std::vector<model::Pool> existing = {make_pool("a", "198.19.0.0/16", 24)};
+  auto inside = model::validate_against(make_pool("b", "198.19.4.0/24", 26), existing);
   ASSERT_FALSE(inside);
   EXPECT_NE(inside.error().message.find("overlaps pool a (198.19.0.0/16)"), std::string::npos)
       << inside.error().message;
-  EXPECT_FALSE(validate_against(make_pool("b", "198.0.0.0/8", 24), existing)) << "covering";
-  auto dup = validate_against(make_pool("a", "198.20.0.0/16", 24), existing);
+  EXPECT_FALSE(model::validate_against(make_pool("b", "198.0.0.0/8", 24), existing)) << "covering";
+  auto dup = model::validate_against(make_pool("a", "198.20.0.0/16", 24), existing);
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().code, Errc::already_exists);
-  EXPECT_TRUE(validate_against(make_pool("b", "198.20.0.0/16", 24), existing));
-  EXPECT_TRUE(validate_against(make_pool("c", "fd00::/48", 122), existing));
+  EXPECT_TRUE(model::validate_against(make_pool("b", "198.20.0.0/16", 24), existing));
+  EXPECT_TRUE(model::validate_against(make_pool("c", "fd00::/48", 122), existing));
 }
 
 TEST(PoolCodec, RoundTrips) {
   auto p = make_pool("lab", "198.19.0.0/16", 24);
-  p.encapsulation = Encapsulation::ipip;
-  p.encapsulate = Encapsulate::cross_subnet;
-  p.routes = RouteSource::bgp;
+  p.encapsulation = model::Encapsulation::ipip;
+  p.encapsulate = model::Encapsulate::cross_subnet;
+  p.routes = model::RouteSource::bgp;
   p.nat_outgoing = true;
-  auto back = decode_pool(dump_json(encode(p)));
+  auto back = model::decode_pool(dump_json(encode(p)));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, p);
   EXPECT_EQ(p.block_count(), 256u);
@@ -102,17 +102,17 @@ TEST(PoolCodec, GarbageIsCorruptNotACrash) {
       R"({"name":7,"cidr":"198.19.0.0/16","blockSize":24})",
   };
   for (const char* text : cases) {
-    auto r = decode_pool(text);
+    auto r = model::decode_pool(text);
     ASSERT_FALSE(r) << text;
     EXPECT_EQ(r.error().code, Errc::corrupt) << text;
   }
 }
 
 TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
-  Node n{"h1", {*InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, *IpAddress::parse("fe80::1"),
+  model::Node n{"h1", {*model::InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, *IpAddress::parse("fe80::1"),
          "02:00:00:00:00:01", 1450,
          {"h3 is not on-link"}};
-  auto back = decode_node(dump_json(encode(n)));
+  auto back = model::decode_node(dump_json(encode(n)));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, n);
   EXPECT_EQ(back->addresses[0].subnet().to_string(), "198.18.1.0/24");
@@ -120,7 +120,7 @@ TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
                            R"({"name":"h1","addresses":["198.18.1.2"]})",
                            R"({"name":"h1","labels":{"a":1}})", R"({"name":"h1","mtu":-1})",
                            R"({"name":"h1","problems":[1]})"}) {
-    auto r = decode_node(text);
+    auto r = model::decode_node(text);
     ASSERT_FALSE(r) << text;
     EXPECT_EQ(r.error().code, Errc::corrupt);
   }
@@ -128,14 +128,14 @@ TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
 
 TEST(Keys, BlockKeyRoundTrips) {
   auto block = *Prefix::parse("198.19.3.0/24");
-  auto key = keys::block("lab", block);
+  auto key = model::keys::block("lab", block);
   EXPECT_EQ(key, "/weft/v1/blocks/lab/198.19.3.0-24");
-  auto back = keys::block_from_key_segment(keys::last_segment(key));
+  auto back = model::keys::block_from_key_segment(model::keys::last_segment(key));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, block);
   auto v6 = *Prefix::parse("fd00::40/122");
-  EXPECT_EQ(*keys::block_from_key_segment(keys::last_segment(keys::block("v6", v6))), v6);
-  EXPECT_FALSE(keys::block_from_key_segment("garbage"));
+  EXPECT_EQ(*model::keys::block_from_key_segment(model::keys::last_segment(model::keys::block("v6", v6))), v6);
+  EXPECT_FALSE(model::keys::block_from_key_segment("garbage"));
 }
 
 }  // namespace

@@ -119,8 +119,8 @@ Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::millisecon
 
 Result<void> create_pools(Mode mode) {
   auto r = with_store([mode](store::Store& s) -> Result<std::string> {
-    auto encapsulation = ipam::parse_encapsulation(pool_encapsulation(mode));
-    auto encapsulate = ipam::parse_encapsulate(pool_encapsulate(mode));
+    auto encapsulation = model::parse_encapsulation(pool_encapsulation(mode));
+    auto encapsulate = model::parse_encapsulate(pool_encapsulate(mode));
     if (!encapsulation) return std::unexpected(encapsulation.error());
     if (!encapsulate) return std::unexpected(encapsulate.error());
     struct Spec {
@@ -131,13 +131,13 @@ Result<void> create_pools(Mode mode) {
                              Spec{kPoolV6, kPoolV6Cidr, kPoolV6BlockLength}}) {
       auto cidr = Prefix::parse(spec.cidr);
       if (!cidr) return std::unexpected(cidr.error());
-      ipam::Pool pool;
+      model::Pool pool;
       pool.name = std::string(spec.name);
       pool.cidr = *cidr;
       pool.block_length = spec.block_length;
       pool.encapsulation = *encapsulation;
       pool.encapsulate = *encapsulate;
-      pool.routes = pool_routes(mode) == "bgp" ? ipam::RouteSource::bgp : ipam::RouteSource::store;
+      pool.routes = pool_routes(mode) == "bgp" ? model::RouteSource::bgp : model::RouteSource::store;
       if (auto added = ipam::add_pool(s, pool); !added) {
         return wrap(added.error(), "adding pool " + pool.name);
       }
@@ -163,7 +163,7 @@ Result<std::map<std::string, std::pair<int, int>>> read_bgp_sessions() {
     Json out = Json::object();
     for (const auto& n : all->items) {
       const auto up = std::count_if(n.sessions.begin(), n.sessions.end(),
-                                    [](const ipam::BgpSessionStatus& x) { return x.state == "Established"; });
+                                    [](const model::BgpSessionStatus& x) { return x.state == "Established"; });
       out[n.node] = Json::array({up, n.sessions.size()});
     }
     return out.dump();

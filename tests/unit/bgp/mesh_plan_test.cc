@@ -4,16 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include "ipam/keys.h"
+#include "model/keys.h"
 
 namespace weft::bgp {
 namespace {
 
 struct Cluster {
-  ipam::ClusterModel model;
+  model::ClusterModel model;
 
-  Cluster& pool(const char* name, const char* cidr, ipam::RouteSource routes) {
-    ipam::Pool p;
+  Cluster& pool(const char* name, const char* cidr, model::RouteSource routes) {
+    model::Pool p;
     p.name = name;
     p.cidr = *Prefix::parse(cidr);
     p.block_length = 24;
@@ -22,16 +22,16 @@ struct Cluster {
     return *this;
   }
   Cluster& node(const char* name, const char* underlay, std::map<std::string, std::string> labels = {}) {
-    model.nodes[name] = ipam::Node{name, {*ipam::InterfaceAddress::parse(underlay)}, labels,
+    model.nodes[name] = model::Node{name, {*model::InterfaceAddress::parse(underlay)}, labels,
                                    *IpAddress::parse("fe80::1"), "", 0, {}};
     return *this;
   }
   Cluster& block(const char* pool, const char* cidr, const char* node) {
     auto b = *Prefix::parse(cidr);
-    model.blocks[ipam::keys::block(pool, b)] = ipam::BlockAffinity{pool, b, node, false, 0};
+    model.blocks[model::keys::block(pool, b)] = model::BlockAffinity{pool, b, node, false, 0};
     return *this;
   }
-  Cluster& peer(ipam::BgpPeer p) {
+  Cluster& peer(model::BgpPeer p) {
     model.bgp_peers[p.name] = p;
     return *this;
   }
@@ -39,8 +39,8 @@ struct Cluster {
 
 Cluster four_nodes() {
   Cluster c;
-  c.pool("lab", "198.19.0.0/16", ipam::RouteSource::bgp)
-      .pool("flat", "10.9.0.0/16", ipam::RouteSource::store)
+  c.pool("lab", "198.19.0.0/16", model::RouteSource::bgp)
+      .pool("flat", "10.9.0.0/16", model::RouteSource::store)
       .node("h1", "198.18.1.11/24")
       .node("h2", "198.18.1.12/24")
       .node("h3", "198.18.1.13/24")
@@ -107,7 +107,7 @@ TEST(MeshPlan, ExternalPeersByNodeSelectorOrAll) {
   auto c = four_nodes();
   c.node("h2", "198.18.1.12/24", {{"rack", "a"}});
   c.model.bgp.node_mesh = false;
-  c.model.bgp_nodes["h2"] = ipam::BgpNodeConfig{"h2", 65002};
+  c.model.bgp_nodes["h2"] = model::BgpNodeConfig{"h2", 65002};
   c.peer({"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "pw", {*Prefix::parse("0.0.0.0/0")}});
   c.peer({"rs", *IpAddress::parse("198.18.0.5"), 65100, "", "", "", {}});
   c.peer({"only-h3", *IpAddress::parse("198.18.1.2"), 65000, "h3", "", "", {}});
@@ -134,7 +134,7 @@ TEST(MeshPlan, ANodeWithoutRecordOrIPv4UnderlayIsAProblem) {
   auto missing = plan_bgp(c.model, "h9");
   EXPECT_FALSE(missing.enabled);
   ASSERT_EQ(missing.problems.size(), 1u);
-  c.model.nodes["h3"].addresses = {*ipam::InterfaceAddress::parse("2001:db8::3/64")};
+  c.model.nodes["h3"].addresses = {*model::InterfaceAddress::parse("2001:db8::3/64")};
   auto plan = plan_bgp(c.model, "h1");
   EXPECT_EQ(names(plan), (std::vector<std::string>{"h2:mesh", "h4:mesh"}));
   ASSERT_EQ(plan.problems.size(), 1u);
@@ -153,7 +153,7 @@ TEST(MeshPlan, NodesSharingAnAddressAreAProblemNotTwoSessions) {
 
 TEST(MeshPlan, AnUnreadableClusterSettingIsReported) {
   auto c = four_nodes();
-  c.model.skipped[ipam::keys::bgp_config()] = "asNumber out of range";
+  c.model.skipped[model::keys::bgp_config()] = "asNumber out of range";
   auto plan = plan_bgp(c.model, "h1");
   EXPECT_TRUE(plan.enabled);
   ASSERT_EQ(plan.problems.size(), 1u);

@@ -1,8 +1,8 @@
-#include "ipam/node.h"
+#include "model/node.h"
 
 #include <charconv>
 
-namespace weft::ipam {
+namespace weft::model {
 
 std::string InterfaceAddress::to_string() const {
   return address.to_string() + "/" + std::to_string(prefix_length);
@@ -116,4 +116,4 @@ Result<NodeLiveness> decode_liveness(std::string_view json_text) {
   return NodeLiveness{*node, *lease, *ttl, *renewed};
 }
 
-}  // namespace weft::ipam
+}  // namespace weft::model

@@ -13,7 +13,7 @@
 #include "base/json.h"
 #include "base/result.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 enum class Encapsulation { none, vxlan, ipip };
 enum class Encapsulate { always, cross_subnet };
@@ -61,4 +61,4 @@ Result<Pool> decode_pool(std::string_view json_text);
 // A name usable in keys and on the command line: 1-63 of [a-z0-9-], not starting with '-'.
 bool valid_name(std::string_view name);
 
-}  // namespace weft::ipam
+}  // namespace weft::model

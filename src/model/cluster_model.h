@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "ipam/bgp_config.h"
-#include "ipam/block.h"
-#include "ipam/node.h"
-#include "ipam/pool.h"
+#include "model/bgp_config.h"
+#include "model/block.h"
+#include "model/node.h"
+#include "model/pool.h"
 #include "store/store.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 struct ClusterModel {
   std::map<std::string, Pool> pools;                   // by pool name
@@ -46,4 +46,4 @@ struct ClusterModel {
   bool remove(const std::string& key);
 };
 
-}  // namespace weft::ipam
+}  // namespace weft::model

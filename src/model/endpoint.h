@@ -23,7 +23,7 @@
 #include "base/json.h"
 #include "base/result.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 struct EndpointAddress {
   IpAddress address;
@@ -47,12 +47,9 @@ struct Endpoint {
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
-std::string endpoints_prefix();                          // "/weft/v1/endpoints/"
-std::string node_endpoints_prefix(std::string_view node);
-std::string endpoint_key(std::string_view node, std::string_view container_id, std::string_view ifname);
 
 Json encode(const Endpoint& endpoint);
 // `key` names the record in messages.
 Result<Endpoint> decode_endpoint(std::string_view key, std::string_view json_text);
 
-}  // namespace weft::ipam
+}  // namespace weft::model

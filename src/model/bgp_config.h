@@ -23,7 +23,7 @@
 #include "base/json.h"
 #include "base/result.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 inline constexpr uint32_t kDefaultAsNumber = 64512;
 inline constexpr std::string_view kRouteReflectorLabel = "weft.io/route-reflector";
@@ -103,4 +103,4 @@ Result<BgpNodeConfig> decode_bgp_node_config(std::string_view json_text);
 Result<BgpPeer> decode_bgp_peer(std::string_view json_text);
 Result<BgpNodeStatus> decode_bgp_status(std::string_view json_text);
 
-}  // namespace weft::ipam
+}  // namespace weft::model

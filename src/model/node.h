@@ -13,7 +13,7 @@
 #include "base/json.h"
 #include "base/result.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 // An address on an interface together with its on-link prefix length ("198.18.1.2/24").
 struct InterfaceAddress {
@@ -60,4 +60,4 @@ struct NodeLiveness {
 Json encode(const NodeLiveness& liveness);
 Result<NodeLiveness> decode_liveness(std::string_view json_text);
 
-}  // namespace weft::ipam
+}  // namespace weft::model

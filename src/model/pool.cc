@@ -1,8 +1,8 @@
-#include "ipam/pool.h"
+#include "model/pool.h"
 
 #include <algorithm>
 
-namespace weft::ipam {
+namespace weft::model {
 
 std::string_view to_string(Encapsulation e) {
   switch (e) {
@@ -141,4 +141,4 @@ Result<Pool> decode_pool(std::string_view json_text) {
   return pool;
 }
 
-}  // namespace weft::ipam
+}  // namespace weft::model

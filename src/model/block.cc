@@ -1,12 +1,12 @@
-#include "ipam/block.h"
+#include "model/block.h"
 
 #include <algorithm>
 #include <functional>
 
-#include "ipam/keys.h"
-#include "ipam/node.h"
+#include "model/keys.h"
+#include "model/node.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 Json encode(const BlockAffinity& a) {
   Json j = {{"pool", a.pool}, {"block", a.block.to_string()}, {"node", a.node},
@@ -56,4 +56,4 @@ std::optional<Prefix> choose_block(const Pool& pool, const std::set<Prefix>& tak
   return std::nullopt;
 }
 
-}  // namespace weft::ipam
+}  // namespace weft::model

@@ -1,6 +1,6 @@
-#include "ipam/keys.h"
+#include "model/keys.h"
 
-namespace weft::ipam::keys {
+namespace weft::model::keys {
 
 std::string pools_prefix() { return std::string(root) + "pools/"; }
 std::string pool(std::string_view name) { return pools_prefix() + std::string(name); }
@@ -27,6 +27,17 @@ std::string bgp_peer(std::string_view name) { return bgp_peers_prefix() + std::s
 std::string bgp_status_prefix() { return std::string(root) + "bgp/status/"; }
 std::string bgp_status(std::string_view node) { return bgp_status_prefix() + std::string(node); }
 
+std::string endpoints_prefix() { return std::string(root) + "endpoints/"; }
+std::string node_endpoints_prefix(std::string_view node) { return endpoints_prefix() + std::string(node) + "/"; }
+std::string endpoint(std::string_view node, std::string_view container_id, std::string_view ifname) {
+  return node_endpoints_prefix(node) + std::string(container_id) + "-" + std::string(ifname);
+}
+std::string allocations_prefix() { return std::string(root) + "allocations/"; }
+std::string pool_allocations_prefix(std::string_view pool) { return allocations_prefix() + std::string(pool) + "/"; }
+std::string allocation(std::string_view pool, const Prefix& block) {
+  return pool_allocations_prefix(pool) + block.address().to_string() + "-" + std::to_string(block.length());
+}
+
 std::string_view last_segment(std::string_view key) {
   auto slash = key.rfind('/');
   return slash == std::string_view::npos ? key : key.substr(slash + 1);
@@ -42,4 +53,4 @@ Result<Prefix> block_from_key_segment(std::string_view segment) {
   return Prefix::parse(text);
 }
 
-}  // namespace weft::ipam::keys
+}  // namespace weft::model::keys

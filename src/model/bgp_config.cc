@@ -1,11 +1,11 @@
-#include "ipam/bgp_config.h"
+#include "model/bgp_config.h"
 
 #include <algorithm>
 
-#include "ipam/node.h"
-#include "ipam/pool.h"
+#include "model/node.h"
+#include "model/pool.h"
 
-namespace weft::ipam {
+namespace weft::model {
 namespace {
 
 Error corrupt(std::string_view what, const Error& e) { return Error{Errc::corrupt, std::string(what) + ": " + e.message}; }
@@ -233,4 +233,4 @@ Result<BgpNodeStatus> decode_bgp_status(std::string_view text) {
   return out;
 }
 
-}  // namespace weft::ipam
+}  // namespace weft::model

@@ -14,9 +14,9 @@
 #include "base/ip.h"
 #include "base/json.h"
 #include "base/result.h"
-#include "ipam/pool.h"
+#include "model/pool.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 struct BlockAffinity {
   std::string pool;
@@ -41,4 +41,4 @@ std::optional<Prefix> choose_block(const Pool& pool, const std::set<Prefix>& tak
                                    std::string_view node,
                                    const std::optional<Prefix>& preferred = std::nullopt);
 
-}  // namespace weft::ipam
+}  // namespace weft::model

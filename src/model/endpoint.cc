@@ -1,16 +1,11 @@
-#include "ipam/endpoint.h"
+#include "model/endpoint.h"
 
 #include <tuple>
 
-#include "ipam/keys.h"
+#include "model/keys.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
-std::string endpoints_prefix() { return std::string(keys::root) + "endpoints/"; }
-std::string node_endpoints_prefix(std::string_view node) { return endpoints_prefix() + std::string(node) + "/"; }
-std::string endpoint_key(std::string_view node, std::string_view container_id, std::string_view ifname) {
-  return node_endpoints_prefix(node) + std::string(container_id) + "-" + std::string(ifname);
-}
 
 Json encode(const Endpoint& e) {
   Json addresses = Json::array();
@@ -74,4 +69,4 @@ Result<Endpoint> decode_endpoint(std::string_view key, std::string_view json_tex
   return e;
 }
 
-}  // namespace weft::ipam
+}  // namespace weft::model

@@ -11,6 +11,9 @@
 //                                            the whole pool set (no overlapping pools by race)
 //   /weft/v1/bgp/config, /weft/v1/bgp/nodes/<node>, /weft/v1/bgp/peers/<name>,
 //   /weft/v1/bgp/status/<node>               BGP settings and session status (bgp_config.h)
+//   /weft/v1/endpoints/<node>/<cid>-<ifname> Endpoint: a workload interface (endpoint.h); no lease
+//   /weft/v1/allocations/<pool>/<addr>-<len> BlockAllocations: the addresses handed out from a
+//                                            block (ipam/address_block.h); no lease
 #pragma once
 
 #include <string>
@@ -18,7 +21,7 @@
 
 #include "base/ip.h"
 
-namespace weft::ipam::keys {
+namespace weft::model::keys {
 
 inline constexpr std::string_view root = "/weft/v1/";
 
@@ -39,10 +42,16 @@ std::string bgp_peers_prefix();
 std::string bgp_peer(std::string_view name);
 std::string bgp_status_prefix();
 std::string bgp_status(std::string_view node);
+std::string endpoints_prefix();
+std::string node_endpoints_prefix(std::string_view node);
+std::string endpoint(std::string_view node, std::string_view container_id, std::string_view ifname);
+std::string model::keys::allocations_prefix();
+std::string model::keys::pool_allocations_prefix(std::string_view pool);
+std::string allocation(std::string_view pool, const Prefix& block);
 
 // The last path element of a key ("/weft/v1/nodes/h1" -> "h1").
 std::string_view last_segment(std::string_view key);
 // "198.19.1.0-24" -> 198.19.1.0/24 (the block key's last element).
 Result<Prefix> block_from_key_segment(std::string_view segment);
 
-}  // namespace weft::ipam::keys
+}  // namespace weft::model::keys

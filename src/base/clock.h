@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace weft::ipam {
+namespace weft {
 
 // Wall-clock seconds since the epoch, as stored in records (claimedAt, renewedAt).
 inline int64_t unix_now() {
@@ -12,4 +12,4 @@ inline int64_t unix_now() {
       .count();
 }
 
-}  // namespace weft::ipam
+}  // namespace weft

@@ -1,8 +1,8 @@
-#include "ipam/cluster_model.h"
+#include "model/cluster_model.h"
 
-#include "ipam/keys.h"
+#include "model/keys.h"
 
-namespace weft::ipam {
+namespace weft::model {
 
 void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_revision) {
   const BgpGlobal last_good_bgp = bgp;
@@ -126,4 +126,4 @@ uint32_t ClusterModel::as_number_of(const std::string& node) const {
   return it != bgp_nodes.end() && it->second.as_number != 0 ? it->second.as_number : bgp.as_number;
 }
 
-}  // namespace weft::ipam
+}  // namespace weft::model
