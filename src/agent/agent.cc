@@ -5,17 +5,14 @@
 
 #include "base/log.h"
 #include "bgp/mesh_plan.h"
-#include "dataplane/nat.h"
 #include "ipam/block_leases.h"
-#include "model/keys.h"
 #include "ipam/node_registry.h"
-#include "kernel/routes.h"
-#include "kernel/sysctl.h"
+#include "model/keys.h"
 
 namespace weft::agent {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;  // measures reconcile durations, not agent time
 
 // Resident set size from /proc/self/statm, for /metrics.
 uint64_t resident_bytes() {
@@ -27,7 +24,8 @@ uint64_t resident_bytes() {
 
 }  // namespace
 
-Agent::Agent(AgentConfig config) : config_(std::move(config)) {}
+Agent::Agent(AgentConfig config, AgentEnv env)
+    : config_(std::move(config)), env_(env), store_(&env.store), reconciler_(env.kernel) {}
 
 Agent::~Agent() {
   watch_.reset();  // stop callbacks before the loop and model go away
@@ -50,16 +48,8 @@ int Agent::run() {
 }
 
 Result<void> Agent::start() {
-  auto store = store::open_store({config_.store_url, config_.tls_ca, config_.tls_cert, config_.tls_key,
-                                  std::chrono::milliseconds(5000)});
-  if (!store) return wrap(store.error(), "opening the store");
-  store_ = std::move(*store);
-
-  auto sock = kernel::NetlinkSocket::open();
-  if (!sock) return wrap(sock.error(), "opening netlink");
-  netlink_.emplace(std::move(*sock));
-  auto underlay = config_.interface.empty() ? underlay_by_route(*netlink_, config_.can_reach)
-                                            : underlay_by_interface(*netlink_, config_.interface);
+  auto underlay = config_.interface.empty() ? underlay_by_route(env_.kernel, config_.can_reach)
+                                            : underlay_by_interface(env_.kernel, config_.interface);
   if (!underlay) return wrap(underlay.error(), "finding the underlay");
   underlay_ = *underlay;
   spdlog::info("node {}: underlay {} on {} (mtu {})", config_.node_name, underlay_.address.to_string(),
@@ -71,7 +61,7 @@ Result<void> Agent::start() {
   if (auto r = save_local_state(config_.state_dir, local_); !r) return r;
 
   for (const char* key : {"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"}) {
-    if (auto r = kernel::write_sysctl(key, "1"); !r) spdlog::warn("{}", r.error().describe());
+    if (auto r = env_.kernel.write_sysctl(key, "1"); !r) spdlog::warn("{}", r.error().describe());
   }
 
   auto lease = ipam::NodeLease::acquire(*store_, {.node = config_.node_name, .ttl_seconds = config_.lease_ttl_seconds});
@@ -103,7 +93,9 @@ Result<void> Agent::start() {
     http_ = std::move(*http);
     spdlog::info("serving /healthz and /metrics on {}", http_->local_address());
   }
-  if (auto watcher = kernel::RouteWatcher::open()) {
+  if (!env_.kernel_route_events) {
+    // (unit tests: no kernel to listen to)
+  } else if (auto watcher = kernel::RouteWatcher::open()) {
     route_watcher_.emplace(std::move(*watcher));
     // The descriptor stays owned by the watcher: release() before the stream_descriptor dies.
     route_events_.emplace(io_, route_watcher_->fd());
@@ -114,7 +106,8 @@ Result<void> Agent::start() {
   reconcile();
   arm_periodic();
   // After the first reconcile, so that the workload MTU told to weft-cni is known.
-  ipam_ = std::make_unique<IpamService>(*store_, IpamService::Options{.node = config_.node_name});
+  ipam_ = std::make_unique<IpamService>(*store_, env_.kernel,
+                                        IpamService::Options{.node = config_.node_name, .clock = &env_.clock});
   ipam_->set_node_facts(lease_->id(), workload_mtu_);
   auto ipam_socket = IpamSocket::listen(io_, config_.socket_path, *ipam_);
   if (!ipam_socket) return wrap(ipam_socket.error(), "serving the IPAM socket");
@@ -144,11 +137,12 @@ void Agent::start_bgp() {
   bgp_ = std::make_unique<BgpRunner>(io_, *store_,
                                      BgpRunner::Options{.node = config_.node_name,
                                                         .routes_changed = [this] { schedule_reconcile(); },
-                                                        .lease = [this] { return lease_->id(); }});
+                                                        .lease = [this] { return lease_->id(); },
+                                                        .clock = &env_.clock});
   // Routes weft installed for BGP pools before a restart stay until the sessions are back.
   const auto plan = bgp::plan_bgp(model_, config_.node_name);
   if (!plan.enabled) return;
-  auto installed = kernel::list_routes(*netlink_);
+  auto installed = env_.kernel.list_routes();
   if (!installed) {
     spdlog::warn("bgp: reading the routes kept from before: {}", installed.error().describe());
     return bgp_->apply(plan);
@@ -221,6 +215,13 @@ void Agent::on_watch(const store::WatchBatch& batch) {
     spdlog::warn("store watch resynced at revision {} (history was compacted)", batch.revision);
   }
   if (!model_.apply(batch)) return;
+  // Our liveness key hangs on our lease: its deletion means the store expired or revoked the
+  // lease. Ask the store now (renew() marks the lease lost) instead of at the next renewal.
+  const std::string liveness = model::keys::liveness(config_.node_name);
+  for (const auto& e : batch.events) {
+    if (e.kv.key == liveness && e.type == store::WatchEvent::Type::remove) (void)lease_->renew();
+  }
+  check_lease();
   // A pool may have appeared, or one of our blocks vanished (lease expired, released by hand).
   std::set<std::string> held;
   for (const auto& b : model_.blocks_of(config_.node_name)) held.insert(b.pool);
@@ -254,29 +255,23 @@ void Agent::check_lease() {
 }
 
 void Agent::reconcile() {
-  const auto start = Clock::now();
+  const auto start = Stopwatch::now();
   check_lease();
-  dataplane::LocalFacts facts{config_.node_name, underlay_.address, underlay_.ifindex, underlay_.mtu, 0,
-                              local_.vtep_mac, {config_.vxlan_vni, config_.vxlan_port}};
-  dataplane::Reconciler reconciler(*netlink_);
-  dataplane::ReconcileReport report;
+  const dataplane::LocalFacts facts{.node = config_.node_name,
+                                    .underlay = underlay_.address,
+                                    .underlay_device = underlay_.device,
+                                    .underlay_ifindex = underlay_.ifindex,
+                                    .underlay_mtu = underlay_.mtu,
+                                    .vtep_mac = local_.vtep_mac,
+                                    .vxlan = {config_.vxlan_vni, config_.vxlan_port}};
   dataplane::LearnedRoutes learned;
   if (bgp_) {
     bgp_->apply(bgp::plan_bgp(model_, config_.node_name));
     learned = bgp_->routes();
   }
-  auto first = dataplane::compute_desired(model_, facts, learned);
-  auto vxlan = reconciler.ensure_vxlan(first.vxlan, report);
-  if (!vxlan) {
-    report.errors.push_back(vxlan.error());
-    spdlog::warn("kernel: {}", vxlan.error().describe());
-  } else {
-    facts.vxlan_ifindex = *vxlan;
-  }
   auto desired = dataplane::compute_desired(model_, facts, learned);
   if (bgp_) desired.problems.insert(desired.problems.end(), bgp_->problems().begin(), bgp_->problems().end());
-  reconciler.apply(desired, facts.vxlan_ifindex, report);
-  dataplane::apply_nat(desired.pools, desired.nat_outgoing, report);
+  const auto report = reconciler_.apply(desired);
 
   ++metrics_.reconciles;
   metrics_.reconcile_errors += report.errors.size();
@@ -284,7 +279,7 @@ void Agent::reconcile() {
   metrics_.routes = desired.routes.size();
   metrics_.problems = desired.problems.size();
   metrics_.skipped_store_keys = model_.skipped.size();
-  metrics_.last_reconcile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  metrics_.last_reconcile_ms = std::chrono::duration<double, std::milli>(Stopwatch::now() - start).count();
   healthy_ = report.ok();
 
   if (desired.problems != problems_ || desired.workload_mtu != workload_mtu_) {

@@ -2,6 +2,11 @@
 // touches agent state: store watch batches are posted onto it, reconcile rounds and timers run on
 // it, and /healthz and /metrics are answered from it.
 //
+// Built from what it acts on (AgentEnv): a Store, a KernelOps and a Clock. weftd passes etcd (or
+// the embedded store), the netlink kernel and the system clock; the unit tests pass the embedded
+// store, the recording FakeKernel and a FakeClock, and drive the loop themselves (io()), with no
+// root and no sleeps.
+//
 // Start: find the underlay, load the local state (VTEP MAC, previous blocks), acquire the node
 // lease (reusing the node's live lease after a restart), register the node, read /weft/v1/ into
 // the model, claim a block in every pool, then watch /weft/v1/ from the read's revision and
@@ -30,7 +35,8 @@
 #include "dataplane/reconciler.h"
 #include "model/cluster_model.h"
 #include "ipam/node_lease.h"
-#include "kernel/netlink_socket.h"
+#include "base/clock.h"
+#include "kernel/kernel_ops.h"
 #include "kernel/route_watcher.h"
 #include "store/store.h"
 
@@ -51,35 +57,56 @@ struct AgentMetrics {
   double last_reconcile_ms = 0;
 };
 
+struct AgentEnv {
+  store::Store& store;
+  kernel::KernelOps& kernel;
+  const Clock& clock;
+  // Route notifications from the kernel (a weft route deleted by hand is restored at once); off
+  // in unit tests, which have no kernel to listen to.
+  bool kernel_route_events = true;
+};
+
 class Agent {
  public:
-  explicit Agent(AgentConfig config);
+  Agent(AgentConfig config, AgentEnv env);
   ~Agent();
 
-  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  // Starts and runs the loop until SIGTERM/SIGINT; returns the process exit code.
   int run();
 
- private:
+  // What run() does before the loop: underlay, local state, lease, registration, block claims,
+  // store watch, first reconcile, IPAM socket (and /metrics unless its address is "none").
   Result<void> start();
+  // One reconcile round now (the loop runs one on every change and every reconcile interval).
+  void reconcile();
+  asio::io_context& io() { return io_; }
+  const AgentMetrics& metrics() const { return metrics_; }
+  const model::ClusterModel& model() const { return model_; }
+  const std::vector<std::string>& problems() const { return problems_; }
+  store::LeaseId lease_id() const { return lease_ ? lease_->id() : 0; }
+  IpamService* ipam() { return ipam_.get(); }
+  BgpRunner* bgp() { return bgp_.get(); }
+  HttpResponse serve_http(const std::string& path);
+
+ private:
   Result<void> claim_blocks();
   model::Node node_record() const;
   Result<void> register_node();  // writes the record once at start, then when it changes
   void on_watch(const store::WatchBatch& batch);
   void schedule_reconcile();
-  void reconcile();
   void arm_periodic();
   void check_lease();
   void watch_kernel_routes();
   void start_bgp();
-  HttpResponse serve_http(const std::string& path);
   std::string metrics_text() const;
 
   AgentConfig config_;
+  AgentEnv env_;
   asio::io_context io_;
   asio::signal_set signals_{io_};
   asio::steady_timer periodic_{io_};
-  std::unique_ptr<store::Store> store_;
-  std::optional<kernel::NetlinkSocket> netlink_;
+  store::Store* store_;  // env_.store, as the code below has always used it
+  dataplane::Reconciler reconciler_;
   Underlay underlay_;
   LocalState local_;
   std::unique_ptr<ipam::NodeLease> lease_;

@@ -27,7 +27,7 @@ BgpRunner::~BgpRunner() {
 
 void BgpRunner::keep_routes_from_before(dataplane::LearnedRoutes routes) {
   kept_ = std::move(routes);
-  kept_until_ = std::chrono::steady_clock::now() + options_.restart_time;
+  kept_until_ = options_.clock->now() + options_.restart_time;
   restarting_ = !kept_.empty();
   if (!kept_.empty()) spdlog::info("bgp: keeping {} routes from before the restart until the peers resync", kept_.size());
 }
@@ -135,7 +135,7 @@ void BgpRunner::restart_speaker() {
   spdlog::info("bgp: AS number or router id changed: restarting the speaker gracefully");
   for (const auto& [prefix, hops] : learned_) kept_[prefix] = hops;
   learned_.clear();
-  kept_until_ = std::chrono::steady_clock::now() + options_.restart_time;
+  kept_until_ = options_.clock->now() + options_.restart_time;
   restarting_ = true;
   speaker_.reset();  // not from inside the speaker: apply() runs from the reconcile
   applied_ = bgp::BgpPlan{};
@@ -180,7 +180,7 @@ void BgpRunner::check_kept(bool after_session_event) {
       synced &= s && s->state == bgp::State::established && s->end_of_rib;
     }
   }
-  const bool expired = std::chrono::steady_clock::now() >= kept_until_;
+  const bool expired = options_.clock->now() >= kept_until_;
   if (!synced && !expired) return;
   // The restart is over (even when every kept route was learned again before): later OPENs no
   // longer claim one.
@@ -238,13 +238,13 @@ void BgpRunner::publish() {
   // and at once under a new lease (the old one took the key with it).
   schedule_publish(kStatusRefresh);
   auto s = status();
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = options_.clock->now();
   const int64_t lease = options_.lease ? options_.lease() : 0;
   // (With some slack: the refresh timer fires about kStatusRefresh after the last write.)
   const bool fresh = now - published_at_ < kStatusRefresh - std::chrono::seconds(5);
   if (published_ && *published_ == s && lease == published_lease_ && fresh) return;
   auto stamped = s;
-  stamped.updated_at_unix = unix_now();
+  stamped.updated_at_unix = options_.clock->unix_seconds();
   if (auto r = store_.put(key, dump_json(model::encode(stamped)), lease); !r) {
     spdlog::warn("bgp status: {}", r.error().describe());
     return;

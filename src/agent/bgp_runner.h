@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/clock.h"
 #include "bgp/mesh_plan.h"
 #include "bgp/speaker.h"
 #include "dataplane/desired_state.h"
@@ -43,6 +44,7 @@ class BgpRunner {
     std::chrono::seconds restart_time{120};
     std::function<void()> routes_changed;     // schedule a reconcile
     std::function<int64_t()> lease;           // the node lease status keys hang on
+    const Clock* clock = &system_clock();     // decides when the restart time is over
   };
   BgpRunner(asio::io_context& io, store::Store& store, Options options);
   ~BgpRunner();  // closes the sessions without a Cease: peers keep our routes (graceful restart)

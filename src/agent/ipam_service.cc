@@ -1,7 +1,5 @@
 #include "agent/ipam_service.h"
 
-#include <net/if.h>
-
 #include <set>
 
 #include "base/log.h"
@@ -10,7 +8,6 @@
 namespace weft::agent {
 
 namespace proto = ipam::protocol;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -22,8 +19,8 @@ std::string describe(const std::vector<model::EndpointAddress>& addresses) {
 
 }  // namespace
 
-IpamService::IpamService(store::Store& store, Options options)
-    : options_(std::move(options)), allocator_(store, options_.node), worker_([this] { run(); }) {}
+IpamService::IpamService(store::Store& store, kernel::KernelOps& kernel, Options options)
+    : options_(std::move(options)), kernel_(kernel), allocator_(store, options_.node), worker_([this] { run(); }) {}
 
 IpamService::~IpamService() {
   {
@@ -32,7 +29,9 @@ IpamService::~IpamService() {
   }
   wake_.notify_all();
   worker_.join();
-  for (auto& job : queue_) job.done(proto::Response::failure(Error{Errc::unavailable, "weftd is stopping"}));
+  for (auto& job : queue_) {
+    if (job.done) job.done(proto::Response::failure(Error{Errc::unavailable, "weftd is stopping"}));
+  }
 }
 
 void IpamService::set_node_facts(store::LeaseId lease, uint32_t mtu) {
@@ -53,8 +52,15 @@ void IpamService::submit(proto::Request request, Done done) {
   done(proto::Response::failure(Error{Errc::unavailable, "weftd is stopping"}));
 }
 
+void IpamService::sweep_now(std::function<void()> done) {
+  std::lock_guard lock(mutex_);
+  queue_.push_back(Job{{}, {}, std::move(done)});
+  wake_.notify_one();
+}
+
 void IpamService::run() {
-  auto next_sweep = Clock::now() + options_.sweep_interval;
+  // The worker's own wake-ups are real time; the grace it measures is the injected clock's.
+  auto next_sweep = std::chrono::steady_clock::now() + options_.sweep_interval;
   for (;;) {
     Job job;
     {
@@ -64,11 +70,16 @@ void IpamService::run() {
       if (queue_.empty()) {
         lock.unlock();
         if (options_.sweep_grace.count() > 0) sweep();
-        next_sweep = Clock::now() + options_.sweep_interval;
+        next_sweep = std::chrono::steady_clock::now() + options_.sweep_interval;
         continue;
       }
       job = std::move(queue_.front());
       queue_.pop_front();
+    }
+    if (job.sweep_done) {
+      sweep();
+      job.sweep_done();
+      continue;
     }
     ++counters_.requests;
     auto response = handle(job.request);
@@ -78,9 +89,9 @@ void IpamService::run() {
 }
 
 proto::Response IpamService::handle(const proto::Request& request) {
-  const auto start = Clock::now();
+  const auto start = std::chrono::steady_clock::now();
   const std::string who = request.container_id + "/" + request.ifname;
-  auto ms = [&] { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); };
+  auto ms = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(); };
   switch (request.op) {
     case proto::Op::add: {
       auto r = add(request);
@@ -183,12 +194,19 @@ void IpamService::sweep() {
     spdlog::warn("ipam: sweeper: {}", endpoints.error().describe());
     return;
   }
-  const auto now = Clock::now();
-  std::map<proto::Attachment, Clock::time_point> missing;
+  const auto now = options_.clock->now();
+  std::map<proto::Attachment, Clock::TimePoint> missing;
   for (const auto& ep : *endpoints) {
     const proto::Attachment a{ep.container_id, ep.ifname};
     const std::string veth = ep.host_veth.empty() ? proto::host_veth_name(ep.container_id, ep.ifname) : ep.host_veth;
-    if (::if_nametoindex(veth.c_str()) != 0) continue;
+    auto link = kernel_.find_link(veth);
+    if (link) continue;
+    if (link.error().code != Errc::not_found) {
+      // Cannot tell: never release on a failed probe.
+      spdlog::warn("ipam: sweeper: looking for {}: {}", veth, link.error().describe());
+      missing[a] = missing_since_.contains(a) ? missing_since_[a] : now;
+      continue;
+    }
     auto it = missing_since_.find(a);
     const auto since = it == missing_since_.end() ? now : it->second;
     if (now - since < options_.sweep_grace) {

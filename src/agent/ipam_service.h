@@ -29,8 +29,10 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
 #include "ipam/address_allocator.h"
 #include "ipam/ipam_protocol.h"
+#include "kernel/kernel_ops.h"
 #include "store/store.h"
 
 namespace weft::agent {
@@ -52,9 +54,11 @@ class IpamService {
     int64_t gc_grace_seconds = 30;                  // CNI GC, when the request names none
     std::chrono::seconds sweep_interval{60};
     std::chrono::seconds sweep_grace{300};          // 0: no sweeper
+    const Clock* clock = &system_clock();           // measures the sweep grace
   };
 
-  IpamService(store::Store& store, Options options);
+  // `kernel` answers whether a host-side veth exists (the sweeper's witness).
+  IpamService(store::Store& store, kernel::KernelOps& kernel, Options options);
   ~IpamService();
   IpamService(const IpamService&) = delete;
   IpamService& operator=(const IpamService&) = delete;
@@ -62,12 +66,16 @@ class IpamService {
   // The node's current lease (for block claims) and workload MTU (told to the plugin).
   void set_node_facts(store::LeaseId lease, uint32_t mtu);
   void submit(ipam::protocol::Request request, Done done);
+  // A sweep on the worker after the requests queued before it (the worker also sweeps every
+  // sweep_interval); `done` runs on the worker afterwards.
+  void sweep_now(std::function<void()> done);
   const IpamCounters& counters() const { return counters_; }
 
  private:
   struct Job {
     ipam::protocol::Request request;
     Done done;
+    std::function<void()> sweep_done;  // set: this job is a sweep, not a request
   };
   void run();
   ipam::protocol::Response handle(const ipam::protocol::Request& request);
@@ -77,8 +85,9 @@ class IpamService {
   void sweep();
 
   Options options_;
+  kernel::KernelOps& kernel_;
   ipam::AddressAllocator allocator_;  // worker thread only
-  std::map<ipam::protocol::Attachment, std::chrono::steady_clock::time_point> missing_since_;  // worker only
+  std::map<ipam::protocol::Attachment, Clock::TimePoint> missing_since_;  // worker only
   IpamCounters counters_;
 
   std::mutex mutex_;

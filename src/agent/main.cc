@@ -1,96 +1,40 @@
-// weftd: the weft node agent. See agent.h for what it does, config.h for its settings.
-#include <CLI/CLI.hpp>
+// weftd: the weft node agent. See agent.h for what it does, config.h and command_line.h for its
+// settings. main() opens what the agent acts on — the store, the kernel — and runs it.
 #include <unistd.h>
 
 #include <climits>
 #include <iostream>
 
 #include "agent/agent.h"
+#include "agent/command_line.h"
 #include "base/log.h"
+#include "kernel/netlink_kernel.h"
+#include "store/store.h"
 
 int main(int argc, char** argv) {
-  using weft::agent::AgentConfig;
-  AgentConfig config;
   char host[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(host, sizeof host) == 0) config.node_name = host;
-
-  CLI::App app{"weftd: the weft node agent"};
-  std::string config_file, lease_ttl, reconcile_interval;
-  std::vector<std::string> labels;
-  app.add_option("--config", config_file, "YAML config file (flags override it)");
-  // Options are parsed into temporaries first so that the file can be applied underneath them.
-  AgentConfig flags;
-  auto* store = app.add_option("--store", flags.store_url, "etcd://HOST:PORT[,...] or file:PATH");
-  auto* node = app.add_option("--node-name", flags.node_name, "this node's name (default: host name)");
-  auto* iface = app.add_option("--interface", flags.interface, "the underlay device");
-  auto* reach = app.add_option("--can-reach", flags.can_reach, "choose the underlay by the route to this address");
-  auto* state = app.add_option("--state-dir", flags.state_dir, "local state directory");
-  auto* socket = app.add_option("--socket", flags.socket_path, "IPAM socket for weft-cni");
-  auto* metrics = app.add_option("--metrics-address", flags.metrics_address, "HOST:PORT, unix:PATH or none");
-  app.add_option("--lease-ttl", lease_ttl, "block lease TTL (e.g. 24h, 60s)");
-  app.add_option("--reconcile-interval", reconcile_interval, "periodic reconcile (e.g. 10s)");
-  auto* vni = app.add_option("--vxlan-vni", flags.vxlan_vni, "VXLAN network identifier");
-  auto* port = app.add_option("--vxlan-port", flags.vxlan_port, "VXLAN UDP port");
-  app.add_option("--label", labels, "node label KEY=VALUE (repeatable)");
-  auto* level = app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
-  auto* tls_ca = app.add_option("--tls-ca", flags.tls_ca, "etcd CA certificate");
-  auto* tls_cert = app.add_option("--tls-cert", flags.tls_cert, "etcd client certificate");
-  auto* tls_key = app.add_option("--tls-key", flags.tls_key, "etcd client key");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-
+  const std::string host_name = ::gethostname(host, sizeof host) == 0 ? host : "";
   weft::init_logging("info");
-  if (!config_file.empty()) {
-    if (auto r = weft::agent::load_config_file(config_file, config); !r) {
-      std::cerr << "weftd: " << r.error().message << '\n';
-      return 2;
-    }
-  }
-  auto take = [](CLI::Option* opt, auto& into, const auto& from) {
-    if (opt->count() > 0) into = from;
-  };
-  take(store, config.store_url, flags.store_url);
-  take(node, config.node_name, flags.node_name);
-  take(iface, config.interface, flags.interface);
-  take(reach, config.can_reach, flags.can_reach);
-  take(state, config.state_dir, flags.state_dir);
-  take(socket, config.socket_path, flags.socket_path);
-  take(metrics, config.metrics_address, flags.metrics_address);
-  take(vni, config.vxlan_vni, flags.vxlan_vni);
-  take(port, config.vxlan_port, flags.vxlan_port);
-  take(level, config.log_level, flags.log_level);
-  take(tls_ca, config.tls_ca, flags.tls_ca);
-  take(tls_cert, config.tls_cert, flags.tls_cert);
-  take(tls_key, config.tls_key, flags.tls_key);
-  for (const auto& label : labels) {
-    auto eq = label.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "weftd: --label " << label << ": expected KEY=VALUE\n";
-      return 2;
-    }
-    config.labels[label.substr(0, eq)] = label.substr(eq + 1);
-  }
-  for (auto [text, seconds] : {std::pair{&lease_ttl, true}, std::pair{&reconcile_interval, false}}) {
-    if (text->empty()) continue;
-    auto d = weft::agent::parse_duration(*text);
-    if (!d) {
-      std::cerr << "weftd: " << d.error().message << '\n';
-      return 2;
-    }
-    if (seconds) {
-      config.lease_ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(*d).count();
-    } else {
-      config.reconcile_interval = *d;
-    }
-  }
-  if (auto r = weft::agent::validate(config); !r) {
-    std::cerr << "weftd: " << r.error().message << '\n';
+  auto command_line = weft::agent::parse_command_line(argc, argv, host_name);
+  if (!command_line) {
+    std::cerr << "weftd: " << command_line.error().message << '\n';
     return 2;
   }
+  if (command_line->exit_code) return *command_line->exit_code;
+  const auto& config = command_line->config;
   weft::set_log_level(config.log_level);
-  weft::agent::Agent agent(config);
+
+  auto store = weft::store::open_store(
+      {config.store_url, config.tls_ca, config.tls_cert, config.tls_key, std::chrono::milliseconds(5000)});
+  if (!store) {
+    spdlog::error("weftd: opening the store: {}", store.error().describe());
+    return 1;
+  }
+  auto kernel = weft::kernel::open_netlink_kernel();
+  if (!kernel) {
+    spdlog::error("weftd: opening netlink: {}", kernel.error().describe());
+    return 1;
+  }
+  weft::agent::Agent agent(config, {**store, **kernel, weft::system_clock()});
   return agent.run();
 }

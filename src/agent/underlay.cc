@@ -1,19 +1,16 @@
 #include "agent/underlay.h"
 
-#include "kernel/addresses.h"
-#include "kernel/links.h"
-#include "kernel/routes.h"
 
 namespace weft::agent {
 namespace {
 
-Result<Underlay> from_link(kernel::NetlinkSocket& sock, const kernel::LinkInfo& link,
+Result<Underlay> from_link(kernel::KernelOps& kernel, const kernel::LinkInfo& link,
                            const std::optional<IpAddress>& preferred) {
-  auto addresses = kernel::list_addresses(sock, link.index, Family::v4);
+  auto addresses = kernel.list_addresses(link.index, Family::v4);
   if (!addresses) return std::unexpected(addresses.error());
   std::optional<IpAddress> link_local;
   static const Prefix fe80 = *Prefix::parse("fe80::/10");
-  if (auto v6 = kernel::list_addresses(sock, link.index, Family::v6)) {
+  if (auto v6 = kernel.list_addresses(link.index, Family::v6)) {
     for (const auto& a : *v6) {
       if (fe80.contains(a.address)) link_local = a.address;
     }
@@ -28,23 +25,23 @@ Result<Underlay> from_link(kernel::NetlinkSocket& sock, const kernel::LinkInfo& 
 
 }  // namespace
 
-Result<Underlay> underlay_by_interface(kernel::NetlinkSocket& sock, const std::string& device) {
-  auto link = kernel::find_link(sock, device);
+Result<Underlay> underlay_by_interface(kernel::KernelOps& kernel, const std::string& device) {
+  auto link = kernel.find_link(device);
   if (!link) return wrap(link.error(), "underlay device " + device);
-  return from_link(sock, *link, std::nullopt);
+  return from_link(kernel, *link, std::nullopt);
 }
 
-Result<Underlay> underlay_by_route(kernel::NetlinkSocket& sock, const std::string& address) {
+Result<Underlay> underlay_by_route(kernel::KernelOps& kernel, const std::string& address) {
   auto target = IpAddress::parse(address);
   if (!target) return wrap(target.error(), "--can-reach");
-  auto route = kernel::lookup_route(sock, *target);
+  auto route = kernel.lookup_route(*target);
   if (!route) return wrap(route.error(), "no route to " + address);
   if (route->nexthops.empty() || route->nexthops.front().ifindex == 0) {
     return fail(Errc::not_found, "the route to ", address, " names no device");
   }
-  auto link = kernel::get_link(sock, route->nexthops.front().ifindex);
+  auto link = kernel.get_link(route->nexthops.front().ifindex);
   if (!link) return std::unexpected(link.error());
-  return from_link(sock, *link, route->source);
+  return from_link(kernel, *link, route->source);
 }
 
 }  // namespace weft::agent

@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 #include "model/node.h"
-#include "kernel/netlink_socket.h"
+#include "kernel/kernel_ops.h"
 
 namespace weft::agent {
 
@@ -19,9 +19,9 @@ struct Underlay {
 };
 
 // By device name: its first global IPv4 address. not_found when the device or an address is missing.
-Result<Underlay> underlay_by_interface(kernel::NetlinkSocket& sock, const std::string& device);
+Result<Underlay> underlay_by_interface(kernel::KernelOps& kernel, const std::string& device);
 // By reachability: the device and source address the kernel would use to reach `address`
 // (a route lookup only; nothing is sent).
-Result<Underlay> underlay_by_route(kernel::NetlinkSocket& sock, const std::string& address);
+Result<Underlay> underlay_by_route(kernel::KernelOps& kernel, const std::string& address);
 
 }  // namespace weft::agent

@@ -6,6 +6,7 @@
 #include "cni/cni_result.h"
 #include "cni/container_net.h"
 #include "cni/ipam_client.h"
+#include "kernel/netlink_kernel.h"
 
 namespace weft::cni {
 namespace {
@@ -55,9 +56,26 @@ CniResult<kernel::NetnsFd> container_netns(const Environment& env) {
   return std::move(*fd);
 }
 
+// The kernel in the host namespace (weft-cni runs there) and in the container's.
+CniResult<std::unique_ptr<kernel::KernelOps>> host_kernel() {
+  auto k = kernel::open_netlink_kernel();
+  if (!k) return cni_error(code::kOther, "opening netlink: " + k.error().message);
+  return std::move(*k);
+}
+
+CniResult<std::unique_ptr<kernel::KernelOps>> container_kernel(const kernel::NetnsFd& netns) {
+  auto k = kernel::open_netlink_kernel(netns);
+  if (!k) return cni_error(code::kOther, "opening netlink in CNI_NETNS: " + k.error().message);
+  return std::move(*k);
+}
+
 CniResult<std::string> cmd_add(const Environment& env, const NetConf& conf) {
   auto netns = container_netns(env);
   if (!netns) return std::unexpected(netns.error());
+  auto host = host_kernel();
+  if (!host) return std::unexpected(host.error());
+  auto container = container_kernel(*netns);
+  if (!container) return std::unexpected(container.error());
   auto response = ask(conf, attachment_request(proto::Op::add, env, conf), "allocating addresses");
   if (!response) return std::unexpected(response.error());
   if (response->addresses.empty()) return cni_error(code::kOther, "weftd assigned no address");
@@ -65,7 +83,7 @@ CniResult<std::string> cmd_add(const Environment& env, const NetConf& conf) {
   for (const auto& a : response->addresses) addresses.push_back(a.address);
   const uint32_t mtu = conf.mtu != 0 ? conf.mtu : response->mtu != 0 ? response->mtu : 1500;
   const Workload w = workload_of(env, addresses, mtu);
-  auto wired = wire(w, *netns);
+  auto wired = wire(w, *netns, **host, **container);
   if (!wired) {
     (void)ask(conf, attachment_request(proto::Op::del, env, conf), "releasing addresses");
     return cni_error(code::kOther, "wiring the container: " + wired.error().message);
@@ -82,7 +100,9 @@ CniResult<std::string> cmd_add(const Environment& env, const NetConf& conf) {
 }
 
 CniResult<std::string> cmd_del(const Environment& env, const NetConf& conf) {
-  if (auto r = unwire(proto::host_veth_name(env.container_id, env.ifname)); !r) {
+  auto host = host_kernel();
+  if (!host) return std::unexpected(host.error());
+  if (auto r = unwire(**host, proto::host_veth_name(env.container_id, env.ifname)); !r) {
     return cni_error(code::kOther, "removing the veth: " + r.error().message);
   }
   auto response = ask(conf, attachment_request(proto::Op::del, env, conf), "releasing addresses");
@@ -109,7 +129,11 @@ CniResult<std::string> cmd_check(const Environment& env, const NetConf& conf) {
   auto netns = container_netns(env);
   if (!netns) return std::unexpected(netns.error());
   const std::vector<IpAddress> addresses(assigned.begin(), assigned.end());
-  if (auto r = check(workload_of(env, addresses, 0), *netns); !r) return cni_error(code::kOther, r.error().message);
+  auto host = host_kernel();
+  if (!host) return std::unexpected(host.error());
+  auto container = container_kernel(*netns);
+  if (!container) return std::unexpected(container.error());
+  if (auto r = check(workload_of(env, addresses, 0), **host, **container); !r) return cni_error(code::kOther, r.error().message);
   return std::string();
 }
 
@@ -119,7 +143,9 @@ CniResult<std::string> cmd_gc(const NetConf& conf) {
   r.grace_seconds = conf.gc_grace_seconds;
   auto response = ask(conf, r, "collecting garbage");
   if (!response) return std::unexpected(response.error());
-  for (const auto& a : response->released) (void)unwire(proto::host_veth_name(a.container_id, a.ifname));
+  auto host = host_kernel();
+  if (!host) return std::unexpected(host.error());
+  for (const auto& a : response->released) (void)unwire(**host, proto::host_veth_name(a.container_id, a.ifname));
   return std::string();
 }
 

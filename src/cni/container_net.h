@@ -17,11 +17,14 @@
 // Host routes use protocol 248 (kernel::kWeftWorkloadProtocol), which weftd's reconciler never
 // prunes; they vanish with the veth.
 //
+// Kernel access goes through KernelOps (kernel_ops.h): `host` acts in the host namespace,
+// `container` in the container's (open it with kernel::open_netlink_kernel(netns)), so the wiring
+// is unit-tested against two FakeKernels.
+//
 // Contract: wire() either completes or removes what it created (the veth pair, and with it the
 // routes and addresses) before returning the error. unwire() is idempotent: a missing device is
 // success. check() returns the first difference from what wire() sets up, as invalid_argument
-// naming it. All run on the calling thread, which must be in the host namespace; the container
-// namespace is entered with a NetnsGuard for the container-side steps only.
+// naming it. `netns` is where the veth's container end is created.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +33,7 @@
 
 #include "base/ip.h"
 #include "base/result.h"
+#include "kernel/kernel_ops.h"
 #include "kernel/netns.h"
 
 namespace weft::cni {
@@ -55,9 +59,10 @@ struct WiredInterfaces {
 // not_found for a missing path, invalid_argument for a file that is not a network namespace.
 Result<kernel::NetnsFd> open_container_netns(const std::string& path);
 
-Result<WiredInterfaces> wire(const Workload& workload, const kernel::NetnsFd& netns);
+Result<WiredInterfaces> wire(const Workload& workload, const kernel::NetnsFd& netns, kernel::KernelOps& host,
+                             kernel::KernelOps& container);
 // Removes the host side (the kernel removes its peer and the routes through it).
-Result<void> unwire(const std::string& host_veth);
-Result<void> check(const Workload& workload, const kernel::NetnsFd& netns);
+Result<void> unwire(kernel::KernelOps& host, const std::string& host_veth);
+Result<void> check(const Workload& workload, kernel::KernelOps& host, kernel::KernelOps& container);
 
 }  // namespace weft::cni

@@ -1,21 +1,18 @@
 // The kernel state a node should have, as a pure function of the cluster model and the node's own
-// facts (DESIGN.md "Inside weftd"). No kernel access: unit-tested with tables.
+// facts (DESIGN.md "Inside weftd"). No kernel access and no libnl: unit-tested with tables.
 //
-// Per remote block, by its pool's settings:
-// - encapsulation none (flannel host-gw): `block via <node underlay>` when the node is on this
-//   node's underlay prefix; otherwise no route, and a problem is reported.
-// - vxlan always (flannel vxlan): `block via <node VTEP address> dev weft.vxlan onlink`, a
-//   permanent neighbour entry VTEP address -> node VTEP MAC, and an FDB entry VTEP MAC -> node
-//   underlay address (see reconciler.h for the order they are installed in).
-// - vxlan cross-subnet: direct routes to nodes on this node's underlay prefix, VXLAN to others.
-// - routes bgp: no route from the store; the routes the BGP speaker learned (`learned`: prefix ->
-//   best next hops) become `prefix via <next hop> dev <underlay>`, ECMP when there are several.
-//   Next hops must be on the underlay's subnet (IPv4) or link-local (IPv6); others are problems.
-// Per local block: a blackhole route, so traffic to a free address of our block dies here instead
-// of following a default route out.
+// compute_desired() asks every data-plane backend (backend.h) for its part, once per round:
+// - local blocks (here): a blackhole route per block this node holds, so traffic to a free
+//   address of our block dies here instead of following a default route out;
+// - direct (direct.h): flannel host-gw routes to nodes on this node's segment;
+// - vxlan (vxlan.h): the weft.vxlan device, its routes, neighbour and FDB entries;
+// - bgp routes (bgp_routes.h): the routes the BGP speaker learned for `routes: bgp` pools;
+// - nat (nat.h): the nftables table masquerading natOutgoing pools.
+// Which backend carries a remote block is decided once, by block_paths.h.
 //
-// A node's VTEP address in a family is the first address of its first block (in key order) in a
-// VXLAN pool of that family, as flannel does; the CNI plugin never hands that address out.
+// Devices are referred to by name (DesiredRoute::device, and the VXLAN device's entries are on
+// that device), so the state is complete before any device exists; the reconciler resolves names
+// to indices when it applies it.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +23,12 @@
 #include <vector>
 
 #include "base/ip.h"
-#include "model/cluster_model.h"
-#include "kernel/links.h"
+#include "kernel/link.h"
 #include "kernel/mac.h"
-#include "kernel/neighbours.h"
+#include "kernel/neighbour.h"
+#include "kernel/nft_table.h"
 #include "kernel/route.h"
+#include "model/cluster_model.h"
 
 namespace weft::dataplane {
 
@@ -45,11 +43,19 @@ struct VxlanSettings {
 struct LocalFacts {
   std::string node;
   model::InterfaceAddress underlay;  // the address other nodes reach this one at, with its prefix
-  int underlay_ifindex = 0;
+  std::string underlay_device;
+  int underlay_ifindex = 0;          // the VXLAN device's underlay (VxlanSpec::underlay)
   uint32_t underlay_mtu = 1500;
-  int vxlan_ifindex = 0;  // 0 while the device does not exist: VXLAN routes wait for it
   kernel::MacAddress vtep_mac;
   VxlanSettings vxlan;
+};
+
+// A route whose next hops all leave through `device` (empty for a blackhole); the nexthops'
+// ifindex is 0 until the reconciler resolves the name.
+struct DesiredRoute {
+  kernel::Route route;
+  std::string device;
+  friend bool operator==(const DesiredRoute&, const DesiredRoute&) = default;
 };
 
 struct VxlanDevice {
@@ -59,18 +65,15 @@ struct VxlanDevice {
 
 struct DesiredState {
   std::optional<VxlanDevice> vxlan;           // wanted when any pool uses VXLAN
-  std::vector<kernel::Route> routes;          // block routes and blackholes, sorted by destination
-  std::vector<kernel::Neighbour> neighbours;  // on the VXLAN device
-  std::vector<kernel::FdbEntry> fdb;          // on the VXLAN device
+  std::vector<DesiredRoute> routes;           // block routes and blackholes, sorted by destination
+  std::vector<kernel::Neighbour> neighbours;  // on the VXLAN device (ifindex 0 until resolved)
+  std::vector<kernel::FdbEntry> fdb;          // on the VXLAN device (ifindex 0 until resolved)
   std::vector<Prefix> pools;                  // every pool's CIDR
   std::vector<Prefix> nat_outgoing;           // CIDRs of pools whose traffic leaving the pools is masqueraded
+  std::optional<kernel::NftTable> nat;        // the NAT table; nullopt: no pool asks for NAT
   uint32_t workload_mtu = 1500;
   std::vector<std::string> problems;          // what could not be connected, and why
 };
-
-// The VTEP address of `node` for `family`, or nullopt when it holds no block of a VXLAN pool of
-// that family.
-std::optional<IpAddress> vtep_address(const model::ClusterModel& model, const std::string& node, Family family);
 
 // Routes learned over BGP: prefix -> the next hops of its best paths.
 using LearnedRoutes = std::map<Prefix, std::vector<IpAddress>>;

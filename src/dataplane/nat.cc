@@ -1,71 +1,86 @@
 #include "dataplane/nat.h"
 
-#include "base/log.h"
-#include "kernel/nftables.h"
+#include <algorithm>
+#include <set>
 
 namespace weft::dataplane {
 namespace {
 
-std::string elements(const std::vector<Prefix>& prefixes, Family family) {
-  std::string out;
+std::vector<std::string> elements(const std::vector<Prefix>& prefixes, Family family) {
+  std::vector<std::string> out;
   for (const auto& p : prefixes) {
-    if (p.family() != family) continue;
-    out += (out.empty() ? "" : ", ") + p.to_string();
+    if (p.family() == family) out.push_back(p.to_string());
   }
   return out;
 }
 
-std::string set(const char* name, const char* type, const std::string& items) {
-  std::string out = std::string("  set ") + name + " { type " + type + "; flags interval; ";
-  if (!items.empty()) out += "elements = { " + items + " } ";
-  return out + "}\n";
+kernel::NftSet set(const char* name, const char* type, std::vector<std::string> items) {
+  return kernel::NftSet{.name = name, .type = type, .interval = true, .elements = std::move(items)};
+}
+
+// nft prints a single-address interval element without its length; anything unreadable stays
+// text, so that it compares unequal to every prefix and the table is rewritten.
+std::set<std::string> normalised(const std::vector<std::string>& elements) {
+  std::set<std::string> out;
+  for (const auto& e : elements) {
+    auto p = Prefix::parse(e);
+    if (!p) {
+      if (auto a = IpAddress::parse(e)) p = Prefix(*a, a->bit_width());
+    }
+    out.insert(p ? p->to_string() : e);
+  }
+  return out;
 }
 
 }  // namespace
 
-std::string nat_ruleset(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing) {
-  if (nat_outgoing.empty()) return "";
-  std::string s = "table " + std::string(kNatTable) + "\ndelete table " + std::string(kNatTable) + "\n";
-  s += "table " + std::string(kNatTable) + " {\n";
-  s += set("pools4", "ipv4_addr", elements(pools, Family::v4));
-  s += set("pools6", "ipv6_addr", elements(pools, Family::v6));
-  s += set("nat4", "ipv4_addr", elements(nat_outgoing, Family::v4));
-  s += set("nat6", "ipv6_addr", elements(nat_outgoing, Family::v6));
-  s += "  chain postrouting {\n"
-       "    type nat hook postrouting priority srcnat; policy accept;\n"
-       "    ip saddr @nat4 ip daddr != @pools4 counter masquerade\n"
-       "    ip6 saddr @nat6 ip6 daddr != @pools6 counter masquerade\n"
-       "  }\n}\n";
-  return s;
+std::optional<kernel::NftTable> nat_table(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing) {
+  if (nat_outgoing.empty()) return std::nullopt;
+  kernel::NftTable t{.family = std::string(kNatFamily), .name = std::string(kNatTableName)};
+  t.sets = {set("pools4", "ipv4_addr", elements(pools, Family::v4)), set("pools6", "ipv6_addr", elements(pools, Family::v6)),
+            set("nat4", "ipv4_addr", elements(nat_outgoing, Family::v4)),
+            set("nat6", "ipv6_addr", elements(nat_outgoing, Family::v6))};
+  t.chains = {kernel::NftChain{.name = "postrouting",
+                               .hook = "type nat hook postrouting priority srcnat; policy accept;",
+                               .rules = {"ip saddr @nat4 ip daddr != @pools4 counter masquerade",
+                                         "ip6 saddr @nat6 ip6 daddr != @pools6 counter masquerade"}}};
+  return t;
 }
 
-void apply_nat(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing, ReconcileReport& report) {
-  const std::string script = nat_ruleset(pools, nat_outgoing);
-  auto listing = kernel::nft_list("list table " + std::string(kNatTable));
-  const bool exists = listing.has_value();
-  if (script.empty()) {
-    if (!exists) return;
-    if (auto r = kernel::nft_run("delete table " + std::string(kNatTable)); !r) {
-      report.errors.push_back(r.error());
-      return;
-    }
-    spdlog::info("kernel: nftables table {} deleted (no pool asks for NAT)", kNatTable);
-    report.changes.push_back("nftables delete table " + std::string(kNatTable));
-    return;
+bool same_nat_table(const kernel::NftTable& a, const kernel::NftTable& b) {
+  if (a.family != b.family || a.name != b.name || a.chains != b.chains || a.sets.size() != b.sets.size()) return false;
+  for (size_t i = 0; i < a.sets.size(); ++i) {
+    const auto& x = a.sets[i];
+    const auto& y = b.sets[i];
+    if (x.name != y.name || x.type != y.type || x.interval != y.interval) return false;
+    if (normalised(x.elements) != normalised(y.elements)) return false;
   }
-  // The listing shows every set element; if each wanted prefix is listed and the masquerade
-  // rules are there, the table is right (counters in the listing change; they are ignored).
-  bool current = exists && listing->find("masquerade") != std::string::npos;
-  for (const auto& p : pools) current = current && listing->find(p.to_string()) != std::string::npos;
-  for (const auto& p : nat_outgoing) current = current && listing->find(p.to_string()) != std::string::npos;
-  if (current) return;
-  if (auto r = kernel::nft_run(script); !r) {
-    report.errors.push_back(r.error());
-    spdlog::warn("kernel: {}", r.error().describe());
-    return;
+  return true;
+}
+
+void NatBackend::contribute(const BackendInput& in, DesiredState& out) const {
+  for (const auto& [name, pool] : in.model.pools) {
+    out.pools.push_back(pool.cidr);
+    if (pool.nat_outgoing) out.nat_outgoing.push_back(pool.cidr);
   }
-  spdlog::info("kernel: nftables table {} written (masquerade for {} pool(s))", kNatTable, nat_outgoing.size());
-  report.changes.push_back("nftables replace table " + std::string(kNatTable));
+  std::sort(out.pools.begin(), out.pools.end());
+  std::sort(out.nat_outgoing.begin(), out.nat_outgoing.end());
+  out.nat = nat_table(out.pools, out.nat_outgoing);
+}
+
+void NatBackend::reconcile_after_routes(const DesiredState& desired, kernel::KernelOps& kernel, ReconcileReport& report) {
+  const std::string id = std::string(kNatFamily) + " " + std::string(kNatTableName);
+  auto actual = kernel.nft_get_table(kNatFamily, kNatTableName);
+  if (!actual) return report.error(actual.error());
+  if (!desired.nat) {
+    if (!*actual) return;
+    if (auto r = kernel.nft_delete_table(kNatFamily, kNatTableName); !r) return report.error(r.error());
+    return report.change("nftables delete table " + id + " (no pool asks for NAT)");
+  }
+  if (*actual && same_nat_table(**actual, *desired.nat)) return;
+  if (auto r = kernel.nft_replace_table(*desired.nat); !r) return report.error(r.error());
+  report.change("nftables replace table " + id + " (masquerade for " + std::to_string(desired.nat_outgoing.size()) +
+                " pool(s))");
 }
 
 }  // namespace weft::dataplane

@@ -1,26 +1,34 @@
-// Outgoing NAT: traffic from a pool marked natOutgoing to anywhere outside every pool is
-// masqueraded behind the node's address, in an nftables table of weft's own (`inet weft`), so
-// no other ruleset on the host is touched.
+// The NAT backend: traffic from a pool marked natOutgoing to anywhere outside every pool is
+// masqueraded behind the node's address, in an nftables table of weft's own (`inet weft`), so no
+// other ruleset on the host is touched.
 //
-// nat_ruleset() is pure: the whole table as one nft script that replaces the table atomically
-// (create-if-missing, delete, define: one transaction), or an empty string when no pool asks
-// for NAT — then the table is removed. apply_nat() applies it when the kernel's table differs.
+// nat_table() is pure: the whole table as a value (sets pools4/pools6/nat4/nat6 and one
+// postrouting chain), or nullopt when no pool asks for NAT — then the table is removed. The
+// reconcile reads the table back and compares it as a value: the set elements as prefixes (so a
+// pool taken out of natOutgoing, or added, is a difference) and the chain's rules as nft prints
+// them; it replaces the whole table atomically when anything differs, and does nothing otherwise.
 #pragma once
 
-#include <string>
+#include <optional>
 #include <vector>
 
 #include "base/ip.h"
-#include "dataplane/reconciler.h"
+#include "dataplane/backend.h"
 
 namespace weft::dataplane {
 
-inline constexpr std::string_view kNatTable = "inet weft";
+inline constexpr std::string_view kNatFamily = "inet";
+inline constexpr std::string_view kNatTableName = "weft";
 
-std::string nat_ruleset(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing);
+std::optional<kernel::NftTable> nat_table(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing);
+// Same table? Set elements compared as prefixes in any order, rules as text.
+bool same_nat_table(const kernel::NftTable& a, const kernel::NftTable& b);
 
-// Applies the ruleset if the table is missing or its rules differ from `script`'s (compared
-// through nft's own listing of the table), or deletes the table when `script` is empty.
-void apply_nat(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing, ReconcileReport& report);
+class NatBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "nat"; }
+  void contribute(const BackendInput& in, DesiredState& out) const override;
+  void reconcile_after_routes(const DesiredState& desired, kernel::KernelOps& kernel, ReconcileReport& report) override;
+};
 
 }  // namespace weft::dataplane

@@ -1,53 +1,41 @@
-// Reconciler: makes the kernel match a DesiredState, touching only objects weft owns — routes
-// with kWeftRouteProtocol in the main table, and the weft.vxlan device with its neighbour and
-// FDB entries — and changing only what differs (felix's model: read back, diff, apply the delta).
-// Applying the same state twice changes nothing, and a restart of weftd deletes and re-adds
-// nothing that is already right: routes are written with NLM_F_REPLACE only when they differ.
+// Reconciler: makes the kernel match a DesiredState through KernelOps, touching only objects weft
+// owns — routes with kWeftRouteProtocol in the main table, and each backend's own objects — and
+// changing only what differs (felix's model: read back, diff, apply the delta). Applying the same
+// state twice changes nothing (the second round makes no write call), and a restart of weftd
+// deletes and re-adds nothing that is already right: routes are written with NLM_F_REPLACE only
+// when they differ.
 //
-// Order, for VXLAN (why: the kernel must never need to ARP or flood for a remote VTEP):
-//   adds:    neighbour (VTEP address -> MAC), then FDB (MAC -> underlay), then the route;
-//   removes: the route first, then FDB, then neighbour.
-// With the neighbour and FDB entry in place before any route points at the VTEP address, the
-// first packet already finds a complete L2 and L3 path.
+// A round: every backend's reconcile_before_routes (devices, L2 entries to add), then weft's
+// routes (adds, replaces, removals; device names resolved to indices), then every backend's
+// reconcile_after_routes (stale entries, tables). See vxlan.h for why that order.
 //
-// Every change is logged; failures do not stop the rest of the round: they are collected in the
-// report and the next round (on change, or periodically) retries them.
+// Failures do not stop the rest of the round: they are logged and collected in the report, and
+// the next round (on change, or periodically) retries them. A route whose device cannot be found
+// (not created yet, or the lookup failed) is left as it is in the kernel, neither added nor
+// removed.
 #pragma once
 
-#include <optional>
-#include <string>
+#include <memory>
 #include <vector>
 
-#include "base/result.h"
+#include "dataplane/backend.h"
 #include "dataplane/desired_state.h"
-#include "kernel/netlink_socket.h"
+#include "kernel/kernel_ops.h"
 
 namespace weft::dataplane {
 
-struct ReconcileReport {
-  std::vector<std::string> changes;  // "route add 198.19.2.0/24 via ...", in the order applied
-  std::vector<Error> errors;
-  bool ok() const { return errors.empty(); }
-};
-
 class Reconciler {
  public:
-  explicit Reconciler(kernel::NetlinkSocket& sock) : sock_(sock) {}
+  explicit Reconciler(kernel::KernelOps& kernel, std::vector<std::unique_ptr<Backend>> backends = all_backends())
+      : kernel_(kernel), backends_(std::move(backends)) {}
 
-  // Creates, corrects or removes the VXLAN device; returns its ifindex, or 0 when none is wanted.
-  // A device whose VNI, port, local address or underlay differ is recreated (those cannot be
-  // changed in place); MAC, MTU, up state and addresses are corrected in place.
-  Result<int> ensure_vxlan(const std::optional<VxlanDevice>& wanted, ReconcileReport& report);
-
-  // Routes, neighbours and FDB entries; `vxlan` is the device's ifindex from ensure_vxlan (0: none).
-  void apply(const DesiredState& desired, int vxlan, ReconcileReport& report);
+  ReconcileReport apply(const DesiredState& desired);
 
  private:
-  void apply_neighbours(const DesiredState& desired, int vxlan, ReconcileReport& report, bool removing);
-  void apply_fdb(const DesiredState& desired, int vxlan, ReconcileReport& report, bool removing);
   void apply_routes(const DesiredState& desired, ReconcileReport& report);
 
-  kernel::NetlinkSocket& sock_;
+  kernel::KernelOps& kernel_;
+  std::vector<std::unique_ptr<Backend>> backends_;
 };
 
 }  // namespace weft::dataplane

@@ -35,10 +35,6 @@ std::string describe(NetlinkSocket& sock, std::string_view verb, const LinkAddre
 
 }  // namespace
 
-std::string LinkAddress::to_string() const {
-  return address.to_string() + "/" + std::to_string(prefix_length);
-}
-
 Result<void> add_address(NetlinkSocket& sock, const LinkAddress& address) {
   auto nl = to_nl(address);
   if (!nl) return wrap(nl.error(), describe(sock, "adding", address, "to"));

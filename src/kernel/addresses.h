@@ -17,18 +17,10 @@
 
 #include "base/ip.h"
 #include "base/result.h"
+#include "kernel/address.h"
 #include "kernel/netlink_socket.h"
 
 namespace weft::kernel {
-
-struct LinkAddress {
-  int ifindex = 0;
-  IpAddress address{};
-  int prefix_length = 0;          // 0..32 or 0..128; host bits of `address` are kept (198.18.0.1/24)
-  friend auto operator<=>(const LinkAddress&, const LinkAddress&) = default;
-  friend bool operator==(const LinkAddress&, const LinkAddress&) = default;
-  std::string to_string() const;  // "198.18.0.1/24"
-};
 
 Result<void> add_address(NetlinkSocket& sock, const LinkAddress& address);
 Result<void> delete_address(NetlinkSocket& sock, const LinkAddress& address);

@@ -1,6 +1,5 @@
 #include "kernel/errors.h"
 
-#include <netlink/errno.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -39,14 +38,6 @@ std::string errno_text(int errnum, std::string_view kernel_message) {
 
 Error errno_error(int errnum, std::string_view kernel_message) {
   return Error{errc_for_errno(errnum), errno_text(errnum, kernel_message)};
-}
-
-Error libnl_error(int nl_error_code) {
-  int code = std::abs(nl_error_code);
-  // The kernel changed the table while dumping it: the listing is inconsistent, retry.
-  Errc errc = code == NLE_DUMP_INTR ? Errc::conflict : Errc::internal;
-  return Error{errc,
-               std::string("libnl: ") + nl_geterror(code) + " (libnl error " + std::to_string(code) + ")"};
 }
 
 }  // namespace weft::kernel

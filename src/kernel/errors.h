@@ -27,7 +27,7 @@ std::string errno_text(int errnum, std::string_view kernel_message = {});
 // An Error for a failed system call: code from errc_for_errno, message errno_text().
 Error errno_error(int errnum, std::string_view kernel_message = {});
 
-// An Error for a failure inside libnl that carries no errno (message building, parsing):
+// (Defined with the libnl layer, nl_convert.cc.) An Error for a failure inside libnl that carries no errno (message building, parsing):
 // Errc::internal with libnl's text and code — except an interrupted dump (the kernel's table
 // changed while it was being read), which is Errc::conflict: retry.
 Error libnl_error(int nl_error_code);

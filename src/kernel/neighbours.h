@@ -22,26 +22,10 @@
 #include "base/ip.h"
 #include "base/result.h"
 #include "kernel/mac.h"
+#include "kernel/neighbour.h"
 #include "kernel/netlink_socket.h"
 
 namespace weft::kernel {
-
-struct Neighbour {
-  int ifindex = 0;
-  IpAddress address{};
-  std::optional<MacAddress> mac = std::nullopt;  // read back: none for an incomplete/failed entry
-  bool permanent = true;                         // read back: NUD_PERMANENT
-  friend auto operator<=>(const Neighbour&, const Neighbour&) = default;
-  friend bool operator==(const Neighbour&, const Neighbour&) = default;
-};
-
-struct FdbEntry {
-  int ifindex = 0;     // the VXLAN device
-  MacAddress mac{};    // remote VTEP MAC
-  IpAddress remote{};  // remote underlay address
-  friend auto operator<=>(const FdbEntry&, const FdbEntry&) = default;
-  friend bool operator==(const FdbEntry&, const FdbEntry&) = default;
-};
 
 // add/replace need a MAC (invalid_argument without one).
 Result<void> add_neighbour(NetlinkSocket& sock, const Neighbour& neighbour);

@@ -2,7 +2,12 @@
 
 #include <sys/socket.h>
 
+#include <cstdlib>
 #include <cstring>
+
+#include <netlink/errno.h>
+
+#include "kernel/errors.h"
 
 namespace weft::kernel {
 
@@ -44,6 +49,14 @@ std::optional<MacAddress> mac_from_nl(const nl_addr* address) {
   std::array<uint8_t, 6> bytes{};
   std::memcpy(bytes.data(), nl_addr_get_binary_addr(address), bytes.size());
   return MacAddress(bytes);
+}
+
+Error libnl_error(int nl_error_code) {
+  int code = std::abs(nl_error_code);
+  // The kernel changed the table while dumping it: the listing is inconsistent, retry.
+  Errc errc = code == NLE_DUMP_INTR ? Errc::conflict : Errc::internal;
+  return Error{errc,
+               std::string("libnl: ") + nl_geterror(code) + " (libnl error " + std::to_string(code) + ")"};
 }
 
 }  // namespace weft::kernel

@@ -76,6 +76,13 @@ struct Route {
   friend bool operator==(const Route& a, const Route& b);
 };
 
+// Which routes a listing returns; by default weft's own (kWeftRouteProtocol) in the main table.
+struct RouteFilter {
+  std::optional<Family> family = std::nullopt;           // nullopt: both
+  std::optional<uint32_t> table = kMainTable;            // nullopt: every table
+  std::optional<uint8_t> protocol = kWeftRouteProtocol;  // nullopt: every protocol
+};
+
 // For messages: "198.19.1.0/24 via 198.18.0.2 dev eth0 onlink", "blackhole 198.19.1.0/24",
 // "198.19.1.0/24 nexthop via A dev X weight 1 nexthop via B dev Y weight 2", with " table N",
 // " metric N", " src A" and " proto N" appended when not the defaults (main table, metric 0,

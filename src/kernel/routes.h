@@ -34,11 +34,6 @@ Result<void> add_route(NetlinkSocket& sock, const Route& route);
 Result<void> replace_route(NetlinkSocket& sock, const Route& route);
 Result<void> delete_route(NetlinkSocket& sock, const Route& route);
 
-struct RouteFilter {
-  std::optional<Family> family = std::nullopt;           // nullopt: both
-  std::optional<uint32_t> table = kMainTable;            // nullopt: every table
-  std::optional<uint8_t> protocol = kWeftRouteProtocol;  // nullopt: every protocol
-};
 Result<std::vector<Route>> list_routes(NetlinkSocket& sock, const RouteFilter& filter = {});
 
 Result<Route> lookup_route(NetlinkSocket& sock, const IpAddress& destination);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "dataplane/nat.h"
+#include "kernel/nft_table.h"
 #include "model/keys.h"
 
 namespace weft::dataplane {
@@ -41,9 +42,13 @@ struct Cluster {
   }
 };
 
-LocalFacts h1_facts(int vxlan_ifindex = kVxlan) {
-  return LocalFacts{"h1", *model::InterfaceAddress::parse("198.18.1.11/24"), kEth0, 1500, vxlan_ifindex,
-                    *kernel::MacAddress::parse("02:00:00:00:00:01"), {}};
+LocalFacts h1_facts() {
+  return LocalFacts{.node = "h1",
+                    .underlay = *model::InterfaceAddress::parse("198.18.1.11/24"),
+                    .underlay_device = "eth0",
+                    .underlay_ifindex = kEth0,
+                    .underlay_mtu = 1500,
+                    .vtep_mac = *kernel::MacAddress::parse("02:00:00:00:00:01")};
 }
 
 // Two nodes on h1's segment, one across the router.
@@ -59,22 +64,27 @@ Cluster three_nodes(Encapsulation e, Encapsulate when = Encapsulate::always) {
   return c;
 }
 
-const kernel::Route* route_to(const DesiredState& s, const char* cidr) {
-  for (const auto& r : s.routes) {
-    if (r.destination == *Prefix::parse(cidr)) return &r;
+// The route to `cidr` with its device names resolved as the reconciler would (eth0 = kEth0,
+// weft.vxlan = kVxlan), or nullopt.
+std::optional<kernel::Route> route_to(const DesiredState& s, const char* cidr) {
+  for (const auto& d : s.routes) {
+    if (d.route.destination != *Prefix::parse(cidr)) continue;
+    kernel::Route r = d.route;
+    for (auto& nh : r.nexthops) nh.ifindex = d.device == "eth0" ? kEth0 : d.device == std::string(kVxlanDevice) ? kVxlan : -1;
+    return r;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 TEST(DesiredState, DirectRoutesToNodesOnTheSegmentAndAProblemForOthers) {
   auto s = compute_desired(three_nodes(Encapsulation::none).model, h1_facts());
   EXPECT_FALSE(s.vxlan);
   EXPECT_EQ(s.workload_mtu, 1500u);
-  ASSERT_NE(route_to(s, "198.19.1.0/24"), nullptr);
+  ASSERT_NE(route_to(s, "198.19.1.0/24"), std::nullopt);
   EXPECT_EQ(route_to(s, "198.19.1.0/24")->type, kernel::RouteType::blackhole);
   EXPECT_EQ(*route_to(s, "198.19.2.0/24"),
             kernel::Route::via_gateway(*Prefix::parse("198.19.2.0/24"), *IpAddress::parse("198.18.1.12"), kEth0));
-  EXPECT_EQ(route_to(s, "198.19.3.0/24"), nullptr);
+  EXPECT_EQ(route_to(s, "198.19.3.0/24"), std::nullopt);
   ASSERT_EQ(s.problems.size(), 1u);
   EXPECT_NE(s.problems[0].find("h3 (198.18.2.13) is not on-link"), std::string::npos) << s.problems[0];
   EXPECT_TRUE(s.neighbours.empty());
@@ -93,15 +103,16 @@ TEST(DesiredState, VxlanAlwaysTunnelsToEveryNode) {
   EXPECT_EQ(s.vxlan->addresses, std::vector<Prefix>{*Prefix::parse("198.19.1.0/32")});
   for (const char* remote : {"198.19.2.0/24", "198.19.3.0/24"}) {
     auto dest = *Prefix::parse(remote);
-    ASSERT_NE(route_to(s, remote), nullptr) << remote;
+    ASSERT_NE(route_to(s, remote), std::nullopt) << remote;
     EXPECT_EQ(*route_to(s, remote), kernel::Route::via_gateway(dest, dest.address(), kVxlan, true));
   }
   EXPECT_TRUE(s.problems.empty());
   ASSERT_EQ(s.neighbours.size(), 2u);
-  EXPECT_EQ(s.neighbours[0], (kernel::Neighbour{kVxlan, *IpAddress::parse("198.19.2.0"),
+  // L2 entries are on the VXLAN device: ifindex 0 until the reconciler resolves it.
+  EXPECT_EQ(s.neighbours[0], (kernel::Neighbour{0, *IpAddress::parse("198.19.2.0"),
                                                 *kernel::MacAddress::parse("02:00:00:00:00:02"), true}));
   ASSERT_EQ(s.fdb.size(), 2u);
-  EXPECT_EQ(s.fdb[1], (kernel::FdbEntry{kVxlan, *kernel::MacAddress::parse("02:00:00:00:00:03"),
+  EXPECT_EQ(s.fdb[1], (kernel::FdbEntry{0, *kernel::MacAddress::parse("02:00:00:00:00:03"),
                                         *IpAddress::parse("198.18.2.13")}));
 }
 
@@ -116,11 +127,12 @@ TEST(DesiredState, CrossSubnetIsDirectOnTheSegmentAndTunnelledAcross) {
   EXPECT_TRUE(s.problems.empty());
 }
 
-TEST(DesiredState, VxlanRoutesWaitForTheDevice) {
-  auto s = compute_desired(three_nodes(Encapsulation::vxlan).model, h1_facts(/*vxlan_ifindex=*/0));
-  ASSERT_TRUE(s.vxlan) << "the device is wanted, so the agent creates it and computes again";
-  EXPECT_EQ(s.routes.size(), 1u) << "only the local blackhole";
-  EXPECT_TRUE(s.neighbours.empty());
+TEST(DesiredState, VxlanRoutesNameTheDeviceSoOneComputationSuffices) {
+  auto s = compute_desired(three_nodes(Encapsulation::vxlan).model, h1_facts());
+  ASSERT_TRUE(s.vxlan) << "the device is wanted";
+  ASSERT_EQ(s.routes.size(), 3u) << "the local blackhole and both tunnelled blocks, before the device exists";
+  EXPECT_EQ(s.routes[1].device, kVxlanDevice);
+  EXPECT_EQ(s.routes[0].device, "") << "a blackhole has no device";
 }
 
 TEST(DesiredState, DualStackBlocksOverAnIpv4Underlay) {
@@ -145,14 +157,14 @@ TEST(DesiredState, DirectIpv6RoutesUseTheNodesLinkLocalAddress) {
       .block("lab6", "fd00:198:19::200/120", "h2")
       .block("lab6", "fd00:198:19::300/120", "h3");
   auto without = compute_desired(c.model, h1_facts());
-  EXPECT_EQ(route_to(without, "fd00:198:19::200/120"), nullptr);
+  EXPECT_EQ(route_to(without, "fd00:198:19::200/120"), std::nullopt);
   c.model.nodes["h2"].underlay_link_local = *IpAddress::parse("fe80::2");
   c.model.nodes["h3"].underlay_link_local = *IpAddress::parse("fe80::3");
   auto s = compute_desired(c.model, h1_facts());
-  ASSERT_NE(route_to(s, "fd00:198:19::200/120"), nullptr);
+  ASSERT_NE(route_to(s, "fd00:198:19::200/120"), std::nullopt);
   EXPECT_EQ(*route_to(s, "fd00:198:19::200/120"),
             kernel::Route::via_gateway(*Prefix::parse("fd00:198:19::200/120"), *IpAddress::parse("fe80::2"), kEth0));
-  EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), nullptr) << "h3 is across the router";
+  EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), std::nullopt) << "h3 is across the router";
 }
 
 TEST(DesiredState, MissingFactsAreProblemsNotCrashes) {
@@ -160,8 +172,8 @@ TEST(DesiredState, MissingFactsAreProblemsNotCrashes) {
   c.model.nodes["h2"].vtep_mac = "";
   c.model.nodes.erase("h3");
   auto s = compute_desired(c.model, h1_facts());
-  EXPECT_EQ(route_to(s, "198.19.2.0/24"), nullptr);
-  EXPECT_EQ(route_to(s, "198.19.3.0/24"), nullptr);
+  EXPECT_EQ(route_to(s, "198.19.2.0/24"), std::nullopt);
+  EXPECT_EQ(route_to(s, "198.19.3.0/24"), std::nullopt);
   EXPECT_EQ(s.problems.size(), 2u);
   // A block of a pool that was deleted is not routed.
   c.model.pools.clear();
@@ -215,10 +227,12 @@ TEST(ClusterModel, FollowsWatchEventsAndDropsGarbage) {
 namespace weft::dataplane {
 namespace {
 
-TEST(NatRuleset, MasqueradesOnlyPoolsThatAskAndOnlyTrafficLeavingThePools) {
-  EXPECT_EQ(nat_ruleset({*Prefix::parse("198.19.0.0/16")}, {}), "") << "no NAT: the table is removed";
-  auto s = nat_ruleset({*Prefix::parse("198.19.0.0/16"), *Prefix::parse("fd00:198:19::/48")},
-                       {*Prefix::parse("198.19.0.0/16")});
+TEST(NatTable, MasqueradesOnlyPoolsThatAskAndOnlyTrafficLeavingThePools) {
+  EXPECT_FALSE(nat_table({*Prefix::parse("198.19.0.0/16")}, {})) << "no NAT: the table is removed";
+  auto t = nat_table({*Prefix::parse("198.19.0.0/16"), *Prefix::parse("fd00:198:19::/48")},
+                     {*Prefix::parse("198.19.0.0/16")});
+  ASSERT_TRUE(t);
+  const auto s = kernel::replace_script(*t);
   EXPECT_EQ(s.rfind("table inet weft\ndelete table inet weft\ntable inet weft {", 0), 0u)
       << "one atomic replacement of weft's own table:\n" << s;
   EXPECT_NE(s.find("set pools4 { type ipv4_addr; flags interval; elements = { 198.19.0.0/16 } }"), std::string::npos) << s;
@@ -276,12 +290,12 @@ TEST(DesiredStateBgp, NextHopsThatAreNotOnLinkAreProblems) {
       {*Prefix::parse("fd00:198:19::400/120"), {*IpAddress::parse("198.18.1.12")}},
   };
   auto s = compute_desired(bgp_cluster().model, h1_facts(), learned);
-  EXPECT_EQ(route_to(s, "198.19.3.0/24"), nullptr);
+  EXPECT_EQ(route_to(s, "198.19.3.0/24"), std::nullopt);
   EXPECT_EQ(*route_to(s, "198.19.4.0/24"),
             kernel::Route::via_gateway(*Prefix::parse("198.19.4.0/24"), *IpAddress::parse("198.18.1.12"), kEth0))
       << "the on-link next hop stays";
-  EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), nullptr);
-  EXPECT_EQ(route_to(s, "fd00:198:19::400/120"), nullptr);
+  EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), std::nullopt);
+  EXPECT_EQ(route_to(s, "fd00:198:19::400/120"), std::nullopt);
   ASSERT_EQ(s.problems.size(), 4u);
   EXPECT_NE(s.problems[0].find("next hop 198.18.2.13 of 198.19.3.0/24 is not on-link from 198.18.1.0/24"),
             std::string::npos) << s.problems[0];
@@ -292,7 +306,7 @@ TEST(DesiredStateBgp, AnIpipPoolIsNotRoutedUnencapsulated) {
   auto c = bgp_cluster();
   c.model.pools["lab"].encapsulation = Encapsulation::ipip;
   auto s = compute_desired(c.model, h1_facts(), {{*Prefix::parse("198.19.2.0/24"), {*IpAddress::parse("198.18.1.12")}}});
-  EXPECT_EQ(route_to(s, "198.19.2.0/24"), nullptr);
+  EXPECT_EQ(route_to(s, "198.19.2.0/24"), std::nullopt);
   ASSERT_EQ(s.problems.size(), 1u);
   EXPECT_NE(s.problems[0].find("ipip is not supported yet"), std::string::npos) << s.problems[0];
 }

@@ -1,0 +1,62 @@
+#include "dataplane/block_paths.h"
+
+#include "dataplane/desired_state.h"
+
+namespace weft::dataplane {
+namespace {
+
+std::optional<IpAddress> first_v4(const model::Node& node) {
+  for (const auto& a : node.addresses) {
+    if (a.address.is_v4()) return a.address;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<BlockPath> classify_blocks(const model::ClusterModel& model, const LocalFacts& self,
+                                       std::vector<std::string>& problems) {
+  std::vector<BlockPath> out;
+  const Prefix self_subnet = self.underlay.subnet();
+  for (const auto& [key, block] : model.blocks) {
+    const auto* pool = model.pool_of(block);
+    if (pool == nullptr) continue;  // a block of a deleted pool: nothing to route
+    BlockPath path{.block = &block, .pool = pool};
+    if (block.node == self.node) {
+      out.push_back(path);
+      continue;
+    }
+    if (model::routed_by_bgp(*pool)) {
+      path.path = Path::bgp;
+      out.push_back(path);
+      continue;
+    }
+    auto node_it = model.nodes.find(block.node);
+    if (node_it == model.nodes.end()) {
+      problems.push_back("block " + block.block.to_string() + " is held by " + block.node +
+                         ", which has no node record: no route");
+      continue;
+    }
+    path.node = &node_it->second;
+    path.underlay = first_v4(*path.node);
+    if (!path.underlay) {
+      problems.push_back(path.node->name + " has no IPv4 underlay address: no route to " + block.block.to_string());
+      continue;
+    }
+    path.on_link = self_subnet.contains(*path.underlay);
+    const bool direct = pool->encapsulation == model::Encapsulation::none ||
+                        (pool->encapsulate == model::Encapsulate::cross_subnet && path.on_link);
+    path.path = direct                                                   ? Path::direct
+                : pool->encapsulation == model::Encapsulation::vxlan ? Path::vxlan
+                                                                         : Path::unsupported;
+    if (path.path == Path::unsupported) {
+      problems.push_back("pool " + pool->name + ": encapsulation " + std::string(model::to_string(pool->encapsulation)) +
+                         " is not supported yet");
+      continue;
+    }
+    out.push_back(path);
+  }
+  return out;
+}
+
+}  // namespace weft::dataplane

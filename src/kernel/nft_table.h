@@ -1,0 +1,52 @@
+// An nftables table of weft's own as a plain value, with its rendering to an nft script and the
+// parsing of nft's listing back into the same value — so that a driver can diff what it wants
+// with what the kernel has, and the recording fake can keep tables without nft.
+//
+// Contract:
+// - replace_script(t) is one nft transaction that creates the table if missing, deletes it and
+//   defines it again: applied atomically, never a moment without the table.
+// - parse_listing(text) reads the output of `nft list table FAMILY NAME` (what libnftables prints
+//   without -j): sets with their type, flags and elements, chains with their hook line and rules.
+//   Counter values are dropped from rules ("counter packets 5 bytes 300" reads as "counter"), so a
+//   table read back compares equal to the one written while packets flow. invalid_argument when
+//   the text is not a table listing.
+// - Rules are compared as text: write them the way nft prints them (the kernel integration test
+//   checks a round trip through the real nft).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace weft::kernel {
+
+struct NftSet {
+  std::string name{};
+  std::string type{};                  // "ipv4_addr", "ipv6_addr", ...
+  bool interval = false;               // flags interval (prefixes as elements)
+  std::vector<std::string> elements{};  // as nft prints them; compare with your own normalisation
+  friend bool operator==(const NftSet&, const NftSet&) = default;
+};
+
+struct NftChain {
+  std::string name{};
+  std::string hook{};                // "type nat hook postrouting priority srcnat; policy accept;" ("" for a regular chain)
+  std::vector<std::string> rules{};  // one rule per entry, counters written as plain "counter"
+  friend bool operator==(const NftChain&, const NftChain&) = default;
+};
+
+struct NftTable {
+  std::string family{};  // "inet", "ip", "ip6"
+  std::string name{};
+  std::vector<NftSet> sets{};
+  std::vector<NftChain> chains{};
+  friend bool operator==(const NftTable&, const NftTable&) = default;
+};
+
+std::string replace_script(const NftTable& table);
+std::string delete_script(std::string_view family, std::string_view name);
+Result<NftTable> parse_listing(std::string_view text);
+
+}  // namespace weft::kernel

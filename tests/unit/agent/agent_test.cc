@@ -1,0 +1,188 @@
+// weftd's Agent on the embedded store, the recording FakeKernel and a FakeClock: registration,
+// block claims, watch-driven reconcile, lease loss and re-acquire, the IPAM service and its
+// sweeper, with no root and no sleeps. The loop is driven by hand; waits are for events (the
+// store watch posts onto the loop), each bounded so that a missing event fails the test.
+#include "agent/agent.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+
+#include "base/json.h"
+#include "ipam/block_leases.h"
+#include "ipam/node_registry.h"
+#include "ipam/pool_registry.h"
+#include "kernel/fake_kernel.h"
+#include "model/keys.h"
+
+namespace weft::agent {
+namespace {
+
+namespace fs = std::filesystem;
+namespace proto = ipam::protocol;
+
+Prefix pfx(const char* text) { return *Prefix::parse(text); }
+
+struct Harness {
+  std::unique_ptr<store::Store> store = *store::open_store({.url = "memory:"});
+  kernel::FakeKernel kernel;
+  FakeClock clock;
+  fs::path dir;
+  AgentConfig config;
+  std::unique_ptr<Agent> agent;
+
+  Harness() {
+    char tmpl[] = "/tmp/weft-agent-test-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    auto eth0 = kernel.add_device({.name = "eth0", .kind = "veth", .mtu = 1500, .up = true});
+    kernel.add_address_silently({eth0.index, *IpAddress::parse("198.18.1.11"), 24});
+    config.node_name = "h1";
+    config.interface = "eth0";
+    config.state_dir = (dir / "state").string();
+    config.socket_path = (dir / "weftd.sock").string();
+    config.metrics_address = "none";
+    config.lease_ttl_seconds = 60;
+  }
+  ~Harness() {
+    agent.reset();
+    fs::remove_all(dir);
+  }
+  void add_pool(const char* name, const char* cidr, model::Encapsulation e = model::Encapsulation::none) {
+    model::Pool p;
+    p.name = name;
+    p.cidr = pfx(cidr);
+    p.block_length = 24;
+    p.encapsulation = e;
+    ASSERT_TRUE(ipam::add_pool(*store, p));
+  }
+  Result<void> start() {
+    agent = std::make_unique<Agent>(config, AgentEnv{*store, kernel, clock, /*kernel_route_events=*/false});
+    return agent->start();
+  }
+  // Runs the loop until `done` holds; false if it did not within a generous bound (an event that
+  // never comes fails the test instead of hanging it).
+  template <class Pred>
+  bool run_until(Pred done) {
+    for (int i = 0; i < 2000 && !done(); ++i) agent->io().run_one_for(std::chrono::milliseconds(5));
+    return done();
+  }
+  bool has_route(const char* destination) const {
+    for (const auto& r : kernel.routes()) {
+      if (r.destination == pfx(destination)) return true;
+    }
+    return false;
+  }
+  std::optional<model::BlockAffinity> block_of(const char* node) const {
+    auto listing = store->list(model::keys::blocks_prefix());
+    for (const auto& kv : listing->kvs) {
+      auto b = model::decode_affinity(kv.key, kv.value);
+      if (b && b->node == node) return *b;
+    }
+    return std::nullopt;
+  }
+};
+
+TEST(Agent, StartRegistersTheNodeClaimsABlockAndProgramsIt) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  auto node = h.store->get(model::keys::node("h1"));
+  ASSERT_TRUE(node && *node);
+  auto record = model::decode_node((*node)->value);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->addresses.at(0).address, *IpAddress::parse("198.18.1.11"));
+  auto block = h.block_of("h1");
+  ASSERT_TRUE(block);
+  EXPECT_TRUE(h.has_route(block->block.to_string().c_str())) << "the blackhole of the node's own block";
+  EXPECT_EQ(h.kernel.sysctl("net.ipv4.ip_forward"), "1");
+  EXPECT_EQ(h.agent->serve_http("/healthz").status, 200);
+  EXPECT_EQ(h.agent->metrics().block_claims, 1u);
+}
+
+TEST(Agent, AStoreChangeIsReconciledFromTheWatch) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  ASSERT_TRUE(ipam::register_node(*h.store, model::Node{"h2", {*model::InterfaceAddress::parse("198.18.1.12/24")}}));
+  auto other = ipam::claim_block(*h.store, {.pool = "lab", .node = "h2", .lease = 0});
+  ASSERT_TRUE(other) << other.error().describe();
+  const std::string dest = other->block.to_string();
+  ASSERT_TRUE(h.run_until([&] { return h.has_route(dest.c_str()); })) << "no route to h2's block " << dest;
+  EXPECT_GE(h.agent->metrics().watch_batches, 1u);
+
+  ASSERT_TRUE(ipam::remove_node(*h.store, "h2"));
+  ASSERT_TRUE(h.run_until([&] { return !h.has_route(dest.c_str()); })) << "h2's route stayed after its removal";
+}
+
+TEST(Agent, ALostLeaseIsAcquiredAgainWithTheSameBlock) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  const auto first_lease = h.agent->lease_id();
+  const auto block = h.block_of("h1");
+  ASSERT_TRUE(block);
+  ASSERT_TRUE(h.store->revoke_lease(first_lease));
+  ASSERT_TRUE(h.run_until([&] { return h.agent->metrics().lease_reacquired == 1; }))
+      << "the agent did not notice its lease was gone";
+  EXPECT_NE(h.agent->lease_id(), first_lease);
+  ASSERT_TRUE(h.run_until([&] { return h.block_of("h1").has_value(); }));
+  EXPECT_EQ(h.block_of("h1")->block, block->block) << "the node prefers the block it held";
+  EXPECT_TRUE(h.store->get(model::keys::liveness("h1")).value().has_value());
+}
+
+// The IPAM service answers on its worker thread; this waits for the answer.
+proto::Response ask(IpamService& ipam, proto::Request request) {
+  std::promise<proto::Response> answer;
+  auto future = answer.get_future();
+  ipam.submit(std::move(request), [&](proto::Response r) { answer.set_value(std::move(r)); });
+  return future.get();
+}
+
+void sweep(IpamService& ipam) {
+  std::promise<void> done;
+  auto future = done.get_future();
+  ipam.sweep_now([&] { done.set_value(); });
+  future.get();
+}
+
+TEST(Agent, TheIpamServiceAssignsFromTheNodesBlockAndSweepsVanishedWorkloads) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  const auto block = h.block_of("h1");
+  ASSERT_TRUE(block);
+  auto added = ask(*h.agent->ipam(), {.op = proto::Op::add, .container_id = "c1", .ifname = "eth0"});
+  ASSERT_TRUE(added.ok()) << added.error->message;
+  ASSERT_EQ(added.addresses.size(), 1u);
+  EXPECT_TRUE(block->block.contains(added.addresses[0].address));
+  auto kept = ask(*h.agent->ipam(), {.op = proto::Op::add, .container_id = "c2", .ifname = "eth0"});
+  ASSERT_TRUE(kept.ok());
+  // c2's veth exists; c1's never appeared.
+  h.kernel.add_device({.name = proto::host_veth_name("c2", "eth0"), .kind = "veth"});
+
+  sweep(*h.agent->ipam());  // first sight of c1 missing: the grace starts
+  EXPECT_EQ(h.agent->ipam()->counters().swept.load(), 0u);
+  h.clock.advance(std::chrono::seconds(301));
+  sweep(*h.agent->ipam());
+  EXPECT_EQ(h.agent->ipam()->counters().swept.load(), 1u) << "c1's veth is gone past the grace";
+  EXPECT_FALSE(h.store->get(model::keys::endpoint("h1", "c1", "eth0")).value().has_value());
+  EXPECT_TRUE(h.store->get(model::keys::endpoint("h1", "c2", "eth0")).value().has_value());
+}
+
+TEST(Agent, TheSweeperNeverReleasesOnAFailedProbe) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  ASSERT_TRUE(ask(*h.agent->ipam(), {.op = proto::Op::add, .container_id = "c1", .ifname = "eth0"}).ok());
+  sweep(*h.agent->ipam());
+  h.clock.advance(std::chrono::seconds(301));
+  h.kernel.fail_call(1, EIO);  // the sweeper's find_link
+  sweep(*h.agent->ipam());
+  EXPECT_EQ(h.agent->ipam()->counters().swept.load(), 0u);
+  EXPECT_TRUE(h.store->get(model::keys::endpoint("h1", "c1", "eth0")).value().has_value());
+}
+
+}  // namespace
+}  // namespace weft::agent
