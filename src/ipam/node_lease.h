@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "base/result.h"
+#include "store/retry.h"
 #include "store/store.h"
 
 namespace weft::ipam {
@@ -51,7 +52,8 @@ class NodeLease {
 
  private:
   NodeLease(store::Store& store, Options options, store::LeaseId id, bool reused);
-  Result<void> write_liveness();
+  Result<void> renew(const store::RetryPolicy& retry);
+  Result<void> write_liveness(const store::RetryPolicy& retry);
   void renew_loop();
 
   store::Store& store_;
