@@ -1,5 +1,7 @@
 #include "base/clock.h"
 
+#include <thread>
+
 namespace weft {
 namespace {
 
@@ -10,6 +12,12 @@ class SystemClock final : public Clock {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  int64_t unix_millis() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  void sleep_for(std::chrono::nanoseconds d) override { std::this_thread::sleep_for(d); }
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "ipam/block_leases.h"
 #include "base/clock.h"
 #include "model/keys.h"
+#include "store/optimistic_txn.h"
 
 namespace weft::ipam {
 
@@ -70,7 +71,7 @@ Result<void> AddressAllocator::load_records(const std::vector<std::string>& keys
     Txn txn;
     const size_t end = std::min(keys.size(), start + kReadsPerTxn);
     for (size_t i = start; i < end; ++i) txn.success.push_back(TxnOp::get(keys[i]));
-    auto r = store_.txn(txn);
+    auto r = store::with_retry([&] { return store_.txn(txn); });
     if (!r) return wrap(r.error(), "reading allocation records");
     for (size_t i = start; i < end; ++i) absorb(keys[i], r->reads.at(i - start));
   }
@@ -78,7 +79,9 @@ Result<void> AddressAllocator::load_records(const std::vector<std::string>& keys
 }
 
 Result<void> AddressAllocator::refresh() {
-  auto r = store_.txn(Txn{{}, {TxnOp::get_prefix(model::keys::pools_prefix()), TxnOp::get_prefix(model::keys::blocks_prefix())}, {}});
+  auto r = store::with_retry([&] {
+    return store_.txn(Txn{{}, {TxnOp::get_prefix(model::keys::pools_prefix()), TxnOp::get_prefix(model::keys::blocks_prefix())}, {}});
+  });
   if (!r) return wrap(r.error(), "reading pools and blocks");
   pools_.clear();
   for (const auto& kv : r->reads.at(0)) {
@@ -122,7 +125,7 @@ const model::Pool* AddressAllocator::choose_pool(Family family, const std::vecto
 Result<void> AddressAllocator::track_claimed(const model::Pool& pool, const Prefix& block) {
   const std::string affinity_key = model::keys::block(pool.name, block);
   const std::string key = model::keys::allocation(pool.name, block);
-  auto r = store_.txn(Txn{{}, {TxnOp::get(affinity_key), TxnOp::get(key)}, {}});
+  auto r = store::with_retry([&] { return store_.txn(Txn{{}, {TxnOp::get(affinity_key), TxnOp::get(key)}, {}}); });
   if (!r) return wrap(r.error(), "reading the claimed block");
   const auto& affinity = r->reads.at(0);
   if (affinity.empty()) return fail(Errc::conflict, "block ", block.to_string(), " vanished right after it was claimed");
@@ -164,8 +167,28 @@ Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
   }
   const std::string ep_key = model::keys::endpoint(node_, wanted.container_id, wanted.ifname);
   Assignment out;
-  for (int attempt = 0; attempt < max_attempts_; ++attempt) {
-    std::vector<Pick> picks;
+  // Of the current attempt: its picks, and the endpoint and time it records.
+  std::vector<Pick> picks;
+  model::Endpoint ep;
+  int64_t now = 0;
+  // Decides from the cache (no read before the first attempt: one round trip with a warm cache);
+  // a lost race re-reads the endpoint and the picked records and affinities by their keys.
+  auto decide = [&](const store::Snapshot& reads) -> store::Decision<Assignment> {
+    if (const KeyValue* existing = reads.one(ep_key)) {
+      auto decoded = model::decode_endpoint(ep_key, existing->value);
+      if (!decoded) return std::unexpected(decoded.error());
+      out.endpoint = std::move(*decoded);
+      out.existing = true;
+      return out;
+    }
+    for (const auto& pick : picks) {
+      if (reads.has(pick.key)) absorb(pick.key, reads.all(pick.key));
+      auto held = held_.find(pick.key);
+      if (held != held_.end() && reads.has(held->second.affinity_key)) {
+        absorb_affinity(pick.key, reads.all(held->second.affinity_key));
+      }
+    }
+    picks.clear();
     bool any_pool = false;
     for (Family family : {Family::v4, Family::v6}) {
       const model::Pool* pool = choose_pool(family, request.pools);
@@ -185,55 +208,44 @@ Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
                                                           : "none of the requested pools exists");
     }
 
-    const int64_t now = unix_now();
-    model::Endpoint ep = wanted;
+    now = unix_now();
+    ep = wanted;
     ep.node = node_;
     ep.created_at_unix = now;
     ep.addresses.clear();
-    Txn txn;
-    txn.compare.push_back(equals(ep_key, Compare::Target::create_revision, 0));
-    txn.failure.push_back(TxnOp::get(ep_key));
+    store::Write<Assignment> write;
+    write.compare.push_back(equals(ep_key, Compare::Target::create_revision, 0));
+    write.reread.push_back(store::Read::one(ep_key, ep_key));
     for (const auto& pick : picks) {
       const HeldBlock& h = held_.at(pick.key);
       const Records& r = records(pick.key);
       ep.addresses.push_back({pick.address, h.pool, h.block});
       BlockAllocations next = r.allocations;
       next.addresses[pick.address] = AllocationRecord{wanted.container_id, wanted.ifname, node_, now};
-      txn.compare.push_back(equals(pick.key, Compare::Target::mod_revision, r.mod_revision));
-      txn.compare.push_back(equals(h.affinity_key, Compare::Target::create_revision, h.create_revision));
-      txn.success.push_back(TxnOp::put(pick.key, dump_json(encode(next))));
-      txn.failure.push_back(TxnOp::get(pick.key));
-      txn.failure.push_back(TxnOp::get(h.affinity_key));
+      write.compare.push_back(equals(pick.key, Compare::Target::mod_revision, r.mod_revision));
+      write.compare.push_back(equals(h.affinity_key, Compare::Target::create_revision, h.create_revision));
+      write.ops.push_back(TxnOp::put(pick.key, dump_json(encode(next))));
+      write.reread.push_back(store::Read::one(pick.key, pick.key));
+      write.reread.push_back(store::Read::one(h.affinity_key, h.affinity_key));
     }
-    txn.success.push_back(TxnOp::put(ep_key, dump_json(encode(ep))));
-    ++out.attempts;
-    auto r = store_.txn(txn);
-    if (!r) return wrap(r.error(), "recording the allocation");
-    if (r->succeeded) {
+    write.ops.push_back(TxnOp::put(ep_key, dump_json(encode(ep))));
+    write.done = [&](const store::TxnResult& r) -> Result<Assignment> {
       for (const auto& pick : picks) {
         Records& rec = records(pick.key);
         rec.allocations.addresses[pick.address] = AllocationRecord{wanted.container_id, wanted.ifname, node_, now};
-        rec.mod_revision = r->revision;
+        rec.mod_revision = r.revision;
         HeldBlock& h = held_.at(pick.key);
         h.cursor = offset_in_block(h.block, pick.address) + 1;
       }
       out.endpoint = std::move(ep);
       return out;
-    }
-    if (!r->reads.at(0).empty()) {
-      auto existing = model::decode_endpoint(ep_key, r->reads[0].front().value);
-      if (!existing) return std::unexpected(existing.error());
-      out.endpoint = std::move(*existing);
-      out.existing = true;
-      return out;
-    }
-    for (size_t i = 0; i < picks.size(); ++i) {
-      absorb(picks[i].key, r->reads.at(1 + 2 * i));
-      absorb_affinity(picks[i].key, r->reads.at(2 + 2 * i));
-    }
-  }
-  return fail(Errc::conflict, "lost ", std::to_string(max_attempts_), " races recording an allocation for ",
-              wanted.container_id);
+    };
+    ++out.attempts;
+    return write;
+  };
+  return store::optimistic_txn<Assignment>(
+      store_, {.what = "recording the allocation for " + wanted.container_id, .reads = {}, .decide = decide,
+               .max_conflicts = max_attempts_});
 }
 
 }  // namespace weft::ipam

@@ -6,6 +6,7 @@
 #include "model/block.h"
 #include "model/keys.h"
 #include "model/pool.h"
+#include "store/optimistic_txn.h"
 
 namespace weft::ipam {
 
@@ -58,21 +59,22 @@ Result<Listing<model::Endpoint>> list_endpoints(store::Store& store, std::string
 }
 
 Result<ReleasedAddress> release_address(store::Store& store, const IpAddress& address) {
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    auto pools = store.list(model::keys::pools_prefix());
-    if (!pools) return wrap(pools.error(), "listing pools");
+  // Three dependent reads: the pools (which one contains the address), that block's allocation
+  // record (who holds it), and the holder's endpoint. Each is read under its key as its name, so
+  // that a pool changed between attempts leads to reading the record it now points at.
+  auto decide = [&](const store::Snapshot& reads) -> store::Decision<ReleasedAddress> {
     std::optional<model::Pool> pool;
-    for (const auto& kv : pools->kvs) {
+    for (const auto& kv : reads.all("pools")) {
       auto p = model::decode_pool(kv.value);
       if (p && p->cidr.contains(address)) pool = *p;
     }
     if (!pool) return fail(Errc::not_found, "no pool contains ", address.to_string());
     const Prefix block(address, pool->block_length);
     const std::string key = model::keys::allocation(pool->name, block);
-    auto kv = store.get(key);
-    if (!kv) return wrap(kv.error(), "reading allocations");
-    if (!*kv) return fail(Errc::not_found, address.to_string(), " is not allocated");
-    auto allocations = decode_allocations(key, (*kv)->value);
+    if (!reads.has(key)) return store::More{{store::Read::one(key, key)}};
+    const store::KeyValue* kv = reads.one(key);
+    if (kv == nullptr) return fail(Errc::not_found, address.to_string(), " is not allocated");
+    auto allocations = decode_allocations(key, kv->value);
     if (!allocations) return std::unexpected(allocations.error());
     auto entry = allocations->addresses.find(address);
     if (entry == allocations->addresses.end()) return fail(Errc::not_found, address.to_string(), " is not allocated");
@@ -80,25 +82,27 @@ Result<ReleasedAddress> release_address(store::Store& store, const IpAddress& ad
     allocations->addresses.erase(entry);
 
     const std::string ep_key = model::keys::endpoint(released.record.node, released.record.container_id, released.record.ifname);
-    auto ep_kv = store.get(ep_key);
-    if (!ep_kv) return wrap(ep_kv.error(), "reading endpoint");
-    Txn txn;
-    txn.compare.push_back(Compare{key, Compare::Target::mod_revision, Compare::Op::equal, (*kv)->mod_revision, {}});
-    txn.compare.push_back(Compare{ep_key, Compare::Target::mod_revision, Compare::Op::equal,
-                                  *ep_kv ? (*ep_kv)->mod_revision : 0, {}});
-    txn.success.push_back(allocations->addresses.empty() ? TxnOp::remove(key)
-                                                         : TxnOp::put(key, dump_json(encode(*allocations))));
-    if (*ep_kv) {
-      auto ep = model::decode_endpoint(ep_key, (*ep_kv)->value);
+    if (!reads.has(ep_key)) return store::More{{store::Read::one(ep_key, ep_key)}};
+    const store::KeyValue* ep_kv = reads.one(ep_key);
+    store::Write<ReleasedAddress> write;
+    write.compare.push_back(Compare{key, Compare::Target::mod_revision, Compare::Op::equal, kv->mod_revision, {}});
+    write.compare.push_back(Compare{ep_key, Compare::Target::mod_revision, Compare::Op::equal,
+                                    ep_kv != nullptr ? ep_kv->mod_revision : 0, {}});
+    write.ops.push_back(allocations->addresses.empty() ? TxnOp::remove(key)
+                                                       : TxnOp::put(key, dump_json(encode(*allocations))));
+    if (ep_kv != nullptr) {
+      auto ep = model::decode_endpoint(ep_key, ep_kv->value);
       if (ep) std::erase_if(ep->addresses, [&](const model::EndpointAddress& a) { return a.address == address; });
       // An endpoint left without addresses (or unreadable) no longer describes a workload.
-      txn.success.push_back(!ep || ep->addresses.empty() ? TxnOp::remove(ep_key) : TxnOp::put(ep_key, dump_json(encode(*ep))));
+      write.ops.push_back(!ep || ep->addresses.empty() ? TxnOp::remove(ep_key) : TxnOp::put(ep_key, dump_json(encode(*ep))));
     }
-    auto r = store.txn(txn);
-    if (!r) return wrap(r.error(), "releasing address");
-    if (r->succeeded) return released;
-  }
-  return fail(Errc::conflict, "lost 16 races releasing ", address.to_string());
+    write.done = [released](const store::TxnResult&) -> Result<ReleasedAddress> { return released; };
+    return write;
+  };
+  return store::optimistic_txn<ReleasedAddress>(
+      store, {.what = "releasing " + address.to_string(),
+              .reads = {store::Read::under("pools", model::keys::pools_prefix())},
+              .decide = decide});
 }
 
 }  // namespace weft::ipam

@@ -2,6 +2,7 @@
 #include "base/log.h"
 #include "ipam/address_allocator.h"
 #include "model/keys.h"
+#include "store/optimistic_txn.h"
 
 namespace weft::ipam {
 
@@ -20,7 +21,7 @@ bool same_attachment(const AllocationRecord& r, std::string_view container_id, s
 
 Result<std::optional<model::Endpoint>> AddressAllocator::find(std::string_view container_id, std::string_view ifname) {
   const std::string key = model::keys::endpoint(node_, container_id, ifname);
-  auto kv = store_.get(key);
+  auto kv = store::with_retry([&] { return store_.get(key); });
   if (!kv) return wrap(kv.error(), "reading endpoint");
   if (!*kv) return std::optional<model::Endpoint>{};
   auto ep = model::decode_endpoint(key, (*kv)->value);
@@ -29,7 +30,7 @@ Result<std::optional<model::Endpoint>> AddressAllocator::find(std::string_view c
 }
 
 Result<std::vector<model::Endpoint>> AddressAllocator::endpoints() {
-  auto listing = store_.list(model::keys::node_endpoints_prefix(node_));
+  auto listing = store::with_retry([&] { return store_.list(model::keys::node_endpoints_prefix(node_)); });
   if (!listing) return wrap(listing.error(), "listing endpoints");
   std::vector<model::Endpoint> out;
   for (const auto& kv : listing->kvs) {
@@ -44,15 +45,21 @@ Result<std::vector<model::Endpoint>> AddressAllocator::endpoints() {
 }
 
 Result<std::optional<model::Endpoint>> AddressAllocator::release(std::string_view container_id, std::string_view ifname) {
+  using Released = std::optional<model::Endpoint>;
   const std::string ep_key = model::keys::endpoint(node_, container_id, ifname);
-  for (int attempt = 0; attempt < max_attempts_; ++attempt) {
-    auto kv = store_.get(ep_key);
-    if (!kv) return wrap(kv.error(), "reading endpoint");
+  std::set<std::string> asked;  // allocation records read through the snapshot (named by key)
+  std::vector<std::pair<std::string, BlockAllocations>> next;  // the records the write rewrites
+  model::Endpoint released;
+  auto decide = [&](const store::Snapshot& reads) -> store::Decision<Released> {
+    for (const auto& key : asked) {
+      if (reads.has(key)) absorb(key, reads.all(key));
+    }
+    const KeyValue* kv = reads.one(ep_key);
     std::optional<model::Endpoint> ep;
     int64_t ep_revision = 0;
-    if (*kv) {
-      ep_revision = (*kv)->mod_revision;
-      auto decoded = model::decode_endpoint(ep_key, (*kv)->value);
+    if (kv != nullptr) {
+      ep_revision = kv->mod_revision;
+      auto decoded = model::decode_endpoint(ep_key, kv->value);
       // An unreadable endpoint is still deleted; its allocations are found by the scan below.
       if (decoded) ep = std::move(*decoded);
       else spdlog::warn("ipam: deleting unreadable {}", decoded.error().message);
@@ -68,20 +75,22 @@ Result<std::optional<model::Endpoint>> AddressAllocator::release(std::string_vie
         if (record.node == node_ && same_attachment(record, container_id, ifname)) keys.insert(key);
       }
     }
-    if (!*kv && keys.empty()) return std::optional<model::Endpoint>{};
-    std::vector<std::string> missing;
+    if (kv == nullptr && keys.empty()) return Released{};
+    store::More missing;
     for (const auto& key : keys) {
-      if (!records_.contains(key)) missing.push_back(key);
+      if (records_.contains(key)) continue;
+      missing.reads.push_back(store::Read::one(key, key));
+      asked.insert(key);
     }
-    if (auto loaded = load_records(missing); !loaded) return std::unexpected(loaded.error());
+    if (!missing.reads.empty()) return missing;
 
-    model::Endpoint released = ep.value_or(model::Endpoint{node_, std::string(container_id), std::string(ifname)});
+    released = ep.value_or(model::Endpoint{node_, std::string(container_id), std::string(ifname)});
     if (!ep) released.addresses.clear();
-    Txn txn;
-    txn.compare.push_back(Compare{ep_key, Compare::Target::mod_revision, Compare::Op::equal, ep_revision, {}});
-    txn.failure.push_back(TxnOp::get(ep_key));
-    if (*kv) txn.success.push_back(TxnOp::remove(ep_key));
-    std::vector<std::pair<std::string, BlockAllocations>> next;
+    store::Write<Released> write;
+    write.compare.push_back(Compare{ep_key, Compare::Target::mod_revision, Compare::Op::equal, ep_revision, {}});
+    write.reread.push_back(store::Read::one(ep_key, ep_key));
+    if (kv != nullptr) write.ops.push_back(TxnOp::remove(ep_key));
+    next.clear();
     for (const auto& key : keys) {
       const Records& r = records_.at(key);
       if (r.unreadable) return fail(Errc::corrupt, key, " cannot be read; fix or delete it by hand");
@@ -93,25 +102,28 @@ Result<std::optional<model::Endpoint>> AddressAllocator::release(std::string_vie
         return true;
       });
       if (n.addresses.size() == r.allocations.addresses.size()) continue;  // nothing of ours there
-      txn.compare.push_back(Compare{key, Compare::Target::mod_revision, Compare::Op::equal, r.mod_revision, {}});
-      txn.success.push_back(n.addresses.empty() ? TxnOp::remove(key) : TxnOp::put(key, dump_json(encode(n))));
-      txn.failure.push_back(TxnOp::get(key));
+      write.compare.push_back(Compare{key, Compare::Target::mod_revision, Compare::Op::equal, r.mod_revision, {}});
+      write.ops.push_back(n.addresses.empty() ? TxnOp::remove(key) : TxnOp::put(key, dump_json(encode(n))));
+      write.reread.push_back(store::Read::one(key, key));
+      asked.insert(key);
       next.emplace_back(key, std::move(n));
     }
-    if (txn.success.empty()) return std::optional<model::Endpoint>{};
-    auto r = store_.txn(txn);
-    if (!r) return wrap(r.error(), "releasing addresses");
-    if (r->succeeded) {
+    if (write.ops.empty()) return Released{};
+    write.done = [&](const store::TxnResult& r) -> Result<Released> {
       for (auto& [key, n] : next) {
         Records& rec = records_[key];
         rec.allocations = std::move(n);
-        rec.mod_revision = rec.allocations.addresses.empty() ? 0 : r->revision;
+        rec.mod_revision = rec.allocations.addresses.empty() ? 0 : r.revision;
       }
-      return std::optional<model::Endpoint>{std::move(released)};
-    }
-    for (size_t i = 0; i < next.size(); ++i) absorb(next[i].first, r->reads.at(1 + i));
-  }
-  return fail(Errc::conflict, "lost ", std::to_string(max_attempts_), " races releasing ", container_id);
+      return Released{std::move(released)};
+    };
+    return write;
+  };
+  return store::optimistic_txn<Released>(
+      store_, {.what = "releasing " + std::string(container_id),
+               .reads = {store::Read::one(ep_key, ep_key)},
+               .decide = decide,
+               .max_conflicts = max_attempts_});
 }
 
 Result<GcResult> AddressAllocator::collect_garbage(const std::set<protocol::Attachment>& valid,

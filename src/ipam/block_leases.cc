@@ -8,6 +8,7 @@
 #include "model/keys.h"
 #include "model/node.h"
 #include "model/pool.h"
+#include "store/optimistic_txn.h"
 
 namespace weft::ipam {
 namespace {
@@ -25,14 +26,15 @@ struct PoolState {
   std::set<Prefix> taken;
 };
 
-// reads[0]: the pool key; reads[1]: its blocks.
-Result<PoolState> decode_state(std::string_view pool_name, const std::vector<std::vector<KeyValue>>& reads) {
-  if (reads.size() < 2 || reads[0].empty()) return fail(Errc::not_found, "pool ", pool_name, " does not exist");
-  auto pool = model::decode_pool(reads[0].front().value);
-  if (!pool) return fail(Errc::corrupt, reads[0].front().key, ": ", pool.error().message);
+// Reads "pool" (the pool key) and "blocks" (its affinities).
+Result<PoolState> decode_state(std::string_view pool_name, const store::Snapshot& reads) {
+  const KeyValue* pool_kv = reads.one("pool");
+  if (pool_kv == nullptr) return fail(Errc::not_found, "pool ", pool_name, " does not exist");
+  auto pool = model::decode_pool(pool_kv->value);
+  if (!pool) return fail(Errc::corrupt, pool_kv->key, ": ", pool.error().message);
   if (pool->disabled) return fail(Errc::in_use, "pool ", pool_name, " is being deleted");
-  PoolState state{*pool, reads[0].front().mod_revision, {}, {}};
-  for (const auto& kv : reads[1]) {
+  PoolState state{*pool, pool_kv->mod_revision, {}, {}};
+  for (const auto& kv : reads.all("blocks")) {
     auto affinity = model::decode_affinity(kv.key, kv.value);
     if (!affinity) {
       // The key exists, so its block is not free even if we cannot read who holds it.
@@ -46,8 +48,9 @@ Result<PoolState> decode_state(std::string_view pool_name, const std::vector<std
   return state;
 }
 
-std::vector<TxnOp> read_ops(std::string_view pool) {
-  return {TxnOp::get(model::keys::pool(pool)), TxnOp::get_prefix(model::keys::pool_blocks_prefix(pool))};
+std::vector<store::Read> pool_reads(std::string_view pool) {
+  return {store::Read::one("pool", model::keys::pool(pool)),
+          store::Read::under("blocks", model::keys::pool_blocks_prefix(pool))};
 }
 
 Compare pool_unchanged(std::string_view pool, int64_t revision) {
@@ -58,97 +61,95 @@ Compare absent(const std::string& key) {
   return Compare{key, Compare::Target::create_revision, Compare::Op::equal, 0, {}};
 }
 
+Compare unchanged(const KeyValue& kv) {
+  return Compare{kv.key, Compare::Target::mod_revision, Compare::Op::equal, kv.mod_revision, {}};
+}
+
 }  // namespace
 
 Result<Claim> claim_block(store::Store& store, const ClaimRequest& request) {
-  auto first = store.txn(Txn{{}, read_ops(request.pool), {}});
-  if (!first) return wrap(first.error(), "reading pool " + request.pool);
-  auto state = decode_state(request.pool, first->reads);
-
-  for (int attempt = 1; attempt <= request.max_attempts; ++attempt) {
+  int sent = 0;  // compare-and-swap transactions sent
+  auto decide = [&](const store::Snapshot& reads) -> store::Decision<Claim> {
+    auto state = decode_state(request.pool, reads);
     if (!state) return std::unexpected(state.error());
-    std::optional<Prefix> target;
-    Txn txn;
     if (!request.additional) {
       for (const auto& [kv, affinity] : state->held) {
         if (affinity.node != request.node) continue;
-        if (affinity.reserved || kv.lease == request.lease) return Claim{affinity.block, true, attempt - 1};
+        if (affinity.reserved || kv.lease == request.lease) return Claim{affinity.block, true, sent};
         // Held under an older lease of ours (e.g. the liveness record was lost): move it to the
         // current lease so it lives and dies with the node again.
-        target = affinity.block;
-        txn.compare = {Compare{kv.key, Compare::Target::mod_revision, Compare::Op::equal, kv.mod_revision, {}}};
-        txn.success = {TxnOp::put(kv.key, kv.value, request.lease)};
-        break;
+        ++sent;
+        return store::Write<Claim>{{unchanged(kv)}, {TxnOp::put(kv.key, kv.value, request.lease)}, {},
+                                   [&, block = affinity.block](const store::TxnResult&) -> Result<Claim> {
+                                     return Claim{block, false, sent};
+                                   }};
       }
     }
+    auto target = model::choose_block(state->pool, state->taken, request.node, request.preferred);
     if (!target) {
-      target = model::choose_block(state->pool, state->taken, request.node, request.preferred);
-      if (!target) {
-        return fail(Errc::exhausted, "pool ", request.pool, " (", state->pool.cidr.to_string(),
-                    ") has no free block: all ", std::to_string(state->pool.block_count()), " /",
-                    std::to_string(state->pool.block_length), " blocks are held");
-      }
-      const std::string key = model::keys::block(request.pool, *target);
-      model::BlockAffinity affinity{request.pool, *target, request.node, false, unix_now()};
-      txn.compare = {pool_unchanged(request.pool, state->pool_revision), absent(key)};
-      txn.success = {TxnOp::put(key, dump_json(encode(affinity)), request.lease)};
+      return fail(Errc::exhausted, "pool ", request.pool, " (", state->pool.cidr.to_string(),
+                  ") has no free block: all ", std::to_string(state->pool.block_count()), " /",
+                  std::to_string(state->pool.block_length), " blocks are held");
     }
-    txn.failure = read_ops(request.pool);
-    auto r = store.txn(txn);
-    if (!r) return wrap(r.error(), "claiming a block of " + request.pool);
-    if (r->succeeded) return Claim{*target, false, attempt};
-    state = decode_state(request.pool, r->reads);
-  }
-  return fail(Errc::conflict, "lost ", std::to_string(request.max_attempts),
-              " races for a block of pool ", request.pool);
+    const std::string key = model::keys::block(request.pool, *target);
+    model::BlockAffinity affinity{request.pool, *target, request.node, false, unix_now()};
+    ++sent;
+    return store::Write<Claim>{{pool_unchanged(request.pool, state->pool_revision), absent(key)},
+                               {TxnOp::put(key, dump_json(encode(affinity)), request.lease)},
+                               {},
+                               [&, block = *target](const store::TxnResult&) -> Result<Claim> {
+                                 return Claim{block, false, sent};
+                               }};
+  };
+  return store::optimistic_txn<Claim>(store, {.what = "claiming a block of " + request.pool,
+                                              .reads = pool_reads(request.pool),
+                                              .decide = decide,
+                                              .max_conflicts = request.max_attempts});
 }
 
 Result<void> reserve_block(store::Store& store, std::string_view pool_name, const Prefix& block,
                            std::string_view node) {
   if (!model::valid_node_name(node)) return fail(Errc::invalid_argument, "node name '", node, "' is not a host name");
-  auto pool = store.get(model::keys::pool(pool_name));
-  if (!pool) return wrap(pool.error(), "reading pool");
-  if (!*pool) return fail(Errc::not_found, "pool ", pool_name, " does not exist");
-  auto decoded = model::decode_pool((*pool)->value);
-  if (!decoded) return fail(Errc::corrupt, (*pool)->key, ": ", decoded.error().message);
-  if (block.length() != decoded->block_length || !decoded->cidr.contains(block)) {
-    return fail(Errc::invalid_argument, block.to_string(), " is not a /",
-                std::to_string(decoded->block_length), " block of pool ", pool_name, " (",
-                decoded->cidr.to_string(), ")");
-  }
   const std::string key = model::keys::block(pool_name, block);
-  model::BlockAffinity affinity{std::string(pool_name), block, std::string(node), true, unix_now()};
-  auto r = store.txn(Txn{{pool_unchanged(pool_name, (*pool)->mod_revision), absent(key)},
-                         {TxnOp::put(key, dump_json(encode(affinity)))},
-                         {TxnOp::get(key)}});
-  if (!r) return wrap(r.error(), "reserving block");
-  if (!r->succeeded) {
-    if (!r->reads.empty() && !r->reads[0].empty()) {
-      auto holder = model::decode_affinity(key, r->reads[0].front().value);
+  auto decide = [&](const store::Snapshot& reads) -> store::Decision<void> {
+    const KeyValue* pool = reads.one("pool");
+    if (pool == nullptr) return fail(Errc::not_found, "pool ", pool_name, " does not exist");
+    auto decoded = model::decode_pool(pool->value);
+    if (!decoded) return fail(Errc::corrupt, pool->key, ": ", decoded.error().message);
+    if (block.length() != decoded->block_length || !decoded->cidr.contains(block)) {
+      return fail(Errc::invalid_argument, block.to_string(), " is not a /",
+                  std::to_string(decoded->block_length), " block of pool ", pool_name, " (",
+                  decoded->cidr.to_string(), ")");
+    }
+    if (const KeyValue* held = reads.one("block")) {
+      auto holder = model::decode_affinity(key, held->value);
       return fail(Errc::already_exists, "block ", block.to_string(), " is held by ",
                   holder ? holder->node : std::string("an unreadable record"));
     }
-    return fail(Errc::conflict, "pool ", pool_name, " changed while reserving; retry");
-  }
-  return {};
+    model::BlockAffinity affinity{std::string(pool_name), block, std::string(node), true, unix_now()};
+    return store::Write<void>{{pool_unchanged(pool_name, pool->mod_revision), absent(key)},
+                              {TxnOp::put(key, dump_json(encode(affinity)))}, {}, {}};
+  };
+  return store::optimistic_txn<void>(
+      store, {.what = "reserving block " + block.to_string(),
+              .reads = {store::Read::one("pool", model::keys::pool(pool_name)), store::Read::one("block", key)},
+              .decide = decide});
 }
 
 Result<void> release_block(store::Store& store, std::string_view pool, const Prefix& block,
                            std::string_view node) {
   const std::string key = model::keys::block(pool, block);
-  auto kv = store.get(key);
-  if (!kv) return wrap(kv.error(), "reading block");
-  if (!*kv) return {};
-  auto affinity = model::decode_affinity(key, (*kv)->value);
-  if (affinity && affinity->node != node) {
-    return fail(Errc::conflict, "block ", block.to_string(), " is held by ", affinity->node, ", not ", node);
-  }
-  auto r = store.txn(Txn{{Compare{key, Compare::Target::mod_revision, Compare::Op::equal, (*kv)->mod_revision, {}}},
-                         {TxnOp::remove(key)},
-                         {}});
-  if (!r) return wrap(r.error(), "releasing block");
-  if (!r->succeeded) return fail(Errc::conflict, "block ", block.to_string(), " changed while releasing; retry");
-  return {};
+  auto decide = [&](const store::Snapshot& reads) -> store::Decision<void> {
+    const KeyValue* kv = reads.one("block");
+    if (kv == nullptr) return Result<void>{};
+    auto affinity = model::decode_affinity(key, kv->value);
+    if (affinity && affinity->node != node) {
+      return fail(Errc::conflict, "block ", block.to_string(), " is held by ", affinity->node, ", not ", node);
+    }
+    return store::Write<void>{{unchanged(*kv)}, {TxnOp::remove(key)}, {}, {}};
+  };
+  return store::optimistic_txn<void>(
+      store, {.what = "releasing block " + block.to_string(), .reads = {store::Read::one("block", key)}, .decide = decide});
 }
 
 Result<Listing<BlockLease>> list_blocks(store::Store& store) {

@@ -7,7 +7,9 @@
 // - otherwise it picks a free block (its previous one first, when given) and takes it with ONE
 //   compare-and-swap transaction: "create this key only if it does not exist, and only if the
 //   pool is unchanged". A lost race's failure branch returns fresh state in the same round trip,
-//   so a claim costs 1 read + 1 transaction per attempt.
+//   so a claim costs 1 read + 1 transaction per attempt (store/optimistic_txn.h).
+// Every function here retries transient store failures per store/retry.h (about 5 s) before
+// returning Errc::unavailable. reserve_block and release_block retry lost races too.
 // Errors: not_found (no such pool), in_use (pool being deleted), exhausted (naming the pool),
 // unavailable (store), conflict (lost more races than max_attempts).
 #pragma once

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "model/keys.h"
 #include "model/node.h"
+#include "store/retry.h"
 
 namespace weft::ipam {
 
@@ -30,29 +31,31 @@ Result<std::unique_ptr<NodeLease>> NodeLease::acquire(store::Store& store, Optio
   }
   if (options.ttl_seconds < 1) return fail(Errc::invalid_argument, "lease TTL must be at least 1 s");
 
-  auto existing = store.get(model::keys::liveness(options.node));
+  auto existing = store::with_retry([&] { return store.get(model::keys::liveness(options.node)); });
   if (!existing) return wrap(existing.error(), "reading liveness of " + options.node);
   if (*existing) {
     // The liveness key is attached to the lease, so its presence means the lease was alive a
     // moment ago; renewing confirms it and restarts its TTL.
-    auto renewed = store.renew_lease((*existing)->lease);
+    auto renewed = store::with_retry([&] { return store.renew_lease((*existing)->lease); });
     if (renewed) {
       std::unique_ptr<NodeLease> lease(new NodeLease(store, options, (*existing)->lease, true));
-      if (auto w = lease->write_liveness(); !w) return std::unexpected(w.error());
+      if (auto w = lease->write_liveness(store::RetryPolicy{}); !w) return std::unexpected(w.error());
       return lease;
     }
     if (renewed.error().code != Errc::not_found) return wrap(renewed.error(), "renewing lease");
   }
-  auto granted = store.grant_lease(options.ttl_seconds);
+  // A grant repeated after a lost answer leaves an unused lease behind; it expires on its own.
+  auto granted = store::with_retry([&] { return store.grant_lease(options.ttl_seconds); });
   if (!granted) return wrap(granted.error(), "granting lease for " + options.node);
   std::unique_ptr<NodeLease> lease(new NodeLease(store, options, granted->id, false));
-  if (auto w = lease->write_liveness(); !w) return std::unexpected(w.error());
+  if (auto w = lease->write_liveness(store::RetryPolicy{}); !w) return std::unexpected(w.error());
   return lease;
 }
 
-Result<void> NodeLease::write_liveness() {
+Result<void> NodeLease::write_liveness(const store::RetryPolicy& retry) {
   model::NodeLiveness liveness{options_.node, id_, options_.ttl_seconds, unix_now()};
-  auto r = store_.put(model::keys::liveness(options_.node), dump_json(encode(liveness)), id_);
+  const std::string value = dump_json(encode(liveness));
+  auto r = store::with_retry([&] { return store_.put(model::keys::liveness(options_.node), value, id_); }, retry);
   if (!r) {
     if (r.error().code == Errc::not_found) lost_ = true;
     return wrap(r.error(), "writing liveness of " + options_.node);
@@ -60,17 +63,20 @@ Result<void> NodeLease::write_liveness() {
   return {};
 }
 
-Result<void> NodeLease::renew() {
-  auto r = store_.renew_lease(id_);
+Result<void> NodeLease::renew() { return renew(store::RetryPolicy{}); }
+
+Result<void> NodeLease::renew(const store::RetryPolicy& retry) {
+  auto r = store::with_retry([&] { return store_.renew_lease(id_); }, retry);
   if (!r) {
     if (r.error().code == Errc::not_found) lost_ = true;
     return wrap(r.error(), "renewing the lease of " + options_.node);
   }
-  return write_liveness();
+  return write_liveness(retry);
 }
 
 Result<void> NodeLease::release() {
-  auto r = store_.revoke_lease(id_);
+  // Repeated after a lost answer, a revocation that was applied reports not_found: that is done.
+  auto r = store::with_retry([&] { return store_.revoke_lease(id_); });
   lost_ = true;
   if (!r && r.error().code != Errc::not_found) return wrap(r.error(), "revoking lease");
   return {};
@@ -83,7 +89,9 @@ void NodeLease::renew_loop() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, wait, [this] { return stopping_; })) {
     lock.unlock();
-    auto r = renew();
+    // One try per round: the loop is its own retry policy (again within a second), and a
+    // stopping agent is not held up by pauses.
+    auto r = renew(store::RetryPolicy{.budget = std::chrono::milliseconds(0), .min_attempts = 1});
     lock.lock();
     if (!r) {
       spdlog::warn("{}", r.error().describe());

@@ -7,6 +7,8 @@
 // - acquire() after a restart finds the node's lease through its liveness record and keeps using
 //   it while it is alive, so the node keeps its blocks; only a node gone longer than the TTL
 //   loses them (the lease expires and the store deletes the affinities).
+// - Every store call is retried on transient failures per store/retry.h (about 5 s), so a
+//   loaded or briefly unreachable etcd does not fail an acquire or a renewal at once.
 #pragma once
 
 #include <atomic>
@@ -18,6 +20,7 @@
 #include <thread>
 
 #include "base/result.h"
+#include "store/retry.h"
 #include "store/store.h"
 
 namespace weft::ipam {
@@ -49,7 +52,8 @@ class NodeLease {
 
  private:
   NodeLease(store::Store& store, Options options, store::LeaseId id, bool reused);
-  Result<void> write_liveness();
+  Result<void> renew(const store::RetryPolicy& retry);
+  Result<void> write_liveness(const store::RetryPolicy& retry);
   void renew_loop();
 
   store::Store& store_;

@@ -1,6 +1,7 @@
 #include "ipam/node_registry.h"
 
 #include "model/keys.h"
+#include "store/retry.h"
 
 namespace weft::ipam {
 
@@ -8,7 +9,8 @@ Result<void> register_node(store::Store& store, const model::Node& node) {
   if (!model::valid_node_name(node.name)) {
     return fail(Errc::invalid_argument, "node name '", node.name, "' is not a host name");
   }
-  auto r = store.put(model::keys::node(node.name), dump_json(encode(node)));
+  const std::string value = dump_json(encode(node));
+  auto r = store::with_retry([&] { return store.put(model::keys::node(node.name), value); });
   if (!r) return wrap(r.error(), "registering node " + node.name);
   return {};
 }
@@ -18,16 +20,16 @@ Result<Listing<model::Node>> list_nodes(store::Store& store) {
 }
 
 Result<void> remove_node(store::Store& store, const std::string& name) {
-  auto node = store.get(model::keys::node(name));
+  auto node = store::with_retry([&] { return store.get(model::keys::node(name)); });
   if (!node) return wrap(node.error(), "reading node " + name);
-  auto liveness = store.get(model::keys::liveness(name));
+  auto liveness = store::with_retry([&] { return store.get(model::keys::liveness(name)); });
   if (!liveness) return wrap(liveness.error(), "reading liveness of " + name);
   if (!*node && !*liveness) return fail(Errc::not_found, "node ", name, " does not exist");
   if (*liveness) {
-    auto r = store.revoke_lease((*liveness)->lease);
+    auto r = store::with_retry([&] { return store.revoke_lease((*liveness)->lease); });
     if (!r && r.error().code != Errc::not_found) return wrap(r.error(), "revoking the lease of " + name);
   }
-  auto r = store.remove(model::keys::node(name));
+  auto r = store::with_retry([&] { return store.remove(model::keys::node(name)); });
   if (!r) return wrap(r.error(), "deleting node " + name);
   return {};
 }

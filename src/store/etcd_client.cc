@@ -249,6 +249,15 @@ Error Client::to_error(const grpc::Status& status, std::string_view what,
       return {Errc::invalid_argument, std::move(text)};
     case grpc::StatusCode::RESOURCE_EXHAUSTED:  // "database space exceeded"
       return {Errc::exhausted, std::move(text)};
+    case grpc::StatusCode::UNKNOWN:
+      // etcd answers a request whose server-side context ran out (a linearizable read waiting for
+      // its read index on a loaded member, say) with Go's bare context error, which gRPC reports
+      // as UNKNOWN: a timeout, so transient, not a bug.
+      if (message.find("context deadline exceeded") != std::string::npos ||
+          message.find("context canceled") != std::string::npos) {
+        return {Errc::unavailable, std::move(text)};
+      }
+      return {Errc::internal, std::move(text)};
     default:
       return {Errc::internal, std::move(text)};
   }

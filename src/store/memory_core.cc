@@ -88,23 +88,23 @@ void History::replay(int64_t from, WatchFeed& feed) const {
 
 // ---- MemoryCore ----
 
-Result<std::shared_ptr<MemoryCore>> MemoryCore::open(std::string path) {
-  if (path.empty()) return std::make_shared<MemoryCore>(std::string(), State{}, 1);
-  auto loaded = load_state(path);
+Result<std::shared_ptr<MemoryCore>> MemoryCore::open(std::string path, weft::Clock& clock) {
+  if (path.empty()) return std::make_shared<MemoryCore>(std::string(), State{}, 1, clock);
+  auto loaded = load_state(path, clock);
   if (!loaded) return std::unexpected(loaded.error());
   if (!*loaded) {
     // Create the file now so an unusable path is reported by open, not by the first write.
     State fresh;
-    if (auto saved = save_state(path, fresh); !saved) return std::unexpected(saved.error());
-    return std::make_shared<MemoryCore>(std::move(path), std::move(fresh), 1);
+    if (auto saved = save_state(path, fresh, clock); !saved) return std::unexpected(saved.error());
+    return std::make_shared<MemoryCore>(std::move(path), std::move(fresh), 1, clock);
   }
   // The history is not saved: only changes after the loaded revision can be replayed.
   int64_t history_start = (*loaded)->revision + 1;
-  return std::make_shared<MemoryCore>(std::move(path), std::move(**loaded), history_start);
+  return std::make_shared<MemoryCore>(std::move(path), std::move(**loaded), history_start, clock);
 }
 
-MemoryCore::MemoryCore(std::string path, State state, int64_t history_start)
-    : path_(std::move(path)), state_(std::move(state)), history_(history_start) {}
+MemoryCore::MemoryCore(std::string path, State state, int64_t history_start, weft::Clock& clock)
+    : path_(std::move(path)), clock_(clock), state_(std::move(state)), history_(history_start) {}
 
 std::optional<State> MemoryCore::backup() const {
   if (path_.empty()) return std::nullopt;
@@ -113,7 +113,7 @@ std::optional<State> MemoryCore::backup() const {
 
 Result<void> MemoryCore::save(std::optional<State>& before) {
   if (path_.empty()) return {};
-  auto saved = save_state(path_, state_);
+  auto saved = save_state(path_, state_, clock_);
   if (!saved && before) state_ = std::move(*before);
   return saved;
 }
@@ -139,7 +139,7 @@ Result<RangeResult> MemoryCore::list(const std::string& prefix) {
 Result<int64_t> MemoryCore::put(const std::string& key, const std::string& value, LeaseId lease) {
   if (auto ok = check_key(key); !ok) return std::unexpected(ok.error());
   std::lock_guard lock(mu_);
-  if (lease != 0 && !lease_alive(state_, lease, Clock::now())) {
+  if (lease != 0 && !lease_alive(state_, lease, clock_.now())) {
     return std::unexpected(lease_not_found(lease));
   }
   auto before = backup();
@@ -175,7 +175,7 @@ Result<TxnResult> MemoryCore::txn(const Txn& txn) {
   std::optional<State> before;
   if (writes(txn.success) || writes(txn.failure)) before = backup();
   std::vector<WatchEvent> events;
-  auto result = run_txn(state_, txn, Clock::now(), events);
+  auto result = run_txn(state_, txn, clock_.now(), events);
   if (!result) return result;  // run_txn applies nothing when it fails
   if (!events.empty()) {
     if (auto saved = save(before); !saved) return std::unexpected(saved.error());
@@ -226,7 +226,7 @@ Result<Lease> MemoryCore::grant_lease(int64_t ttl_seconds) {
   auto before = backup();
   LeaseId id = state_.next_lease_id++;
   state_.leases[id] =
-      LeaseRecord{ttl_seconds, Clock::now() + std::chrono::seconds(ttl_seconds), {}};
+      LeaseRecord{ttl_seconds, clock_.now() + std::chrono::seconds(ttl_seconds), {}};
   if (auto saved = save(before); !saved) return std::unexpected(saved.error());
   new_lease_ = true;
   expiry_changed_.notify_all();
@@ -235,7 +235,7 @@ Result<Lease> MemoryCore::grant_lease(int64_t ttl_seconds) {
 
 Result<int64_t> MemoryCore::renew_lease(LeaseId id) {
   std::lock_guard lock(mu_);
-  const auto now = Clock::now();
+  const auto now = clock_.now();
   if (!lease_alive(state_, id, now)) return std::unexpected(lease_not_found(id));
   auto before = backup();
   auto& lease = state_.leases.at(id);
@@ -264,7 +264,7 @@ Result<void> MemoryCore::revoke_lease(LeaseId id) {
 
 Result<int64_t> MemoryCore::lease_ttl(LeaseId id) {
   std::lock_guard lock(mu_);
-  const auto now = Clock::now();
+  const auto now = clock_.now();
   if (!lease_alive(state_, id, now)) return std::unexpected(lease_not_found(id));
   // Whole seconds left, rounded down as etcd's LeaseTimeToLive does.
   return std::chrono::duration_cast<std::chrono::seconds>(state_.leases.at(id).expiry - now)
@@ -289,7 +289,12 @@ Result<void> MemoryCore::compact(int64_t revision) {
   return {};
 }
 
-void MemoryCore::expire_due(Clock::time_point now) {
+size_t MemoryCore::expire_now() {
+  std::lock_guard lock(mu_);
+  return expire_due(clock_.now());
+}
+
+size_t MemoryCore::expire_due(Clock::time_point now) {
   std::vector<LeaseId> due;
   for (const auto& [id, lease] : state_.leases) {
     if (lease.expiry <= now) due.push_back(id);
@@ -300,13 +305,14 @@ void MemoryCore::expire_due(Clock::time_point now) {
     // expiry, so loading it revokes the lease again.
     auto events = revoke(state_, id);
     if (!path_.empty()) {
-      if (auto saved = save_state(path_, state_); !saved) {
+      if (auto saved = save_state(path_, state_, clock_); !saved) {
         spdlog::warn("memory store: saving the expiry of lease {}: {}", id,
                      saved.error().describe());
       }
     }
     publish(std::move(events));
   }
+  return due.size();
 }
 
 void MemoryCore::run_expiry(std::stop_token stop) {
@@ -314,7 +320,7 @@ void MemoryCore::run_expiry(std::stop_token stop) {
   constexpr auto kMaxSleep = std::chrono::minutes(1);
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
-    const auto now = Clock::now();
+    const auto now = clock_.now();
     expire_due(now);
     auto next = now + kMaxSleep;
     for (const auto& [id, lease] : state_.leases) next = std::min(next, lease.expiry);

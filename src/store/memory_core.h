@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "store/memory_state.h"
 #include "store/memory_watch.h"
@@ -52,8 +53,9 @@ class History {
 class MemoryCore : public std::enable_shared_from_this<MemoryCore> {
  public:
   // Loads `path` (or creates it with an empty state); "" for a store that is not persisted.
-  static Result<std::shared_ptr<MemoryCore>> open(std::string path);
-  MemoryCore(std::string path, State state, int64_t history_start);
+  // Lease expiries are kept on `clock`, which must outlive the core.
+  static Result<std::shared_ptr<MemoryCore>> open(std::string path, weft::Clock& clock);
+  MemoryCore(std::string path, State state, int64_t history_start, weft::Clock& clock);
 
   Result<std::optional<KeyValue>> get(const std::string& key);
   Result<RangeResult> list(const std::string& prefix);
@@ -71,6 +73,8 @@ class MemoryCore : public std::enable_shared_from_this<MemoryCore> {
 
   // The lease timer: revokes each lease when it expires, until `stop` is requested.
   void run_expiry(std::stop_token stop);
+  // Revokes every lease whose expiry is at or before the clock's now; returns how many.
+  size_t expire_now();
 
  private:
   std::optional<State> backup() const;
@@ -78,9 +82,10 @@ class MemoryCore : public std::enable_shared_from_this<MemoryCore> {
   Result<void> save(std::optional<State>& before);
   // Logs the events of the write that just reached state_.revision and queues them to watches.
   void publish(std::vector<WatchEvent> events);
-  void expire_due(Clock::time_point now);
+  size_t expire_due(Clock::time_point now);
 
   const std::string path_;
+  weft::Clock& clock_;
   std::mutex mu_;
   std::condition_variable_any expiry_changed_;  // a lease was granted: the timer recomputes
   bool new_lease_ = false;

@@ -140,15 +140,11 @@ class Fields {
   std::string where_;
 };
 
-int64_t unix_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Result<void> decode_leases(const Json& doc, State& state) {
+Result<void> decode_leases(const Json& doc, State& state, const weft::Clock& clock) {
   auto list = Fields(doc, "").array("leases");
   if (!list) return std::unexpected(list.error());
-  const auto now_steady = Clock::now();
-  const auto now_ms = unix_ms(std::chrono::system_clock::now());
+  const auto now_steady = clock.now();
+  const auto now_ms = clock.unix_millis();
   for (size_t i = 0; i < (*list)->size(); ++i) {
     const Json& item = (**list)[i];
     std::string where = "leases[" + std::to_string(i) + "]";
@@ -229,16 +225,16 @@ Result<void> write_all(int fd, std::string_view data, const std::string& path) {
 
 }  // namespace
 
-std::string encode_state(const State& state) {
-  const auto now_steady = Clock::now();
-  const auto now_wall = std::chrono::system_clock::now();
+std::string encode_state(const State& state, const weft::Clock& clock) {
+  const auto now_steady = clock.now();
+  const int64_t now_ms = clock.unix_millis();
   Json leases = Json::array();
   for (const auto& [id, lease] : state.leases) {
     auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(lease.expiry - now_steady);
     leases.push_back({{"id", id},
                       {"ttl_seconds", lease.ttl_seconds},
-                      {"expires_at_unix_ms", std::max<int64_t>(0, unix_ms(now_wall + remaining))}});
+                      {"expires_at_unix_ms", std::max<int64_t>(0, now_ms + remaining.count())}});
   }
   Json keys = Json::array();
   for (const auto& [name, kv] : state.keys) {
@@ -258,7 +254,7 @@ std::string encode_state(const State& state) {
   return doc.dump(1) + "\n";
 }
 
-Result<State> decode_state(const std::string& text) {
+Result<State> decode_state(const std::string& text, const weft::Clock& clock) {
   auto parsed = parse_json(text);  // its error names the byte offset: what finds a truncation
   if (!parsed) return fail(Errc::corrupt, "not valid JSON: ", parsed.error().message);
   Json doc = std::move(*parsed);
@@ -277,12 +273,12 @@ Result<State> decode_state(const std::string& text) {
   auto next_lease = top.integer("next_lease_id", 1, std::numeric_limits<int64_t>::max());
   if (!next_lease) return std::unexpected(next_lease.error());
   state.next_lease_id = *next_lease;
-  if (auto ok = decode_leases(doc, state); !ok) return std::unexpected(ok.error());
+  if (auto ok = decode_leases(doc, state, clock); !ok) return std::unexpected(ok.error());
   if (auto ok = decode_keys(doc, state); !ok) return std::unexpected(ok.error());
   return state;
 }
 
-Result<std::optional<State>> load_state(const std::string& path) {
+Result<std::optional<State>> load_state(const std::string& path, const weft::Clock& clock) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return std::optional<State>{};
   if (fd < 0) return fail(Errc::io, "opening ", path, ": ", errno_text());
@@ -299,17 +295,17 @@ Result<std::optional<State>> load_state(const std::string& path) {
     text.append(buf.data(), static_cast<size_t>(n));
   }
   ::close(fd);
-  auto state = decode_state(text);
+  auto state = decode_state(text, clock);
   if (!state) return wrap(state.error(), path);
   return std::optional<State>(std::move(*state));
 }
 
-Result<void> save_state(const std::string& path, const State& state) {
+Result<void> save_state(const std::string& path, const State& state, const weft::Clock& clock) {
   // The temporary file sits in the same directory so the rename cannot cross filesystems.
   const std::string temp = path + ".tmp";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail(Errc::io, "creating ", temp, ": ", errno_text());
-  Result<void> ok = write_all(fd, encode_state(state), temp);
+  Result<void> ok = write_all(fd, encode_state(state, clock), temp);
   if (ok && ::fsync(fd) != 0) ok = fail(Errc::io, "syncing ", temp, ": ", errno_text());
   if (::close(fd) != 0 && ok) ok = fail(Errc::io, "closing ", temp, ": ", errno_text());
   if (ok && ::rename(temp.c_str(), path.c_str()) != 0) {

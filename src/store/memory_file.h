@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "store/memory_state.h"
 
@@ -22,14 +23,16 @@ namespace weft::store::memory {
 
 // nullopt when there is no file at `path`. A file that cannot be decoded is Errc::corrupt (naming
 // the path and the fault); one that cannot be read is Errc::io. The file is never modified.
-Result<std::optional<State>> load_state(const std::string& path);
+Result<std::optional<State>> load_state(const std::string& path, const weft::Clock& clock = system_clock());
 
 // Writes a temporary file next to `path`, fsyncs it, renames it over `path` and fsyncs the
 // directory. Errc::io on any failure, leaving `path` as it was.
-Result<void> save_state(const std::string& path, const State& state);
+Result<void> save_state(const std::string& path, const State& state,
+                        const weft::Clock& clock = system_clock());
 
 // The JSON document alone (no file), for tests and tools.
-std::string encode_state(const State& state);
-Result<State> decode_state(const std::string& text);
+// `clock` turns lease expiries from its now() into wall-clock time (unix_millis) and back.
+std::string encode_state(const State& state, const weft::Clock& clock = system_clock());
+Result<State> decode_state(const std::string& text, const weft::Clock& clock = system_clock());
 
 }  // namespace weft::store::memory

@@ -4,17 +4,20 @@
 
 namespace weft::store {
 
-Result<std::unique_ptr<Store>> MemoryStore::open(std::string path) {
-  auto core = memory::MemoryCore::open(std::move(path));
+Result<std::unique_ptr<MemoryStore>> MemoryStore::open(std::string path, Clock& clock) {
+  auto core = memory::MemoryCore::open(std::move(path), clock);
   if (!core) return std::unexpected(core.error());
-  return std::unique_ptr<Store>(new MemoryStore(std::move(*core)));
+  // The timer sleeps on the real clock; on any other clock expiries wait for expire_due().
+  return std::unique_ptr<MemoryStore>(new MemoryStore(std::move(*core), &clock == &system_clock()));
 }
 
-MemoryStore::MemoryStore(std::shared_ptr<memory::MemoryCore> core)
-    : core_(std::move(core)),
-      expiry_([core = core_.get()](std::stop_token stop) { core->run_expiry(stop); }) {}
+MemoryStore::MemoryStore(std::shared_ptr<memory::MemoryCore> core, bool timer) : core_(std::move(core)) {
+  if (timer) expiry_ = std::jthread([core = core_.get()](std::stop_token stop) { core->run_expiry(stop); });
+}
 
 MemoryStore::~MemoryStore() = default;
+
+size_t MemoryStore::expire_due() { return core_->expire_now(); }
 
 // Each call is one request to the store, counted as one round trip as an EtcdStore counts its
 // RPCs (keep-alive renewals run in the background and are not counted by either).

@@ -92,6 +92,28 @@ TEST_F(BlockLeases, HundredConcurrentClaimantsGetDistinctBlocks) {
   for (int i = 0; i < claimants; ++i) EXPECT_EQ(held.at(names[i]), *got[i]);
 }
 
+TEST_F(BlockLeases, AClaimRidesOutAShortStoreOutage) {
+  // A request timeout far below the outage, so each try fails fast as unavailable and only the
+  // retry policy (store/retry.h: about 5 s) can carry the claim through the restart.
+  auto opened = store::open_store({.url = etcd_.url(), .request_timeout = std::chrono::milliseconds(300)});
+  ASSERT_TRUE(opened);
+  auto& s = **opened;
+  auto pool = make_pool(s, "198.19.0.0/16", 24);
+  const auto node = unique_node("outage");
+  auto lease = NodeLease::acquire(s, {.node = node, .ttl_seconds = 30, .renew_in_background = false});
+  ASSERT_TRUE(lease);
+  etcd_.stop();
+  std::jthread restart([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    EXPECT_TRUE(etcd_.start());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto claim = claim_block(s, {.pool = pool.name, .node = node, .lease = (*lease)->id()});
+  ASSERT_TRUE(claim) << claim.error().describe();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000)) << "etcd was down";
+  EXPECT_TRUE(pool.pool.cidr.contains(claim->block));
+}
+
 TEST_F(BlockLeases, ARestartedNodeGetsItsBlockBack) {
   auto s = connect();
   auto pool = make_pool(*s, "198.19.0.0/16", 24);

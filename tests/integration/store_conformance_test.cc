@@ -152,7 +152,8 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     if (GetParam() == Backend::etcd) {
       etcd.url = "etcd://" + weft::testing::EtcdServer::shared_endpoint();
     }
-    auto opened = GetParam() == Backend::memory ? MemoryStore::open("") : open_store(etcd);
+    Result<std::unique_ptr<Store>> opened =
+        GetParam() == Backend::memory ? Result<std::unique_ptr<Store>>(MemoryStore::open("")) : open_store(etcd);
     ASSERT_TRUE(opened) << opened.error().describe();
     store_ = std::move(*opened);
     std::random_device random;

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/json.h"
 #include "store/memory_file.h"
 #include "store/store.h"
@@ -54,12 +55,6 @@ std::string read_file(const fs::path& path) {
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-int64_t unix_ms_in(std::chrono::milliseconds from_now) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             (std::chrono::system_clock::now() + from_now).time_since_epoch())
-      .count();
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
@@ -245,21 +240,25 @@ TEST_F(MemoryStoreTest, ReopeningRestoresKeysRevisionsAndLeases) {
 }
 
 TEST_F(MemoryStoreTest, ALeaseKeepsRunningOutWhileTheStoreIsClosed) {
+  FakeClock clock;
   Lease lease;
   {
-    auto store = open();
+    auto store = ok(MemoryStore::open(path_, clock));
     lease = ok(store->grant_lease(5));
     ok(store->put("/k", "v", lease.id));
-    std::this_thread::sleep_for(1100ms);
   }
-  auto store = open();
-  int64_t ttl = ok(store->lease_ttl(lease.id));
-  EXPECT_LE(ttl, 3);  // 5 s granted, more than 1.1 s gone
-  EXPECT_GE(ttl, 2);
+  clock.advance(2s);  // the file keeps the expiry as wall-clock time, which moved on too
+  auto store = ok(MemoryStore::open(path_, clock));
+  EXPECT_EQ(ok(store->lease_ttl(lease.id)), 3);
+  clock.advance(3s);
+  EXPECT_EQ(store->expire_due(), 1u);
+  EXPECT_EQ(ok(store->get("/k")), std::nullopt);
 }
 
 TEST_F(MemoryStoreTest, ALeaseThatExpiredWhileClosedIsRevokedOnOpen) {
-  // Written by hand: lease 1 ran out a second ago, lease 2 has 30 s left.
+  // Written by hand: lease 1 ran out a second ago, lease 2 has 30 s left (on the fake clock, whose
+  // wall time the file is read against).
+  FakeClock clock;
   auto key = [](const char* name, int64_t mod_revision, int64_t version, LeaseId lease) {
     return Json{{"key", name},          {"value", "v"},
                 {"create_revision", 2}, {"mod_revision", mod_revision},
@@ -271,24 +270,91 @@ TEST_F(MemoryStoreTest, ALeaseThatExpiredWhileClosedIsRevokedOnOpen) {
                {"next_lease_id", 3},
                {"keys", {key("/gone", 2, 1, 1), key("/kept", 5, 2, 2)}},
                {"leases",
-                {{{"id", 1}, {"ttl_seconds", 10}, {"expires_at_unix_ms", unix_ms_in(-1s)}},
-                 {{"id", 2}, {"ttl_seconds", 60}, {"expires_at_unix_ms", unix_ms_in(30s)}}}}};
+                {{{"id", 1}, {"ttl_seconds", 10}, {"expires_at_unix_ms", clock.unix_millis() - 1000}},
+                 {{"id", 2}, {"ttl_seconds", 60}, {"expires_at_unix_ms", clock.unix_millis() + 30'000}}}}};
   write_file(path_, file.dump());
-  auto store = open();
-  EXPECT_TRUE(eventually([&] { return !ok(store->get("/gone")); }, 5s));
+  auto store = ok(MemoryStore::open(path_, clock));
+  EXPECT_EQ(error_of(store->lease_ttl(1)), Errc::not_found);  // expired, though not yet revoked
+  EXPECT_EQ(store->expire_due(), 1u);
+  EXPECT_EQ(ok(store->get("/gone")), std::nullopt);
   EXPECT_EQ(ok(store->list("")).revision, 6);  // the revocation is one write
-  EXPECT_EQ(error_of(store->lease_ttl(1)), Errc::not_found);
   auto kept = ok(store->get("/kept"));
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->version, 2);
   EXPECT_EQ(kept->lease, 2);
-  int64_t ttl = ok(store->lease_ttl(2));
-  EXPECT_GE(ttl, 28);
-  EXPECT_LE(ttl, 30);
+  EXPECT_EQ(ok(store->lease_ttl(2)), 30);
   // The file now says so too.
-  auto saved = ok(memory::decode_state(read_file(path_)));
+  auto saved = ok(memory::decode_state(read_file(path_), clock));
   EXPECT_FALSE(saved.keys.contains("/gone"));
   EXPECT_FALSE(saved.leases.contains(1));
+}
+
+TEST(MemoryStore, OnTheRealClockExpiredLeasesAreRevokedByTheTimer) {
+  // The one test that waits for a TTL: the timer thread exists only on the real clock.
+  auto store = ok(MemoryStore::open(""));
+  Lease lease = ok(store->grant_lease(1));
+  ok(store->put("/k", "v", lease.id));
+  EXPECT_TRUE(eventually([&] { return !ok(store->get("/k")); }, 5s));
+}
+
+// ---- leases on a fake clock: no sleeps, no timer ----
+
+TEST(MemoryStoreFakeClock, ExpireDueRevokesWhatExpiredAtTheClocksNowAndNothingElse) {
+  FakeClock clock;
+  auto store = ok(MemoryStore::open("", clock));
+  Lease short_lease = ok(store->grant_lease(10));
+  Lease long_lease = ok(store->grant_lease(60));
+  ok(store->put("/short", "v", short_lease.id));
+  ok(store->put("/long", "v", long_lease.id));
+  std::mutex mu;
+  std::vector<WatchEvent> events;
+  auto watch = ok(store->watch("/", 0, [&](const WatchBatch& batch) {
+    std::lock_guard lock(mu);
+    events.insert(events.end(), batch.events.begin(), batch.events.end());
+  }));
+
+  clock.advance(9s);
+  EXPECT_EQ(store->expire_due(), 0u);
+  EXPECT_EQ(ok(store->lease_ttl(short_lease.id)), 1);
+
+  clock.advance(1s);  // exactly the TTL: expired
+  // Gone for lease calls at once; its keys stay until expire_due() (there is no timer thread).
+  EXPECT_EQ(error_of(store->lease_ttl(short_lease.id)), Errc::not_found);
+  EXPECT_EQ(error_of(store->renew_lease(short_lease.id)), Errc::not_found);
+  EXPECT_EQ(error_of(store->put("/again", "v", short_lease.id)), Errc::not_found);
+  EXPECT_TRUE(ok(store->get("/short")));
+
+  const int64_t before = ok(store->list("")).revision;
+  EXPECT_EQ(store->expire_due(), 1u);
+  EXPECT_EQ(ok(store->get("/short")), std::nullopt);
+  EXPECT_TRUE(ok(store->get("/long")));
+  EXPECT_EQ(ok(store->list("")).revision, before + 1);
+  EXPECT_EQ(store->expire_due(), 0u);  // nothing twice
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::lock_guard lock(mu);
+        return events.size() == 1;
+      },
+      5s));
+  std::lock_guard lock(mu);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, WatchEvent::Type::remove);
+  EXPECT_EQ(events[0].kv.key, "/short");
+}
+
+TEST(MemoryStoreFakeClock, ARenewalRestartsTheTtlFromTheClocksNow) {
+  FakeClock clock;
+  auto store = ok(MemoryStore::open("", clock));
+  Lease lease = ok(store->grant_lease(10));
+  ok(store->put("/k", "v", lease.id));
+  clock.advance(8s);
+  EXPECT_EQ(ok(store->renew_lease(lease.id)), 10);
+  clock.advance(8s);  // 16 s after the grant, 8 s after the renewal
+  EXPECT_EQ(store->expire_due(), 0u);
+  EXPECT_EQ(ok(store->lease_ttl(lease.id)), 2);
+  clock.advance(2s);
+  EXPECT_EQ(store->expire_due(), 1u);
+  EXPECT_EQ(ok(store->get("/k")), std::nullopt);
 }
 
 TEST_F(MemoryStoreTest, AfterReopeningAWatchFromAnEarlierRevisionResyncs) {
