@@ -21,12 +21,12 @@
 #include "ipam/pool_registry.h"
 
 using namespace weft;
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+double ms_since(Stopwatch::time_point t) {
+  return std::chrono::duration<double, std::milli>(Stopwatch::now() - t).count();
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -64,14 +64,14 @@ RoundResult run_round(const std::string& url, const std::string& pool, int claim
   RoundResult result;
   result.claim_ms.resize(static_cast<size_t>(claimants));
   std::vector<uint64_t> trips(static_cast<size_t>(claimants)), attempts(static_cast<size_t>(claimants));
-  const auto start = Clock::now();
+  const auto start = Stopwatch::now();
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < claimants; ++i) {
       threads.emplace_back([&, i] {
         auto& s = *clients[static_cast<size_t>(i)];
         const auto before = s.counters().round_trips.load();
-        const auto t = Clock::now();
+        const auto t = Stopwatch::now();
         auto claim = ipam::claim_block(s, {.pool = pool, .node = leases[static_cast<size_t>(i)]->node(),
                                            .lease = leases[static_cast<size_t>(i)]->id()});
         result.claim_ms[static_cast<size_t>(i)] = ms_since(t);
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   // Baseline: one plain put, the cheapest write etcd does.
   std::vector<double> put_ms;
   for (int i = 0; i < 200; ++i) {
-    const auto t = Clock::now();
+    const auto t = Stopwatch::now();
     (void)admin->put("/bench/baseline", std::to_string(i));
     put_ms.push_back(ms_since(t));
   }
