@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "lab_fixture.h"
+#include "require.h"
 
 namespace {
 
@@ -199,7 +200,7 @@ TEST_F(Lab, BgpRemovedHostVanishesFromEveryOtherHost) {
 
 // bird2 as the top-of-rack router: in the lab's router namespace, one eBGP session per host.
 TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
-  if (!fs::exists("/usr/sbin/bird")) GTEST_SKIP() << "bird2 is not installed (scripts/setup installs it)";
+  WEFT_REQUIRE(fs::exists("/usr/sbin/bird"), "bird2 is not installed (scripts/setup installs it)");
   auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
   fs::create_directories(dir_ / "bird");

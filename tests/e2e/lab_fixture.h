@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "require.h"
 
 namespace weft_e2e {
 
@@ -101,8 +102,8 @@ inline std::string root_network() {
 class Lab : public ::testing::Test {
  public:  // helpers of the tests use the fixture's commands
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "the lab needs root";
-    if (!fs::exists("/usr/sbin/ip") || !fs::exists("/usr/bin/etcd")) GTEST_SKIP() << "needs iproute2 and etcd";
+    WEFT_REQUIRE(::geteuid() == 0, "the lab needs root");
+    WEFT_REQUIRE(fs::exists("/usr/sbin/ip") && fs::exists("/usr/bin/etcd"), "needs iproute2 and etcd");
     lock_ = ::open("/tmp/weft-lab-e2e.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     ASSERT_GE(lock_, 0);
     ASSERT_EQ(::flock(lock_, LOCK_EX), 0);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "interop_fixture.h"
+#include "require.h"
 
 namespace weft::bgp::testing {
 namespace {
@@ -14,7 +15,7 @@ using namespace std::chrono_literals;
 class Bird : public InteropFixture {
  protected:
   void SetUp() override {
-    if (sh("command -v bird") != 0) GTEST_SKIP() << "bird2 is not installed";
+    WEFT_REQUIRE(sh("command -v bird") == 0, "bird2 is not installed");
     InteropFixture::SetUp();
   }
   // With `statics6`, an IPv6 unicast channel too, on the same IPv4 session (RFC 4760), with bird's

@@ -2,6 +2,7 @@
 // the gobgp CLI: gobgpd cannot program the kernel here), gobgpd's prefixes in weft's Loc-RIB and
 // the best-change callback, withdrawal both ways, and a gobgpd restart with graceful restart.
 #include "interop_fixture.h"
+#include "require.h"
 
 namespace weft::bgp::testing {
 namespace {
@@ -13,7 +14,7 @@ constexpr const char* kApi = "50051";
 class Gobgp : public InteropFixture {
  protected:
   void SetUp() override {
-    if (sh("command -v gobgpd") != 0) GTEST_SKIP() << "gobgpd is not installed";
+    WEFT_REQUIRE(sh("command -v gobgpd") == 0, "gobgpd is not installed");
     InteropFixture::SetUp();
   }
   void start_gobgp(bool passive, bool restarting = false) {

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "cni_fixture.h"
+#include "require.h"
 
 namespace weft::testing {
 namespace {
@@ -94,9 +95,9 @@ class CniChainTest : public CniTest {
  protected:
   void SetUp() override {
     for (const char* p : {"/usr/lib/cni/portmap", "/usr/lib/cni/bandwidth"}) {
-      if (!std::filesystem::exists(p)) GTEST_SKIP() << p << " missing: apt-get install containernetworking-plugins";
+      WEFT_REQUIRE(std::filesystem::exists(p), p << " missing: apt-get install containernetworking-plugins");
     }
-    if (run_in("", {"iptables", "--version"}).exit_code != 0) GTEST_SKIP() << "portmap needs iptables";
+    WEFT_REQUIRE(run_in("", {"iptables", "--version"}).exit_code == 0, "portmap needs iptables");
     CniTest::SetUp();
   }
 

@@ -1,6 +1,6 @@
 // gtest fixture for weft-cni's integration tests: a fresh CniCluster (etcd + weftd in namespaces
 // of this process) per test, and helpers that look at the kernel and the store the way an
-// operator would (`ip`, `etcdctl`, `weft`). Root only: skipped otherwise.
+// operator would (`ip`, `etcdctl`, `weft`). Root only: skipped otherwise (failed in CI, require.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,13 +14,14 @@
 #include "base/json.h"
 #include "cni_cluster.h"
 #include "ipam/ipam_protocol.h"
+#include "require.h"
 
 namespace weft::testing {
 
 class CniTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+    WEFT_REQUIRE(::geteuid() == 0, "needs root (network namespaces)");
     cluster_ = std::make_unique<CniCluster>("cni", CniCluster::Paths{WEFTD_PATH, WEFT_CLI_PATH, WEFT_CNI_PATH});
     const std::string error = cluster_->start(extra_pools());
     ASSERT_TRUE(error.empty()) << error;

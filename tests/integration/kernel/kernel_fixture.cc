@@ -9,6 +9,7 @@
 
 #include "kernel/addresses.h"
 #include "kernel/netns.h"
+#include "require.h"
 
 namespace weft::kernel::testing {
 
@@ -45,7 +46,7 @@ MacAddress mac(std::string_view text) {
 KernelTest::~KernelTest() { cleanup(); }
 
 void KernelTest::SetUp() {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  WEFT_REQUIRE(::geteuid() == 0, "needs root (network namespaces)");
 }
 
 void KernelTest::TearDown() { cleanup(); }

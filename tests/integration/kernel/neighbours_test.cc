@@ -10,7 +10,7 @@ class Neighbours : public KernelTest {
  protected:
   void SetUp() override {
     KernelTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     underlay_ = veth_with_address("n", "u0", "u1", "198.18.0.1/24");
     auto vxlan = create_vxlan(sock("n"), VxlanSpec{.name = "weft.1", .vni = 1, .port = 8472,
                                                    .local = ip("198.18.0.1"), .underlay = underlay_.index,

@@ -12,7 +12,7 @@ class Routes : public KernelTest {
  protected:
   void SetUp() override {
     KernelTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     link_ = veth_with_address("r", "r0", "r1", "198.18.0.1/24");
     ip_in("r", "addr add 2001:db8::1/64 dev r0 nodad");
   }
