@@ -52,9 +52,11 @@ class Gobgp : public InteropFixture {
   int gobgp(const std::string& args, std::string* out = nullptr) {
     return sh("nsenter --net=" + p_->path() + " gobgp -p " + kApi + " " + args, out);
   }
+  // Whether gobgpd's RIB holds `prefix` from us. A failed `gobgp` fails the test (its empty
+  // output would read as "not there").
   bool gobgp_has(const char* prefix) {
     std::string out;
-    gobgp("global rib -a ipv4", &out);
+    EXPECT_EQ(gobgp("global rib -a ipv4", &out), 0) << "probe failed: gobgp global rib: " << out;
     const auto at = out.find(prefix);
     return at != std::string::npos && out.find("198.18.0.1", at) != std::string::npos;
   }

@@ -61,7 +61,9 @@ TEST_F(Neighbours, VxlanFdbRoundTrip) {
   ASSERT_TRUE(listed.has_value());
   EXPECT_EQ(*listed, std::vector<FdbEntry>{entry});
 
-  std::string fdb = run_command("bridge -n " + netns("n") + " fdb show dev weft.1").out;
+  auto fdb_probe = run_command("bridge -n " + netns("n") + " fdb show dev weft.1");
+  ASSERT_EQ(fdb_probe.exit_code, 0) << fdb_probe.out;
+  const std::string& fdb = fdb_probe.out;
   EXPECT_NE(fdb.find("0e:00:00:00:00:02 dst 198.18.0.2 self permanent"), std::string::npos) << fdb;
 
   auto duplicate = add_fdb(s(), entry);
