@@ -171,6 +171,8 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
   const std::string events = mon.stop();
   EXPECT_TRUE(routed) << exec("h1", {"/usr/sbin/ip", "-6", "route"}).out;
   EXPECT_NE(slurp(dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(dir_ / "ping.log");
+  EXPECT_NE(events.find("fd00:198:20:"), std::string::npos)
+      << "the monitor saw the new pool's routes arrive (watched for " << mon.window_seconds() << " s):\n" << events;
   EXPECT_EQ(events.find("Deleted"), std::string::npos)
       << "no route was removed (ip monitor route, watched for " << mon.window_seconds() << " s):\n" << events;
   EXPECT_EQ(events.find("198.19."), std::string::npos)

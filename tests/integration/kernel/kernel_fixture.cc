@@ -25,18 +25,6 @@ CommandResult run_command(const std::string& command) {
   return result;
 }
 
-IpAddress ip(std::string_view text) {
-  auto parsed = IpAddress::parse(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(IpAddress());
-}
-
-Prefix prefix(std::string_view text) {
-  auto parsed = Prefix::parse(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(Prefix());
-}
-
 MacAddress mac(std::string_view text) {
   auto parsed = MacAddress::parse(text);
   EXPECT_TRUE(parsed.has_value()) << text;

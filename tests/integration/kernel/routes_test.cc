@@ -57,7 +57,7 @@ class Routes : public KernelTest {
 };
 
 TEST_F(Routes, ListsOnlyWeftsRoutes) {
-  Route mine = Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), link_.index);
+  Route mine = Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), link_.index);
   ASSERT_TRUE(add_route(s(), mine).has_value());
   ip_in("r", "route add 198.19.2.0/24 via 198.18.0.2 proto static");
 
@@ -71,8 +71,8 @@ TEST_F(Routes, ListsOnlyWeftsRoutes) {
   ASSERT_TRUE(everything.has_value());
   std::vector<Prefix> destinations;
   for (const Route& route : *everything) destinations.push_back(route.destination);
-  EXPECT_THAT(destinations, ::testing::UnorderedElementsAre(prefix("198.18.0.0/24"), prefix("198.19.1.0/24"),
-                                                            prefix("198.19.2.0/24")));
+  EXPECT_THAT(destinations, ::testing::UnorderedElementsAre(pfx("198.18.0.0/24"), pfx("198.19.1.0/24"),
+                                                            pfx("198.19.2.0/24")));
 
   auto duplicate = add_route(s(), mine);
   ASSERT_FALSE(duplicate.has_value());
@@ -93,7 +93,7 @@ std::vector<RouteEvent> weft_events(RouteWatcher& watcher) {
 TEST_F(Routes, ReplaceIsIdempotentAndNeverDeletes) {
   auto watcher = RouteWatcher::open_in_netns(netns("r"));
   ASSERT_TRUE(watcher.has_value()) << watcher.error().describe();
-  Route route = Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), link_.index);
+  Route route = Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), link_.index);
   ASSERT_TRUE(replace_route(s(), route).has_value());  // creates
   auto created = weft_events(*watcher);
   ASSERT_EQ(created.size(), 1u);
@@ -120,7 +120,7 @@ TEST_F(Routes, ReplaceIsIdempotentAndNeverDeletes) {
 }
 
 TEST_F(Routes, MultipathNexthopsAreASet) {
-  Route route = Route::multipath(prefix("198.19.4.0/24"),
+  Route route = Route::multipath(pfx("198.19.4.0/24"),
                                  {Nexthop{.gateway = ip("198.18.0.2"), .ifindex = link_.index, .weight = 1},
                                   Nexthop{.gateway = ip("198.18.0.3"), .ifindex = link_.index, .weight = 3}});
   ASSERT_TRUE(add_route(s(), route).has_value());
@@ -136,7 +136,7 @@ TEST_F(Routes, MultipathNexthopsAreASet) {
   EXPECT_NE(ip_in("r", "route show 198.19.4.0/24").find("weight 3"), std::string::npos);
 
   // IPv6 ECMP too.
-  Route v6 = Route::multipath(prefix("2001:db8:1::/64"),
+  Route v6 = Route::multipath(pfx("2001:db8:1::/64"),
                               {Nexthop{.gateway = ip("2001:db8::2"), .ifindex = link_.index},
                                Nexthop{.gateway = ip("2001:db8::3"), .ifindex = link_.index}});
   ASSERT_TRUE(add_route(s(), v6).has_value());
@@ -147,10 +147,10 @@ TEST_F(Routes, MultipathNexthopsAreASet) {
 
 TEST_F(Routes, BlackholeAndDeviceRoutesBothFamilies) {
   std::vector<Route> wanted = {
-      Route::blackhole(prefix("198.19.0.0/16")),
-      Route::blackhole(prefix("2001:db8:ffff::/48")),
-      Route::via_device(prefix("198.19.5.0/24"), link_.index),
-      Route::via_gateway(prefix("2001:db8:2::/64"), ip("2001:db8::2"), link_.index),
+      Route::blackhole(pfx("198.19.0.0/16")),
+      Route::blackhole(pfx("2001:db8:ffff::/48")),
+      Route::via_device(pfx("198.19.5.0/24"), link_.index),
+      Route::via_gateway(pfx("2001:db8:2::/64"), ip("2001:db8::2"), link_.index),
   };
   for (const Route& route : wanted) ASSERT_TRUE(add_route(s(), route).has_value()) << to_string(route);
   auto listed = list_routes(s());
@@ -165,7 +165,7 @@ TEST_F(Routes, BlackholeAndDeviceRoutesBothFamilies) {
 }
 
 TEST_F(Routes, UnreachableGatewayErrorNamesTheRouteAndErrno) {
-  Route route = Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.9.9"), link_.index);
+  Route route = Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.9.9"), link_.index);
   auto added = add_route(s(), route);
   ASSERT_FALSE(added.has_value());
   EXPECT_EQ(added.error().code, Errc::io);
@@ -182,13 +182,13 @@ TEST_F(Routes, UnreachableGatewayErrorNamesTheRouteAndErrno) {
 
 TEST_F(Routes, DeleteOnlyTouchesWeftsRoute) {
   ip_in("r", "route add 198.19.3.0/24 via 198.18.0.2 proto static");
-  Route same_destination = Route::via_gateway(prefix("198.19.3.0/24"), ip("198.18.0.2"), link_.index);
+  Route same_destination = Route::via_gateway(pfx("198.19.3.0/24"), ip("198.18.0.2"), link_.index);
   auto refused = delete_route(s(), same_destination);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, Errc::not_found);
   EXPECT_NE(ip_in("r", "route show 198.19.3.0/24").find("proto static"), std::string::npos);
 
-  Route mine = Route::via_gateway(prefix("198.19.6.0/24"), ip("198.18.0.2"), link_.index);
+  Route mine = Route::via_gateway(pfx("198.19.6.0/24"), ip("198.18.0.2"), link_.index);
   ASSERT_TRUE(add_route(s(), mine).has_value());
   ASSERT_TRUE(delete_route(s(), mine).has_value());
   auto left = list_routes(s());
@@ -198,9 +198,9 @@ TEST_F(Routes, DeleteOnlyTouchesWeftsRoute) {
 }
 
 TEST_F(Routes, OtherTablesAndMetrics) {
-  Route in_table = Route::via_device(prefix("198.19.7.0/24"), link_.index);
+  Route in_table = Route::via_device(pfx("198.19.7.0/24"), link_.index);
   in_table.table = 100;
-  Route with_metric = Route::via_device(prefix("198.19.7.0/24"), link_.index);
+  Route with_metric = Route::via_device(pfx("198.19.7.0/24"), link_.index);
   with_metric.metric = 50;
   ASSERT_TRUE(add_route(s(), in_table).has_value());
   ASSERT_TRUE(add_route(s(), with_metric).has_value());
@@ -215,7 +215,7 @@ TEST_F(Routes, WatcherReportsAddAndDelete) {
   auto queued = watcher->poll(std::chrono::milliseconds(0));
   ASSERT_TRUE(queued.has_value()) << queued.error().describe();
   EXPECT_TRUE(queued->empty());
-  Route route = Route::via_gateway(prefix("198.19.8.0/24"), ip("198.18.0.2"), link_.index);
+  Route route = Route::via_gateway(pfx("198.19.8.0/24"), ip("198.18.0.2"), link_.index);
   ASSERT_TRUE(add_route(s(), route).has_value());
   ASSERT_TRUE(delete_route(s(), route).has_value());
   std::vector<RouteEvent> events;
@@ -233,9 +233,9 @@ TEST_F(Routes, WatcherReportsAddAndDelete) {
 
 TEST_F(Routes, RejectsRoutesItCannotExpress) {
   Route no_nexthop;
-  no_nexthop.destination = prefix("198.19.9.0/24");
+  no_nexthop.destination = pfx("198.19.9.0/24");
   EXPECT_EQ(add_route(s(), no_nexthop).error().code, Errc::invalid_argument);
-  Route mixed = Route::via_gateway(prefix("198.19.9.0/24"), ip("2001:db8::2"), link_.index);
+  Route mixed = Route::via_gateway(pfx("198.19.9.0/24"), ip("2001:db8::2"), link_.index);
   auto error = add_route(s(), mixed);
   ASSERT_FALSE(error.has_value());
   EXPECT_EQ(error.error().code, Errc::invalid_argument);
