@@ -71,12 +71,15 @@ inline Outcome run(const std::vector<std::string>& argv) {
   return r;
 }
 
+// The lab's namespaces now. A /run/netns that cannot be read fails the test (an unreadable
+// directory must not read as "none left"); one that does not exist holds none.
 inline std::vector<std::string> lab_namespaces() {
   std::vector<std::string> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
     if (e.path().filename().string().starts_with("weft-lab-")) out.push_back(e.path().filename().string());
   }
+  EXPECT_TRUE(!ec || ec == std::errc::no_such_file_or_directory) << "reading /run/netns: " << ec.message();
   return out;
 }
 
@@ -95,7 +98,9 @@ inline std::string root_network() {
                     std::vector<std::string>{"/usr/sbin/ip", "-4", "route", "show", "table", "all"},
                     std::vector<std::string>{"/usr/sbin/ip", "-6", "route", "show", "table", "all"},
                     std::vector<std::string>{"/usr/sbin/ip", "-o", "addr", "show"}}) {
-    all += run(args).out;
+    auto r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << "probe failed: " << args[1] << " " << args[2] << ": " << r.err;  // "" == "" proves nothing
+    all += r.out;
   }
   return all;
 }
