@@ -29,10 +29,13 @@ Outcome weft_cli(Lab& lab, const std::string& args_line) {
   return lab.exec("h1", argv);
 }
 
-// node -> peer name -> state, from `weft bgp status -o json`.
+// node -> peer name -> state, from `weft bgp status -o json`. A failed command or an answer
+// that is not a JSON array fails the test (it must not read as "no sessions").
 std::map<std::string, std::map<std::string, std::string>> sessions(Lab& lab) {
   std::map<std::string, std::map<std::string, std::string>> out;
-  auto status = weft::parse_json(weft_cli(lab, "bgp status -o json").out);
+  auto r = weft_cli(lab, "bgp status -o json");
+  auto status = weft::parse_json(r.out);
+  EXPECT_TRUE(r.exit_code == 0 && status && status->is_array()) << "probe failed: weft bgp status: " << r.out << r.err;
   if (!status || !status->is_array()) return out;
   for (const auto& node : *status) {
     for (const auto& s : node["sessions"]) out[node["node"]][s["peer"]] = s["state"];
