@@ -112,7 +112,10 @@ int main(int argc, char** argv) {
     ipam[tag] = {{"add", summary(add)}, {"del", summary(del)}};
   }
 
-  const bool clean = cluster.keys("/weft/v1/allocations/").empty() && cluster.keys("/weft/v1/endpoints/").empty();
+  // A failed etcdctl (nullopt) is not clean.
+  const auto allocations = cluster.keys("/weft/v1/allocations/");
+  const auto endpoints = cluster.keys("/weft/v1/endpoints/");
+  const bool clean = allocations && allocations->empty() && endpoints && endpoints->empty();
   Json out{{"benchmark", "cni"},
            {"setup", "one node: weftd and etcd 3.4 (fsync on the machine's disk) in a network namespace; "
                      "IPv4 /24 and IPv6 /120 pools: every ADD gets one address of each"},

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "lab_fixture.h"
+#include "require.h"
 
 namespace {
 
@@ -28,10 +29,13 @@ Outcome weft_cli(Lab& lab, const std::string& args_line) {
   return lab.exec("h1", argv);
 }
 
-// node -> peer name -> state, from `weft bgp status -o json`.
+// node -> peer name -> state, from `weft bgp status -o json`. A failed command or an answer
+// that is not a JSON array fails the test (it must not read as "no sessions").
 std::map<std::string, std::map<std::string, std::string>> sessions(Lab& lab) {
   std::map<std::string, std::map<std::string, std::string>> out;
-  auto status = weft::parse_json(weft_cli(lab, "bgp status -o json").out);
+  auto r = weft_cli(lab, "bgp status -o json");
+  auto status = weft::parse_json(r.out);
+  EXPECT_TRUE(r.exit_code == 0 && status && status->is_array()) << "probe failed: weft bgp status: " << r.out << r.err;
   if (!status || !status->is_array()) return out;
   for (const auto& node : *status) {
     for (const auto& s : node["sessions"]) out[node["node"]][s["peer"]] = s["state"];
@@ -96,8 +100,9 @@ void expect_restart_without_loss(Lab& lab, const std::string& host, const std::s
   const std::string host_before = weft_state(lab, host), from_before = weft_state(lab, from_host);
   const auto expected_sessions = sessions(lab)[host];
 
-  pid_t mon1 = spawn_in_lab(lab, from_host, {"/usr/sbin/ip", "monitor", "route"}, lab.dir_ / "monitor-from.log");
-  pid_t mon2 = spawn_in_lab(lab, host, {"/usr/sbin/ip", "monitor", "route"}, lab.dir_ / "monitor-host.log");
+  RouteMonitor mon_from(lab, from_host, lab.dir_ / "monitor-from.log");
+  RouteMonitor mon_host(lab, host, lab.dir_ / "monitor-host.log");
+  ASSERT_TRUE(mon_from.started() && mon_host.started());
   pid_t pinger = spawn_in_lab(lab, from, {"/usr/bin/ping", "-n", "-c", "60", "-i", "0.1", "-W", "1", pods[to_pod]},
                               lab.dir_ / "ping.log");
   std::this_thread::sleep_for(500ms);
@@ -113,15 +118,13 @@ void expect_restart_without_loss(Lab& lab, const std::string& host, const std::s
   int ping_status = -1;
   ::waitpid(pinger, &ping_status, 0);
   std::this_thread::sleep_for(1s);
-  for (pid_t m : {mon1, mon2}) {
-    ::kill(m, SIGTERM);
-    ::waitpid(m, nullptr, 0);
-  }
+  const std::string from_events = mon_from.stop(), host_events = mon_host.stop();
   EXPECT_TRUE(back) << slurp(lab.dir_ / "weftd-restarted.log");
   EXPECT_NE(slurp(lab.dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(lab.dir_ / "ping.log");
-  EXPECT_EQ(slurp(lab.dir_ / "monitor-from.log"), "") << "a peer's restart changed " << from_host << "'s routes";
-  EXPECT_EQ(slurp(lab.dir_ / "monitor-host.log"), "") << "the restart changed " << host << "'s routes:\n"
-                                                       << slurp(lab.dir_ / "weftd-restarted.log");
+  EXPECT_EQ(from_events, "") << "a peer's restart changed " << from_host << "'s routes (ip monitor route, watched for "
+                             << mon_from.window_seconds() << " s)";
+  EXPECT_EQ(host_events, "") << "the restart changed " << host << "'s routes (ip monitor route, watched for "
+                             << mon_host.window_seconds() << " s):\n" << slurp(lab.dir_ / "weftd-restarted.log");
   EXPECT_EQ(weft_state(lab, host), host_before);
   EXPECT_EQ(weft_state(lab, from_host), from_before);
   auto metrics = lab.exec(host, {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/metrics"});
@@ -150,7 +153,8 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
   auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
   auto pods = pod_v4(*this);
-  pid_t mon = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route"}, dir_ / "monitor-h1.log");
+  RouteMonitor mon(*this, "h1", dir_ / "monitor-h1.log");
+  ASSERT_TRUE(mon.started());
   pid_t pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "40", "-i", "0.1", "-W", "1", pods["h2-p1"]},
                               dir_ / "ping.log");
   std::this_thread::sleep_for(500ms);
@@ -167,13 +171,15 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
   });
   int ping_status = -1;
   ::waitpid(pinger, &ping_status, 0);
-  ::kill(mon, SIGTERM);
-  ::waitpid(mon, nullptr, 0);
+  const std::string events = mon.stop();
   EXPECT_TRUE(routed) << exec("h1", {"/usr/sbin/ip", "-6", "route"}).out;
   EXPECT_NE(slurp(dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(dir_ / "ping.log");
-  const std::string events = slurp(dir_ / "monitor-h1.log");
-  EXPECT_EQ(events.find("Deleted"), std::string::npos) << "no route was removed:\n" << events;
-  EXPECT_EQ(events.find("198.19."), std::string::npos) << "the IPv4 pool's routes were not touched:\n" << events;
+  EXPECT_NE(events.find("fd00:198:20:"), std::string::npos)
+      << "the monitor saw the new pool's routes arrive (watched for " << mon.window_seconds() << " s):\n" << events;
+  EXPECT_EQ(events.find("Deleted"), std::string::npos)
+      << "no route was removed (ip monitor route, watched for " << mon.window_seconds() << " s):\n" << events;
+  EXPECT_EQ(events.find("198.19."), std::string::npos)
+      << "the IPv4 pool's routes were not touched (watched for " << mon.window_seconds() << " s):\n" << events;
 }
 
 TEST_F(Lab, BgpRemovedHostVanishesFromEveryOtherHost) {
@@ -199,7 +205,7 @@ TEST_F(Lab, BgpRemovedHostVanishesFromEveryOtherHost) {
 
 // bird2 as the top-of-rack router: in the lab's router namespace, one eBGP session per host.
 TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
-  if (!fs::exists("/usr/sbin/bird")) GTEST_SKIP() << "bird2 is not installed (scripts/setup installs it)";
+  WEFT_REQUIRE(fs::exists("/usr/sbin/bird"), "bird2 is not installed (scripts/setup installs it)");
   auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
   fs::create_directories(dir_ / "bird");
@@ -239,10 +245,10 @@ TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
            std::string::npos;
   });
   EXPECT_TRUE(accepted) << exec("h2", {"/usr/sbin/ip", "route"}).out;
-  EXPECT_EQ(exec("h2", {"/usr/sbin/ip", "route", "show", "10.98.0.0/24"}).out, "") << "not accepted, not installed";
+  EXPECT_EQ(probe(*this, "h2", {"/usr/sbin/ip", "route", "show", "10.98.0.0/24"}), "") << "not accepted, not installed";
 
   EXPECT_EQ(weft_cli(*this, "bgp peer delete tor").exit_code, 0);
-  auto dropped = within(5s, [&] { return exec("h2", {"/usr/sbin/ip", "route", "show", "10.99.0.0/24"}).out.empty(); });
+  auto dropped = within(5s, [&] { return probe(*this, "h2", {"/usr/sbin/ip", "route", "show", "10.99.0.0/24"}).empty(); });
   EXPECT_TRUE(dropped) << "a deleted peer's routes go";
   ::kill(bird, SIGTERM);
   ::waitpid(bird, nullptr, 0);

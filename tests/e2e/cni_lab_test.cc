@@ -25,6 +25,40 @@ std::string cni_script(const std::string& command, const std::string& conflist) 
          "for f in $out/*; do tr -d '\\n' < $f; echo; done; rm -rf $out";
 }
 
+// `etcdctl get ARGS` in the lab's etcd namespace; a failed etcdctl fails the test, so that its
+// empty output never reads as "nothing in the store".
+std::string etcd_get(Lab& lab, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"/usr/bin/etcdctl", "--endpoints", "198.18.0.2:2379", "get"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return probe(lab, "etcd", argv);
+}
+
+// The endpoint records of this test's containers (c1, c2, ...) on h1.
+int container_endpoints(Lab& lab) {
+  std::istringstream keys(etcd_get(lab, {"--prefix", "/weft/v1/endpoints/h1/c", "--keys-only"}));
+  int count = 0;
+  for (std::string key; std::getline(keys, key);) count += !key.empty();
+  return count;
+}
+
+// The addresses the store holds for this test's containers, over every block of every pool (one
+// JSON object per block: address -> {"containerId", ...}; ipam/address_block.h).
+int container_allocations(Lab& lab) {
+  std::istringstream values(etcd_get(lab, {"--prefix", "/weft/v1/allocations/", "--print-value-only"}));
+  int count = 0;
+  for (std::string value; std::getline(values, value);) {
+    if (value.empty()) continue;
+    auto block = weft::parse_json(value);
+    EXPECT_TRUE(block && block->is_object()) << "not an allocation record: " << value;
+    if (!block || !block->is_object()) continue;
+    for (const auto& record : block->items()) {
+      const std::string id = record.value().value("containerId", "");
+      count += id.size() > 1 && id[0] == 'c' && id.find_first_not_of("0123456789", 1) == std::string::npos;
+    }
+  }
+  return count;
+}
+
 TEST_F(Lab, TwoHundredConcurrentContainersOnOneHost) {
   auto up = lab({"up", "--hosts", "2", "--segments", "2", "--mode", "vxlan", "--pods-per-host", "1"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
@@ -52,6 +86,9 @@ TEST_F(Lab, TwoHundredConcurrentContainersOnOneHost) {
     }
   }
   EXPECT_EQ(results, kContainers);
+  // The store probes of the checks after DEL see every container while they exist.
+  EXPECT_EQ(container_endpoints(*this), kContainers);
+  EXPECT_EQ(container_allocations(*this), 2 * kContainers) << "an IPv4 and an IPv6 address each";
   EXPECT_EQ(addresses.size(), static_cast<size_t>(kContainers)) << "every container got its own IPv4 address";
 
   // From h2's pod, every container answers (20 pings in flight at a time).
@@ -64,9 +101,8 @@ TEST_F(Lab, TwoHundredConcurrentContainersOnOneHost) {
 
   auto del = exec("h1", {"/bin/sh", "-c", cni_script("DEL", conflist)});
   EXPECT_EQ(del.exit_code, 0) << del.err;
-  auto allocations = exec("etcd", {"/usr/bin/etcdctl", "--endpoints", "198.18.0.2:2379", "get", "--prefix",
-                                   "/weft/v1/endpoints/h1/c", "--keys-only"});
-  EXPECT_EQ(allocations.out, "") << "endpoints left after DEL";
+  EXPECT_EQ(container_endpoints(*this), 0) << "endpoints left after DEL";
+  EXPECT_EQ(container_allocations(*this), 0) << "allocations left after DEL";
   auto endpoints = exec("h1", {WEFT_CLI_PATH, "endpoint", "list", "-o", "json"});
   auto list = weft::parse_json(endpoints.out);
   ASSERT_TRUE(list) << endpoints.out << endpoints.err;

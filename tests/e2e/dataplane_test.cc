@@ -117,8 +117,8 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
   // Every route and link change in h1 while weftd stops and starts again (neighbour events are
   // not watched: the kernel ages its own eth0 entries meanwhile; weft's permanent neighbour and
   // FDB entries are compared before and after, and weftd's change counter must stay at 0).
-  pid_t monitor = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route", "link"}, dir_ / "monitor.log");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  RouteMonitor monitor(*this, "h1", dir_ / "monitor.log", {"route", "link"});
+  ASSERT_TRUE(monitor.started());
   ASSERT_EQ(::kill(old_pid, SIGTERM), 0);
   ASSERT_TRUE(within(std::chrono::seconds(5), [&] { return !running(old_pid); }));
   pid_t agent = spawn_in_lab(*this, "h1", argv, dir_ / "weftd-restarted.log");
@@ -127,11 +127,10 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
     return exec("h1", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/healthz"}).exit_code == 0;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  ::kill(monitor, SIGTERM);
-  ::waitpid(monitor, nullptr, 0);
+  const std::string events = monitor.stop();
   EXPECT_TRUE(ready) << slurp(dir_ / "weftd-restarted.log");
-  const std::string events = slurp(dir_ / "monitor.log");
-  EXPECT_EQ(events, "") << "the restart changed the kernel:\n" << events;
+  EXPECT_EQ(events, "") << "the restart changed the kernel (ip monitor route link, watched for "
+                        << monitor.window_seconds() << " s):\n" << events;
   EXPECT_EQ(weft_state(*this, "h1"), before);
   auto metrics = exec("h1", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/metrics"});
   EXPECT_NE(metrics.out.find("weft_kernel_changes_total 0\n"), std::string::npos) << metrics.out;

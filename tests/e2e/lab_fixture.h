@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "require.h"
 
 namespace weft_e2e {
 
@@ -69,12 +71,15 @@ inline Outcome run(const std::vector<std::string>& argv) {
   return r;
 }
 
+// The lab's namespaces now. A /run/netns that cannot be read fails the test (an unreadable
+// directory must not read as "none left"); one that does not exist holds none.
 inline std::vector<std::string> lab_namespaces() {
   std::vector<std::string> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
     if (e.path().filename().string().starts_with("weft-lab-")) out.push_back(e.path().filename().string());
   }
+  EXPECT_TRUE(!ec || ec == std::errc::no_such_file_or_directory) << "reading /run/netns: " << ec.message();
   return out;
 }
 
@@ -93,7 +98,9 @@ inline std::string root_network() {
                     std::vector<std::string>{"/usr/sbin/ip", "-4", "route", "show", "table", "all"},
                     std::vector<std::string>{"/usr/sbin/ip", "-6", "route", "show", "table", "all"},
                     std::vector<std::string>{"/usr/sbin/ip", "-o", "addr", "show"}}) {
-    all += run(args).out;
+    auto r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << "probe failed: " << args[1] << " " << args[2] << ": " << r.err;  // "" == "" proves nothing
+    all += r.out;
   }
   return all;
 }
@@ -101,8 +108,8 @@ inline std::string root_network() {
 class Lab : public ::testing::Test {
  public:  // helpers of the tests use the fixture's commands
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "the lab needs root";
-    if (!fs::exists("/usr/sbin/ip") || !fs::exists("/usr/bin/etcd")) GTEST_SKIP() << "needs iproute2 and etcd";
+    WEFT_REQUIRE(::geteuid() == 0, "the lab needs root");
+    WEFT_REQUIRE(fs::exists("/usr/sbin/ip") && fs::exists("/usr/bin/etcd"), "needs iproute2 and etcd");
     lock_ = ::open("/tmp/weft-lab-e2e.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     ASSERT_GE(lock_, 0);
     ASSERT_EQ(::flock(lock_, LOCK_EX), 0);
@@ -213,14 +220,106 @@ inline std::optional<double> within(std::chrono::milliseconds limit, F done) {
   return std::nullopt;
 }
 
-// Reads a host's weft state: routes of protocol 247, permanent neighbours and FDB entries on
-// weft.vxlan.
+// Runs a read-only command in lab namespace `name` whose output a check inspects, and returns
+// its stdout. A failed run fails the test: the empty output of a probe that did not run would
+// otherwise read as "nothing there".
+inline std::string probe(Lab& lab, const std::string& name, const std::vector<std::string>& argv) {
+  auto r = lab.exec(name, argv);
+  std::string command;
+  for (const auto& a : argv) command += a + " ";
+  EXPECT_EQ(r.exit_code, 0) << "probe failed in " << name << ": " << command << r.err;
+  return r.out;
+}
+
+// `ip monitor route` (and more objects, e.g. "link") in lab namespace `name`, for checks that
+// a window of time changed nothing there. A negative check on a monitor cannot pass by accident
+// only if the monitor provably listens for the whole window: the constructor returns once the
+// monitor printed a marker route this fixture added and deleted in the same namespace (an
+// unreachable 198.18.255.250/32 in table 199, protocol 199, which nothing else uses, retried
+// until seen, for up to 5 s); stop() ends the window with a second marker (198.18.255.251) that
+// the monitor must also print before it is killed. events() are the lines between the markers.
+class RouteMonitor {
+ public:
+  RouteMonitor(Lab& lab, std::string name, fs::path log, std::vector<std::string> objects = {"route"})
+      : lab_(lab), name_(std::move(name)), log_(std::move(log)) {
+    std::vector<std::string> argv{"/usr/sbin/ip", "monitor"};
+    argv.insert(argv.end(), objects.begin(), objects.end());
+    pid_ = spawn_in_lab(lab_, name_, argv, log_);
+    started_ = pid_ > 0 && mark(kStart);
+    EXPECT_TRUE(started_) << "ip monitor in " << name_ << " never printed the start marker:\n" << slurp(log_);
+    start_ = std::chrono::steady_clock::now();
+  }
+  ~RouteMonitor() { kill_monitor(); }
+  RouteMonitor(const RouteMonitor&) = delete;
+  RouteMonitor& operator=(const RouteMonitor&) = delete;
+
+  bool started() const { return started_; }
+
+  // Ends the window (end marker seen, then the monitor stopped) and returns what it printed
+  // between the markers, marker lines excluded. A monitor that missed a marker fails the test.
+  std::string stop() {
+    if (pid_ > 0 && started_) {
+      window_ = std::chrono::steady_clock::now() - start_;
+      EXPECT_TRUE(mark(kEnd)) << "ip monitor in " << name_ << " never printed the end marker:\n" << slurp(log_);
+    }
+    kill_monitor();
+    std::istringstream lines(slurp(log_));
+    std::vector<std::string> all;
+    for (std::string line; std::getline(lines, line);) all.push_back(line);
+    size_t first = 0;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i].find(kStart) != std::string::npos) first = i + 1;  // after the last start marker line
+    }
+    std::string events;
+    for (size_t i = first; i < all.size() && all[i].find(kEnd) == std::string::npos; ++i) events += all[i] + "\n";
+    return events;
+  }
+  // The window's length in seconds (start marker seen to end marker added), for messages.
+  double window_seconds() const { return window_.count(); }
+
+ private:
+  static constexpr const char* kStart = "198.18.255.250";
+  static constexpr const char* kEnd = "198.18.255.251";
+
+  // Adds and deletes marker route `address` until the monitor printed its deletion (5 s at most).
+  bool mark(const char* address) {
+    const std::string route = std::string(address) + "/32";
+    auto seen = within(std::chrono::seconds(5), [&] {
+      for (const char* verb : {"add", "del"}) {
+        auto r = lab_.exec(name_, {"/usr/sbin/ip", "route", verb, "unreachable", route, "table", "199", "proto", "199"});
+        EXPECT_EQ(r.exit_code, 0) << "marker route " << verb << " in " << name_ << ": " << r.err;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return slurp(log_).find(std::string("Deleted unreachable ") + address) != std::string::npos;
+    });
+    return seen.has_value();
+  }
+  void kill_monitor() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  Lab& lab_;
+  std::string name_;
+  fs::path log_;
+  pid_t pid_ = -1;
+  bool started_ = false;
+  std::chrono::steady_clock::time_point start_{};
+  std::chrono::duration<double> window_{};
+};
+
+// Reads a host's weft state: routes of protocol 247, and, where the host has weft.vxlan (not in
+// routed modes), the permanent neighbours and FDB entries on it. Every probe must succeed.
 inline std::string weft_state(Lab& lab, const std::string& host) {
-  return lab.exec(host, {"/usr/sbin/ip", "route", "show", "proto", "247"}).out +
-         lab.exec(host, {"/usr/sbin/ip", "-6", "route", "show", "proto", "247"}).out +
-         lab.exec(host, {"/usr/sbin/ip", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}).out +
-         lab.exec(host, {"/usr/sbin/ip", "-6", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}).out +
-         lab.exec(host, {"/usr/sbin/bridge", "fdb", "show", "dev", "weft.vxlan"}).out;
+  std::string state = probe(lab, host, {"/usr/sbin/ip", "route", "show", "proto", "247"}) +
+                      probe(lab, host, {"/usr/sbin/ip", "-6", "route", "show", "proto", "247"});
+  const std::string links = probe(lab, host, {"/usr/sbin/ip", "-o", "link", "show"});
+  if (links.find(": weft.vxlan:") == std::string::npos) return state;
+  return state + probe(lab, host, {"/usr/sbin/ip", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}) +
+         probe(lab, host, {"/usr/sbin/ip", "-6", "neigh", "show", "dev", "weft.vxlan", "nud", "permanent"}) +
+         probe(lab, host, {"/usr/sbin/bridge", "fdb", "show", "dev", "weft.vxlan"});
 }
 
 inline std::optional<weft::Json> host_status(Lab& lab, const std::string& name) {

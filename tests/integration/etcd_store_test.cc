@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "etcd_server.h"
+#include "require.h"
 
 namespace weft::store {
 namespace {
@@ -433,7 +434,7 @@ struct Certificates {
 };
 
 TEST(EtcdStoreTls, MutualTlsWorksAndAClientWithoutCertificateIsRefused) {
-  if (!run("which openssl")) GTEST_SKIP() << "openssl is not installed";
+  WEFT_REQUIRE(run("which openssl"), "openssl is not installed");
   Certificates certs;
   ASSERT_TRUE(certs.make());
   EtcdServer server(EtcdServer::Tls{.cert_file = certs.file("server.crt"),

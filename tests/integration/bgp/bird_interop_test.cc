@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "interop_fixture.h"
+#include "require.h"
 
 namespace weft::bgp::testing {
 namespace {
@@ -14,7 +15,7 @@ using namespace std::chrono_literals;
 class Bird : public InteropFixture {
  protected:
   void SetUp() override {
-    if (sh("command -v bird") != 0) GTEST_SKIP() << "bird2 is not installed";
+    WEFT_REQUIRE(sh("command -v bird") == 0, "bird2 is not installed");
     InteropFixture::SetUp();
   }
   // With `statics6`, an IPv6 unicast channel too, on the same IPv4 session (RFC 4760), with bird's
@@ -64,10 +65,11 @@ class Bird : public InteropFixture {
     sh("birdc -s " + dir_.file("bird.ctl") + " show protocols weft", &out);
     return out.find("Established") != std::string::npos;
   }
-  // The route as bird installed it in its namespace's kernel table.
+  // The route as bird installed it in its namespace's kernel table. A failed `ip` fails the test
+  // (its empty output would read as "no route").
   bool bird_kernel_has(const char* prefix) {
     std::string out;
-    p_->ip(std::string("route show ") + prefix, &out);
+    EXPECT_EQ(p_->ip(std::string("route show ") + prefix, &out), 0) << "probe failed: ip route show " << prefix;
     return out.find("via 198.18.0.1") != std::string::npos;
   }
   void dump_logs() {
@@ -176,7 +178,7 @@ TEST_F(Bird, Ipv6RoutesBothWaysOverAnIpv4Session) {
   t_->call([&] { s_->withdraw(pfx("fd00:198:19:1::/64")); });
   ASSERT_TRUE(eventually([&] {
     std::string out;
-    p_->ip("-6 route show fd00:198:19:1::/64", &out);
+    EXPECT_EQ(p_->ip("-6 route show fd00:198:19:1::/64", &out), 0) << "probe failed: ip -6 route show";
     return out.empty();
   }));
   EXPECT_TRUE(bird_kernel_has("198.19.1.0/26"));

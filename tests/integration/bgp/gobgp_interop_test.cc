@@ -2,6 +2,7 @@
 // the gobgp CLI: gobgpd cannot program the kernel here), gobgpd's prefixes in weft's Loc-RIB and
 // the best-change callback, withdrawal both ways, and a gobgpd restart with graceful restart.
 #include "interop_fixture.h"
+#include "require.h"
 
 namespace weft::bgp::testing {
 namespace {
@@ -13,7 +14,7 @@ constexpr const char* kApi = "50051";
 class Gobgp : public InteropFixture {
  protected:
   void SetUp() override {
-    if (sh("command -v gobgpd") != 0) GTEST_SKIP() << "gobgpd is not installed";
+    WEFT_REQUIRE(sh("command -v gobgpd") == 0, "gobgpd is not installed");
     InteropFixture::SetUp();
   }
   void start_gobgp(bool passive, bool restarting = false) {
@@ -51,9 +52,11 @@ class Gobgp : public InteropFixture {
   int gobgp(const std::string& args, std::string* out = nullptr) {
     return sh("nsenter --net=" + p_->path() + " gobgp -p " + kApi + " " + args, out);
   }
+  // Whether gobgpd's RIB holds `prefix` from us. A failed `gobgp` fails the test (its empty
+  // output would read as "not there").
   bool gobgp_has(const char* prefix) {
     std::string out;
-    gobgp("global rib -a ipv4", &out);
+    EXPECT_EQ(gobgp("global rib -a ipv4", &out), 0) << "probe failed: gobgp global rib: " << out;
     const auto at = out.find(prefix);
     return at != std::string::npos && out.find("198.18.0.1", at) != std::string::npos;
   }

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "base/log.h"
+#include "require.h"
 
 namespace weft::bgp::testing {
 
@@ -13,7 +14,7 @@ void InteropFixture::SetUp() {
   static std::once_flag logging;
   std::call_once(logging, [] { init_logging("info"); });  // WEFT_LOG_LEVEL=debug: session details
   sweep_stale_namespaces("weft-t-");
-  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  WEFT_REQUIRE(geteuid() == 0, "needs root (network namespaces)");
   w_ = std::make_unique<Netns>("w");
   p_ = std::make_unique<Netns>("p");
   ASSERT_TRUE(w_->ok() && p_->ok());

@@ -12,11 +12,12 @@
 
 #include "bgp/speaker.h"
 #include "harness.h"
+#include "parse.h"
 
 namespace weft::bgp::testing {
 
-inline IpAddress ip(const char* s) { return *IpAddress::parse(s); }
-inline Prefix pfx(const char* s) { return *Prefix::parse(s); }
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 class InteropFixture : public ::testing::Test {
  protected:

@@ -9,14 +9,15 @@
 
 #include "bgp/speaker.h"
 #include "harness.h"
+#include "parse.h"
 
 namespace weft::bgp::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-IpAddress ip(const char* s) { return *IpAddress::parse(s); }
-Prefix pfx(const char* s) { return *Prefix::parse(s); }
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 std::unique_ptr<Speaker> make_speaker(IoThread& t, uint32_t as, const char* id, const char* listen) {
   return t.call([&] {

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "cni_fixture.h"
+#include "require.h"
 
 namespace weft::testing {
 namespace {
@@ -94,9 +95,9 @@ class CniChainTest : public CniTest {
  protected:
   void SetUp() override {
     for (const char* p : {"/usr/lib/cni/portmap", "/usr/lib/cni/bandwidth"}) {
-      if (!std::filesystem::exists(p)) GTEST_SKIP() << p << " missing: apt-get install containernetworking-plugins";
+      WEFT_REQUIRE(std::filesystem::exists(p), p << " missing: apt-get install containernetworking-plugins");
     }
-    if (run_in("", {"iptables", "--version"}).exit_code != 0) GTEST_SKIP() << "portmap needs iptables";
+    WEFT_REQUIRE(run_in("", {"iptables", "--version"}).exit_code == 0, "portmap needs iptables");
     CniTest::SetUp();
   }
 
@@ -146,9 +147,9 @@ TEST_F(CniChainTest, PortmapAndBandwidthChainAfterWeft) {
   EXPECT_EQ(result["interfaces"][0]["name"], host_veth("chained")) << "our host side, as bandwidth found it";
 
   // bandwidth shaped the host side and made its ifb device for egress.
-  auto qdisc = run_in("", {"tc", "-n", c().host(), "qdisc", "show", "dev", host_veth("chained")}).out;
+  auto qdisc = probe("", {"tc", "-n", c().host(), "qdisc", "show", "dev", host_veth("chained")});
   EXPECT_NE(qdisc.find("tbf"), std::string::npos) << qdisc;
-  auto links = run_in("", {"ip", "-n", c().host(), "-o", "link"}).out;
+  auto links = probe("", {"ip", "-n", c().host(), "-o", "link"});
   EXPECT_NE(links.find(": bwp"), std::string::npos) << links;
 
   // A client on the underlay reaches the container through the mapped host port.
@@ -159,13 +160,13 @@ TEST_F(CniChainTest, PortmapAndBandwidthChainAfterWeft) {
   ::waitpid(server, &status, 0);
 
   chain_del("chained", netns, result);
-  auto nat = run_in(c().host(), {"iptables", "-t", "nat", "-S"}).out;
+  auto nat = probe(c().host(), {"iptables", "-t", "nat", "-S"});
   EXPECT_EQ(nat.find("dnat name: \\\"weftchain\\\" id: \\\"chained\\\""), std::string::npos) << nat;
-  links = run_in("", {"ip", "-n", c().host(), "-o", "link"}).out;
+  links = probe("", {"ip", "-n", c().host(), "-o", "link"});
   EXPECT_EQ(links.find(": bwp"), std::string::npos) << links;
   EXPECT_EQ(links.find(": weft"), std::string::npos) << links;
-  EXPECT_TRUE(c().keys("/weft/v1/allocations/").empty());
-  EXPECT_TRUE(c().keys("/weft/v1/endpoints/").empty());
+  EXPECT_TRUE(keys("/weft/v1/allocations/").empty());
+  EXPECT_TRUE(keys("/weft/v1/endpoints/").empty());
 }
 
 }  // namespace

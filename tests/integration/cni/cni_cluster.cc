@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -280,9 +281,14 @@ ProcResult CniCluster::etcdctl(const std::vector<std::string>& args) const {
   return run_in(host_, argv, {{"ETCDCTL_API", "3"}});
 }
 
-std::vector<std::string> CniCluster::keys(const std::string& prefix) const {
+std::optional<std::vector<std::string>> CniCluster::keys(const std::string& prefix) const {
+  const ProcResult r = etcdctl({"get", "--prefix", prefix, "--keys-only"});
+  if (r.exit_code != 0) {
+    std::cerr << "etcdctl get --prefix " << prefix << " failed (" << r.exit_code << "): " << r.err << "\n";
+    return std::nullopt;
+  }
   std::vector<std::string> out;
-  std::stringstream lines(etcdctl({"get", "--prefix", prefix, "--keys-only"}).out);
+  std::stringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty()) out.push_back(line);
   }

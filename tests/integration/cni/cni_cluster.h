@@ -86,8 +86,9 @@ class CniCluster {
   // `weft --store ... ARGS` and `etcdctl ... ARGS` in the host namespace.
   ProcResult weft(const std::vector<std::string>& args) const;
   ProcResult etcdctl(const std::vector<std::string>& args) const;
-  // Keys under `prefix` in the store (etcdctl --keys-only).
-  std::vector<std::string> keys(const std::string& prefix) const;
+  // Keys under `prefix` in the store (etcdctl --keys-only); nullopt (with etcdctl's error on
+  // stderr) when etcdctl fails, which no caller may read as "no keys".
+  std::optional<std::vector<std::string>> keys(const std::string& prefix) const;
 
  private:
   std::string fail(const std::string& what);

@@ -1,6 +1,6 @@
 // gtest fixture for weft-cni's integration tests: a fresh CniCluster (etcd + weftd in namespaces
 // of this process) per test, and helpers that look at the kernel and the store the way an
-// operator would (`ip`, `etcdctl`, `weft`). Root only: skipped otherwise.
+// operator would (`ip`, `etcdctl`, `weft`). Root only: skipped otherwise (failed in CI, require.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,13 +14,14 @@
 #include "base/json.h"
 #include "cni_cluster.h"
 #include "ipam/ipam_protocol.h"
+#include "require.h"
 
 namespace weft::testing {
 
 class CniTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+    WEFT_REQUIRE(::geteuid() == 0, "needs root (network namespaces)");
     cluster_ = std::make_unique<CniCluster>("cni", CniCluster::Paths{WEFTD_PATH, WEFT_CLI_PATH, WEFT_CNI_PATH});
     const std::string error = cluster_->start(extra_pools());
     ASSERT_TRUE(error.empty()) << error;
@@ -47,13 +48,37 @@ class CniTest : public ::testing::Test {
     }
     return out;
   }
-  bool host_link_exists(const std::string& name) {
-    return run_in("", {"ip", "-n", c().host(), "link", "show", "dev", name}).exit_code == 0;
+  // Runs a read-only command whose output a check inspects (`ip -n ... link`, `tc`, `iptables
+  // -S`) and returns its stdout. A non-zero exit fails the test: the output of a failed probe
+  // proves nothing, least of all that something is absent.
+  std::string probe(const std::string& netns, const std::vector<std::string>& argv) {
+    auto r = run_in(netns, argv);
+    std::string command;
+    for (const auto& a : argv) command += a + " ";
+    EXPECT_EQ(r.exit_code, 0) << "probe failed: " << command << (netns.empty() ? std::string() : "in " + netns) << ": " << r.err;
+    return r.out;
   }
+  // The keys under `prefix` in the store; a failed etcdctl fails the test (see probe()).
+  std::vector<std::string> keys(const std::string& prefix) {
+    auto k = c().keys(prefix);
+    EXPECT_TRUE(k.has_value()) << "probe failed: etcdctl get --prefix " << prefix;
+    return k.value_or(std::vector<std::string>{});
+  }
+  // Whether link `name` exists in namespace `netns`: `ip link show dev` exits 0 when it does and
+  // says "does not exist" when it does not. Any other failure (no such namespace, no `ip`) fails
+  // the test, so that an absence check cannot pass on a probe that did not run.
+  bool link_exists(const std::string& netns, const std::string& name) {
+    auto r = run_in("", {"ip", "-n", netns, "link", "show", "dev", name});
+    if (r.exit_code == 0) return true;
+    EXPECT_NE(r.err.find("does not exist"), std::string::npos)
+        << "probe failed: ip -n " << netns << " link show dev " << name << ": " << r.err;
+    return false;
+  }
+  bool host_link_exists(const std::string& name) { return link_exists(c().host(), name); }
   // Workload routes (protocol 248) in the host namespace, both families.
   std::string workload_routes() {
-    return run_in("", {"ip", "-n", c().host(), "route", "show", "proto", "248"}).out +
-           run_in("", {"ip", "-n", c().host(), "-6", "route", "show", "proto", "248"}).out;
+    return probe("", {"ip", "-n", c().host(), "route", "show", "proto", "248"}) +
+           probe("", {"ip", "-n", c().host(), "-6", "route", "show", "proto", "248"});
   }
   bool ping(const std::string& from_netns, const std::string& address) {
     auto r = run_in(from_netns, {"ping", "-c", "1", "-W", "2", address});

@@ -82,7 +82,7 @@ TEST_F(CniTest, AddWiresAWorkingContainerAndDelRemovesEverything) {
   EXPECT_TRUE(ping(c().peer(), a1[1])) << "IPv6 from the underlay";
 
   // The container side as documented: /32, gateway routes, permanent neighbour for 169.254.1.1.
-  auto neigh = run_in(ns_name(ns1), {"ip", "neigh", "show", "dev", "eth0"}).out;
+  auto neigh = probe(ns_name(ns1), {"ip", "neigh", "show", "dev", "eth0"});
   EXPECT_NE(neigh.find("169.254.1.1 lladdr ee:ee:ee:ee:ee:ee PERMANENT"), std::string::npos) << neigh;
   EXPECT_NE(neigh.find("fe80::1 lladdr ee:ee:ee:ee:ee:ee PERMANENT"), std::string::npos) << neigh;
   EXPECT_NE(workload_routes().find(a1[0] + " dev " + host_veth("ctr-a")), std::string::npos) << workload_routes();
@@ -115,16 +115,16 @@ TEST_F(CniTest, AddWiresAWorkingContainerAndDelRemovesEverything) {
   }
   EXPECT_FALSE(host_link_exists(host_veth("ctr-a")));
   EXPECT_EQ(workload_routes().find(a1[0] + " "), std::string::npos) << workload_routes();
-  EXPECT_EQ(c().keys("/weft/v1/endpoints/h1/ctr-a").size(), 0u);
-  auto after = run_in(ns_name(ns1), {"ip", "-o", "link"}).out;
+  EXPECT_EQ(keys("/weft/v1/endpoints/h1/ctr-a").size(), 0u);
+  auto after = probe(ns_name(ns1), {"ip", "-o", "link"});
   EXPECT_EQ(after.find("eth0"), std::string::npos) << after;
   auto gone = c().cni("CHECK", "ctr-a", ns1, dump_json(conf));
   EXPECT_NE(gone.exit_code, 0) << "CHECK after DEL reports the missing allocation";
 
   auto del_b = c().cni("DEL", "ctr-b", "", c().config(), "eth0", {{"CNI_NETNS", "<unset>"}});
   EXPECT_EQ(del_b.exit_code, 0) << "DEL without CNI_NETNS: " << del_b.out;
-  EXPECT_TRUE(c().keys("/weft/v1/allocations/").empty());
-  EXPECT_TRUE(c().keys("/weft/v1/endpoints/").empty());
+  EXPECT_TRUE(keys("/weft/v1/allocations/").empty());
+  EXPECT_TRUE(keys("/weft/v1/endpoints/").empty());
   EXPECT_FALSE(host_link_exists(host_veth("ctr-b")));
 }
 
@@ -144,7 +144,7 @@ TEST_F(CniTest, OlderConfigVersionsGetTheirResultLayout) {
     }
     EXPECT_EQ(c().cni("DEL", id, ns, c().config(version)).exit_code, 0);
   }
-  EXPECT_TRUE(c().keys("/weft/v1/allocations/").empty());
+  EXPECT_TRUE(keys("/weft/v1/allocations/").empty());
 }
 
 TEST_F(CniTest, VersionGcAndStatus) {
@@ -167,8 +167,8 @@ TEST_F(CniTest, VersionGcAndStatus) {
   EXPECT_TRUE(gc.out.empty());
   EXPECT_TRUE(host_link_exists(host_veth("keep")));
   EXPECT_FALSE(host_link_exists(host_veth("stale"))) << "GC removes the stale attachment's veth";
-  EXPECT_EQ(c().keys("/weft/v1/endpoints/").size(), 1u);
-  EXPECT_EQ(c().keys("/weft/v1/endpoints/h1/keep-eth0").size(), 1u);
+  EXPECT_EQ(keys("/weft/v1/endpoints/").size(), 1u);
+  EXPECT_EQ(keys("/weft/v1/endpoints/h1/keep-eth0").size(), 1u);
   EXPECT_TRUE(ping(ns_name(keep), "198.18.0.1"));
 
   // `weft ipam release` takes one address away from its endpoint.
@@ -186,7 +186,7 @@ TEST_F(CniTest, VersionGcAndStatus) {
   // A GC with the default grace period spares the young attachment.
   auto young = c().cni("GC", "", "", c().config("1.1.0", R"("cni.dev/valid-attachments":[])"));
   EXPECT_EQ(young.exit_code, 0);
-  EXPECT_EQ(c().keys("/weft/v1/endpoints/").size(), 1u);
+  EXPECT_EQ(keys("/weft/v1/endpoints/").size(), 1u);
   EXPECT_EQ(c().cni("DEL", "keep", keep, c().config()).exit_code, 0);
 }
 
@@ -222,7 +222,7 @@ TEST_F(CniClaimTest, ClaimsAnotherBlockWhenTheNodesBlocksAreFull) {
     const std::string id = "claim" + std::to_string(i);
     EXPECT_EQ(c().cni("DEL", id, c().container(id), conf).exit_code, 0);
   }
-  EXPECT_TRUE(c().keys("/weft/v1/allocations/").empty());
+  EXPECT_TRUE(keys("/weft/v1/allocations/").empty());
 }
 
 }  // namespace

@@ -12,10 +12,18 @@
 # Needs: podman, runc, busybox-static, containernetworking-plugins, etcd-server, iptables.
 set -euo pipefail
 build="$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)"
+# A missing tool skips the test (exit 77, ctest's SKIP_RETURN_CODE for it) on a developer's
+# machine, and fails it in CI (CI=true or CI=1): a CI run must not pass without running it.
+skip() {
+  if [[ "${CI:-}" == true || "${CI:-}" == 1 ]]; then
+    echo "podman_smoke: FAILED: cannot run here ($1), and CI requires every test to run" >&2; exit 1
+  fi
+  echo "podman_smoke: SKIPPED ($1)"; exit 77
+}
 for tool in podman runc busybox etcd etcdctl iptables; do
-  command -v "$tool" >/dev/null || { echo "podman_smoke: SKIPPED ($tool missing)"; exit 0; }
+  command -v "$tool" >/dev/null || skip "$tool missing"
 done
-[[ -x /usr/lib/cni/portmap ]] || { echo "podman_smoke: SKIPPED (containernetworking-plugins missing)"; exit 0; }
+[[ -x /usr/lib/cni/portmap ]] || skip "containernetworking-plugins missing"
 
 tag="weft-t-$$-pm"
 host="$tag-h1"; peer="$tag-peer"
@@ -34,7 +42,14 @@ cleanup() {
 trap cleanup EXIT
 in_host() { nsenter --net="/run/netns/$host" "$@"; }
 pm() { in_host env CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_STORAGE_CONF="$dir/storage.conf" podman "$@"; }
-store_keys() { in_host etcdctl --endpoints=127.0.0.1:2379 get --prefix "$1" --keys-only | grep -c . || true; }
+# The number of keys under a prefix. A failed etcdctl fails the script (never reads as "0 keys"):
+# its output is captured first, so that its exit status is not hidden by a pipe.
+store_keys() {
+  local keys
+  keys="$(in_host etcdctl --endpoints=127.0.0.1:2379 get --prefix "$1" --keys-only)" \
+    || { echo "podman_smoke: etcdctl get --prefix $1 failed" >&2; exit 1; }
+  grep -c . <<<"$keys" || true  # grep -c exits 1 when it counts 0 lines; the count is still printed
+}
 
 # Host and underlay peer, as in cni_cluster.h.
 ip netns add "$host"; ip netns add "$peer"
@@ -103,6 +118,11 @@ pm run -d --name a --network weft -p 18080:8080 localhost/weft-busybox sh -c 'wh
 addr_a="$(pm inspect a --format '{{.NetworkSettings.Networks.weft.IPAddress}}')"
 echo "container a: $addr_a"
 pm run --rm --network weft localhost/weft-busybox ping -c1 -W2 "$addr_a" >/dev/null
+# The probes of the final check see a's records while a runs: zero later means they went away.
+[[ "$(store_keys /weft/v1/allocations/)" -ge 1 && "$(store_keys /weft/v1/endpoints/)" -ge 1 ]] \
+  || { echo "podman_smoke: no allocation or endpoint in the store while container a runs" >&2; exit 1; }
+[[ "$(ip -n "$host" -o link | grep -c ': weft')" -ge 1 ]] \
+  || { echo "podman_smoke: no weft veth on the host while container a runs" >&2; exit 1; }
 got="$(nsenter --net="/run/netns/$peer" busybox nc -w 3 198.18.0.1 18080 </dev/null || true)"
 echo "peer -> 198.18.0.1:18080: $got"
 [[ "$got" == hello-from-podman ]]
@@ -110,7 +130,8 @@ pm rm -f -t 0 a >/dev/null
 
 echo "podman_smoke: after the containers are gone"
 allocations="$(store_keys /weft/v1/allocations/)"; endpoints="$(store_keys /weft/v1/endpoints/)"
-veths="$(ip -n "$host" -o link | grep -c ': weft' || true)"
+links="$(ip -n "$host" -o link)"  # a failed `ip` fails the script rather than counting 0 veths
+veths="$(grep -c ': weft' <<<"$links" || true)"
 echo "allocations=$allocations endpoints=$endpoints weft veths=$veths"
 [[ "$allocations" == 0 && "$endpoints" == 0 && "$veths" == 0 ]]
 echo "podman_smoke: PASSED"

@@ -9,6 +9,7 @@
 
 #include "kernel/addresses.h"
 #include "kernel/netns.h"
+#include "require.h"
 
 namespace weft::kernel::testing {
 
@@ -24,18 +25,6 @@ CommandResult run_command(const std::string& command) {
   return result;
 }
 
-IpAddress ip(std::string_view text) {
-  auto parsed = IpAddress::parse(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(IpAddress());
-}
-
-Prefix prefix(std::string_view text) {
-  auto parsed = Prefix::parse(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(Prefix());
-}
-
 MacAddress mac(std::string_view text) {
   auto parsed = MacAddress::parse(text);
   EXPECT_TRUE(parsed.has_value()) << text;
@@ -45,7 +34,7 @@ MacAddress mac(std::string_view text) {
 KernelTest::~KernelTest() { cleanup(); }
 
 void KernelTest::SetUp() {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  WEFT_REQUIRE(::geteuid() == 0, "needs root (network namespaces)");
 }
 
 void KernelTest::TearDown() { cleanup(); }

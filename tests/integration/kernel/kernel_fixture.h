@@ -18,6 +18,7 @@
 #include "base/json.h"
 #include "kernel/links.h"
 #include "kernel/netlink_socket.h"
+#include "parse.h"
 
 namespace weft::kernel::testing {
 
@@ -28,15 +29,16 @@ struct CommandResult {
 // Runs a shell command (only `ip -n weft-t-...` and similar read-mostly commands in tests).
 CommandResult run_command(const std::string& command);
 
-IpAddress ip(std::string_view text);
-Prefix prefix(std::string_view text);
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 MacAddress mac(std::string_view text);
 
 class KernelTest : public ::testing::Test {
  protected:
   ~KernelTest() override;
-  // Skips the test unless running as root (the tests need CAP_SYS_ADMIN and CAP_NET_ADMIN).
-  // Fixtures that override SetUp call this first and return if IsSkipped().
+  // Skips the test unless running as root (the tests need CAP_SYS_ADMIN and CAP_NET_ADMIN); in
+  // CI fails it instead (require.h). Fixtures that override SetUp call this first and return if
+  // IsSkipped() || HasFatalFailure().
   void SetUp() override;
   void TearDown() override;
 

@@ -51,7 +51,7 @@ TEST_F(Links, VethAcrossTwoNamespaces) {
   auto connected = list_routes(a, RouteFilter{.family = Family::v4, .protocol = 2 /* RTPROT_KERNEL */});
   ASSERT_TRUE(connected.has_value());
   ASSERT_EQ(connected->size(), 1u);
-  EXPECT_EQ(connected->front().destination, prefix("198.18.0.0/24"));
+  EXPECT_EQ(connected->front().destination, pfx("198.18.0.0/24"));
   EXPECT_TRUE(list_routes(a)->empty());
   // Nothing routes the pod range.
   auto none = lookup_route(a, ip("198.19.0.1"));

@@ -10,7 +10,7 @@ class Neighbours : public KernelTest {
  protected:
   void SetUp() override {
     KernelTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     underlay_ = veth_with_address("n", "u0", "u1", "198.18.0.1/24");
     auto vxlan = create_vxlan(sock("n"), VxlanSpec{.name = "weft.1", .vni = 1, .port = 8472,
                                                    .local = ip("198.18.0.1"), .underlay = underlay_.index,
@@ -61,7 +61,9 @@ TEST_F(Neighbours, VxlanFdbRoundTrip) {
   ASSERT_TRUE(listed.has_value());
   EXPECT_EQ(*listed, std::vector<FdbEntry>{entry});
 
-  std::string fdb = run_command("bridge -n " + netns("n") + " fdb show dev weft.1").out;
+  auto fdb_probe = run_command("bridge -n " + netns("n") + " fdb show dev weft.1");
+  ASSERT_EQ(fdb_probe.exit_code, 0) << fdb_probe.out;
+  const std::string& fdb = fdb_probe.out;
   EXPECT_NE(fdb.find("0e:00:00:00:00:02 dst 198.18.0.2 self permanent"), std::string::npos) << fdb;
 
   auto duplicate = add_fdb(s(), entry);

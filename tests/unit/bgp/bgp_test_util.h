@@ -9,6 +9,7 @@
 
 #include "base/ip.h"
 #include "bgp/codec.h"
+#include "parse.h"
 
 namespace weft::bgp::test {
 
@@ -53,17 +54,8 @@ inline Bytes attribute(uint8_t flags, uint8_t type, const Bytes& value) {
   return out;
 }
 
-inline IpAddress ip(std::string_view text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
-
-inline Prefix pfx(std::string_view text) {
-  auto p = Prefix::parse(text);
-  EXPECT_TRUE(p.has_value()) << text;
-  return p.value_or(Prefix{});
-}
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 inline uint32_t id(std::string_view dotted) { return ip(dotted).v4_host_order(); }
 

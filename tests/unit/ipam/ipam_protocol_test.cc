@@ -5,12 +5,13 @@
 #include <set>
 
 #include "ipam/ipam_protocol.h"
+#include "parse.h"
 
 namespace weft::ipam::protocol {
 namespace {
 
-IpAddress ip(std::string_view text) { return *IpAddress::parse(text); }
-Prefix prefix(std::string_view text) { return *Prefix::parse(text); }
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 TEST(IpamProtocol, RequestsRoundTrip) {
   std::vector<Request> requests = {
@@ -34,8 +35,8 @@ TEST(IpamProtocol, RequestsRoundTrip) {
 
 TEST(IpamProtocol, ResponsesRoundTrip) {
   Response ok{.node = "h1", .mtu = 1450};
-  ok.addresses = {{ip("198.19.1.5"), "lab", prefix("198.19.1.0/24")},
-                  {ip("fd00:198:19::105"), "lab6", prefix("fd00:198:19::100/120")}};
+  ok.addresses = {{ip("198.19.1.5"), "lab", pfx("198.19.1.0/24")},
+                  {ip("fd00:198:19::105"), "lab6", pfx("fd00:198:19::100/120")}};
   Response gc{.node = "h1"};
   gc.released = {{"c1", "eth0"}};
   Response status{.node = "h1", .ready = true, .detail = "1 pool(s)"};

@@ -6,20 +6,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "parse.h"
+
 namespace weft {
 namespace {
 
-IpAddress ip(std::string_view s) {
-  auto r = IpAddress::parse(s);
-  EXPECT_TRUE(r.has_value()) << s;
-  return r.value_or(IpAddress{});
-}
-
-Prefix pfx(std::string_view s) {
-  auto r = Prefix::parse(s);
-  EXPECT_TRUE(r.has_value()) << s << ": " << (r ? "" : r.error().message);
-  return r.value_or(Prefix{});
-}
+using ::weft::testing::ip;   // tests/support/parse.h
+using ::weft::testing::pfx;
 
 // ---- addresses ----------------------------------------------------------------------------
 

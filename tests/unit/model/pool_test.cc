@@ -4,14 +4,18 @@
 
 #include "model/keys.h"
 #include "model/node.h"
+#include "parse.h"
 
 namespace weft::ipam {
 namespace {
 
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
+
 model::Pool make_pool(std::string name, std::string cidr, int block) {
   model::Pool p;
   p.name = std::move(name);
-  p.cidr = *Prefix::parse(cidr);
+  p.cidr = pfx(cidr);
   p.block_length = block;
   return p;
 }
@@ -109,7 +113,7 @@ TEST(PoolCodec, GarbageIsCorruptNotACrash) {
 }
 
 TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
-  model::Node n{"h1", {*model::InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, *IpAddress::parse("fe80::1"),
+  model::Node n{"h1", {*model::InterfaceAddress::parse("198.18.1.2/24")}, {{"rack", "r1"}}, ip("fe80::1"),
          "02:00:00:00:00:01", 1450,
          {"h3 is not on-link"}};
   auto back = model::decode_node(dump_json(encode(n)));
@@ -127,13 +131,13 @@ TEST(NodeCodec, RoundTripsAndRejectsGarbage) {
 }
 
 TEST(Keys, BlockKeyRoundTrips) {
-  auto block = *Prefix::parse("198.19.3.0/24");
+  auto block = pfx("198.19.3.0/24");
   auto key = model::keys::block("lab", block);
   EXPECT_EQ(key, "/weft/v1/blocks/lab/198.19.3.0-24");
   auto back = model::keys::block_from_key_segment(model::keys::last_segment(key));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, block);
-  auto v6 = *Prefix::parse("fd00::40/122");
+  auto v6 = pfx("fd00::40/122");
   EXPECT_EQ(*model::keys::block_from_key_segment(model::keys::last_segment(model::keys::block("v6", v6))), v6);
   EXPECT_FALSE(model::keys::block_from_key_segment("garbage"));
 }

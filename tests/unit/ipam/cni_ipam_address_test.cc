@@ -10,15 +10,16 @@
 #include "base/clock.h"
 #include "model/keys.h"
 #include "ipam/pool_registry.h"
+#include "parse.h"
 
 namespace weft::ipam {
 namespace {
 
-IpAddress ip(std::string_view text) { return *IpAddress::parse(text); }
-Prefix prefix(std::string_view text) { return *Prefix::parse(text); }
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 TEST(PickFreeAddress, NeverHandsOutTheFirstAddress) {
-  const auto block = prefix("198.19.1.0/30");
+  const auto block = pfx("198.19.1.0/30");
   EXPECT_EQ(pick_free_address(block, {}), ip("198.19.1.1"));
   EXPECT_EQ(pick_free_address(block, {}, 0), ip("198.19.1.1"));
   EXPECT_EQ(pick_free_address(block, {ip("198.19.1.1")}), ip("198.19.1.2"));
@@ -28,7 +29,7 @@ TEST(PickFreeAddress, NeverHandsOutTheFirstAddress) {
 }
 
 TEST(PickFreeAddress, StartsAtTheCursorAndWraps) {
-  const auto block = prefix("198.19.1.0/29");
+  const auto block = pfx("198.19.1.0/29");
   EXPECT_EQ(pick_free_address(block, {}, 5), ip("198.19.1.5"));
   EXPECT_EQ(pick_free_address(block, {ip("198.19.1.7")}, 7), ip("198.19.1.1"));
   EXPECT_EQ(pick_free_address(block, {}, 8), ip("198.19.1.1")) << "past the end wraps to offset 1";
@@ -36,18 +37,18 @@ TEST(PickFreeAddress, StartsAtTheCursorAndWraps) {
 }
 
 TEST(PickFreeAddress, TinyAndHugeBlocks) {
-  EXPECT_EQ(pick_free_address(prefix("198.19.1.1/32"), {}), std::nullopt);
-  EXPECT_EQ(pick_free_address(prefix("198.19.1.0/31"), {}), ip("198.19.1.1"));
-  const auto v6 = prefix("fd00:198:19::100/120");
+  EXPECT_EQ(pick_free_address(pfx("198.19.1.1/32"), {}), std::nullopt);
+  EXPECT_EQ(pick_free_address(pfx("198.19.1.0/31"), {}), ip("198.19.1.1"));
+  const auto v6 = pfx("fd00:198:19::100/120");
   EXPECT_EQ(pick_free_address(v6, {}), ip("fd00:198:19::101"));
   EXPECT_EQ(usable_addresses(v6), 255u);
-  const auto huge = prefix("fd00:198:19::/64");
+  const auto huge = pfx("fd00:198:19::/64");
   EXPECT_EQ(pick_free_address(huge, {ip("fd00:198:19::1")}), ip("fd00:198:19::2"));
   EXPECT_EQ(offset_in_block(huge, ip("fd00:198:19::1:0")), 65536u);
 }
 
 TEST(PickFreeAddress, FillsABlockWithDistinctAddresses) {
-  const auto block = prefix("198.19.1.0/24");
+  const auto block = pfx("198.19.1.0/24");
   std::set<IpAddress> used;
   uint64_t cursor = 1;
   for (int i = 0; i < 255; ++i) {
@@ -61,7 +62,7 @@ TEST(PickFreeAddress, FillsABlockWithDistinctAddresses) {
 }
 
 TEST(AllocationRecords, RoundTripAndRefuseCorruptValues) {
-  BlockAllocations b{"lab", prefix("198.19.1.0/24"), {{ip("198.19.1.5"), {"c1", "eth0", "h1", 17}}}};
+  BlockAllocations b{"lab", pfx("198.19.1.0/24"), {{ip("198.19.1.5"), {"c1", "eth0", "h1", 17}}}};
   const std::string key = model::keys::allocation("lab", b.block);
   EXPECT_EQ(key, "/weft/v1/allocations/lab/198.19.1.0-24");
   auto decoded = decode_allocations(key, dump_json(encode(b)));
@@ -89,7 +90,7 @@ class AllocatorTest : public ::testing::Test {
   void add_pool(std::string name, std::string cidr, int block_length) {
     model::Pool p;
     p.name = std::move(name);
-    p.cidr = prefix(cidr);
+    p.cidr = pfx(cidr);
     p.block_length = block_length;
     ASSERT_TRUE(ipam::add_pool(*store_, p));
   }

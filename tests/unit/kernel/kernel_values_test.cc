@@ -9,12 +9,13 @@
 #include "kernel/route.h"
 #include "kernel/route_convert.h"
 #include "kernel/sysctl.h"
+#include "parse.h"
 
 namespace weft::kernel {
 namespace {
 
-IpAddress ip(std::string_view text) { return IpAddress::parse(text).value(); }
-Prefix prefix(std::string_view text) { return Prefix::parse(text).value(); }
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 TEST(MacAddress, ParsesAndFormats) {
   auto mac = MacAddress::parse("0E:00:Aa:01:ff:10");
@@ -33,33 +34,33 @@ TEST(MacAddress, ParsesAndFormats) {
 TEST(Route, NexthopsAreComparedAsASet) {
   Nexthop a{.gateway = ip("198.18.0.2"), .ifindex = 3, .onlink = false, .weight = 1};
   Nexthop b{.gateway = ip("198.18.0.3"), .ifindex = 3, .onlink = false, .weight = 2};
-  Route one = Route::multipath(prefix("198.19.1.0/24"), {a, b});
-  Route two = Route::multipath(prefix("198.19.1.0/24"), {b, a});
+  Route one = Route::multipath(pfx("198.19.1.0/24"), {a, b});
+  Route two = Route::multipath(pfx("198.19.1.0/24"), {b, a});
   EXPECT_EQ(one, two);
   two.nexthops[0].weight = 3;
   EXPECT_NE(one, two);
 }
 
 TEST(Route, SingleNexthopWeightIsIgnored) {
-  Route one = Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), 3);
+  Route one = Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), 3);
   Route two = one;
   two.nexthops[0].weight = 7;
   EXPECT_EQ(one, two);
 }
 
 TEST(Route, Ipv6DefaultMetricEqualsZero) {
-  Route asked = Route::via_device(prefix("2001:db8::/64"), 3);
+  Route asked = Route::via_device(pfx("2001:db8::/64"), 3);
   Route read_back = asked;
   read_back.metric = 1024;
   EXPECT_EQ(asked, read_back);
-  Route v4 = Route::via_device(prefix("198.19.0.0/24"), 3);
+  Route v4 = Route::via_device(pfx("198.19.0.0/24"), 3);
   Route v4_1024 = v4;
   v4_1024.metric = 1024;
   EXPECT_NE(v4, v4_1024);
 }
 
 TEST(Route, EverythingElseMatters) {
-  Route base = Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), 3);
+  Route base = Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), 3);
   auto differs = [&](auto change) {
     Route other = base;
     change(other);
@@ -77,12 +78,12 @@ TEST(Route, EverythingElseMatters) {
 
 TEST(Route, Formats) {
   auto names = [](int index) { return index == 3 ? std::string("eth0") : "#" + std::to_string(index); };
-  EXPECT_EQ(to_string(Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), 3), names),
+  EXPECT_EQ(to_string(Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), 3), names),
             "198.19.1.0/24 via 198.18.0.2 dev eth0");
-  EXPECT_EQ(to_string(Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), 4, true)),
+  EXPECT_EQ(to_string(Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), 4, true)),
             "198.19.1.0/24 via 198.18.0.2 dev #4 onlink");
-  EXPECT_EQ(to_string(Route::blackhole(prefix("198.19.0.0/16"))), "blackhole 198.19.0.0/16");
-  Route multi = Route::multipath(prefix("198.19.1.0/24"), {Nexthop{.gateway = ip("198.18.0.2"), .ifindex = 3},
+  EXPECT_EQ(to_string(Route::blackhole(pfx("198.19.0.0/16"))), "blackhole 198.19.0.0/16");
+  Route multi = Route::multipath(pfx("198.19.1.0/24"), {Nexthop{.gateway = ip("198.18.0.2"), .ifindex = 3},
                                                            Nexthop{.gateway = ip("198.18.0.3"), .ifindex = 3, .weight = 2}});
   multi.table = 100;
   multi.metric = 5;
@@ -94,10 +95,10 @@ TEST(Route, Formats) {
 
 TEST(RouteConvert, RoundTripsThroughLibnl) {
   std::vector<Route> routes = {
-      Route::via_gateway(prefix("198.19.1.0/24"), ip("198.18.0.2"), 3, true),
-      Route::via_device(prefix("2001:db8::/64"), 5),
-      Route::blackhole(prefix("198.19.0.0/16")),
-      Route::multipath(prefix("0.0.0.0/0"), {Nexthop{.gateway = ip("198.18.0.2"), .ifindex = 3, .weight = 1},
+      Route::via_gateway(pfx("198.19.1.0/24"), ip("198.18.0.2"), 3, true),
+      Route::via_device(pfx("2001:db8::/64"), 5),
+      Route::blackhole(pfx("198.19.0.0/16")),
+      Route::multipath(pfx("0.0.0.0/0"), {Nexthop{.gateway = ip("198.18.0.2"), .ifindex = 3, .weight = 1},
                                              Nexthop{.gateway = ip("198.18.0.3"), .ifindex = 4, .weight = 256}}),
   };
   routes[1].source = ip("2001:db8::1");
@@ -114,13 +115,13 @@ TEST(RouteConvert, RoundTripsThroughLibnl) {
 
 TEST(RouteConvert, RejectsInexpressibleRoutes) {
   Route no_nexthop;
-  no_nexthop.destination = prefix("198.19.1.0/24");
-  Route blackhole_with_nexthop = Route::blackhole(prefix("198.19.1.0/24"));
+  no_nexthop.destination = pfx("198.19.1.0/24");
+  Route blackhole_with_nexthop = Route::blackhole(pfx("198.19.1.0/24"));
   blackhole_with_nexthop.nexthops.push_back(Nexthop{.ifindex = 3});
-  Route mixed = Route::via_gateway(prefix("198.19.1.0/24"), ip("2001:db8::1"));
-  Route heavy = Route::multipath(prefix("198.19.1.0/24"), {Nexthop{.ifindex = 3, .weight = 0}, Nexthop{.ifindex = 4}});
-  Route nowhere = Route::multipath(prefix("198.19.1.0/24"), {Nexthop{}});
-  Route local = Route::via_device(prefix("198.19.1.0/24"), 3);
+  Route mixed = Route::via_gateway(pfx("198.19.1.0/24"), ip("2001:db8::1"));
+  Route heavy = Route::multipath(pfx("198.19.1.0/24"), {Nexthop{.ifindex = 3, .weight = 0}, Nexthop{.ifindex = 4}});
+  Route nowhere = Route::multipath(pfx("198.19.1.0/24"), {Nexthop{}});
+  Route local = Route::via_device(pfx("198.19.1.0/24"), 3);
   local.type = RouteType::local;
   for (const Route& route : {no_nexthop, blackhole_with_nexthop, mixed, heavy, nowhere, local}) {
     auto nl = route_to_nl(route);

@@ -6,9 +6,13 @@
 
 #include "model/cluster_model.h"
 #include "model/keys.h"
+#include "parse.h"
 
 namespace weft::ipam {
 namespace {
+
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
 
 struct SelectorCase {
   const char* selector;
@@ -46,7 +50,7 @@ TEST(LabelSelector, RejectsWhatIsNotATerm) {
   }
 }
 
-model::BgpPeer tor() { return model::BgpPeer{"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "s3cret", {}}; }
+model::BgpPeer tor() { return model::BgpPeer{"tor-a", ip("198.18.1.1"), 65000, "", "rack=a", "s3cret", {}}; }
 
 TEST(BgpPeerValidate, NamesWhatIsWrong) {
   EXPECT_TRUE(validate(tor()));
@@ -78,11 +82,11 @@ TEST(BgpCodec, RoundTrips) {
   const model::BgpNodeConfig node{"h1", 4200000000u};
   EXPECT_EQ(*model::decode_bgp_node_config(dump_json(encode(node))), node);
   auto peer = tor();
-  peer.accept = {*Prefix::parse("0.0.0.0/0"), *Prefix::parse("2001:db8::/32")};
+  peer.accept = {pfx("0.0.0.0/0"), pfx("2001:db8::/32")};
   EXPECT_EQ(*model::decode_bgp_peer(dump_json(encode(peer))), peer);
   const model::BgpNodeStatus status{"h1", 64512, "198.18.1.11", true, 1790000000,
-                             {{"h2", "rr-client", *IpAddress::parse("198.18.1.12"), 64512, "Established", 1790000000, 4, 6, ""},
-                              {"tor-a", "external", *IpAddress::parse("198.18.1.1"), 65000, "Active", 0, 0, 0, "connect: refused"}}};
+                             {{"h2", "rr-client", ip("198.18.1.12"), 64512, "Established", 1790000000, 4, 6, ""},
+                              {"tor-a", "external", ip("198.18.1.1"), 65000, "Active", 0, 0, 0, "connect: refused"}}};
   EXPECT_EQ(*model::decode_bgp_status(dump_json(encode(status))), status);
 }
 

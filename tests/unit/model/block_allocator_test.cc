@@ -2,33 +2,37 @@
 
 #include "model/block.h"
 #include "model/keys.h"
+#include "parse.h"
 
 namespace weft::ipam {
 namespace {
 
+using ::weft::testing::ip;  // tests/support/parse.h
+using ::weft::testing::pfx;
+
 model::Pool pool16() {
   model::Pool p;
   p.name = "lab";
-  p.cidr = *Prefix::parse("198.19.0.0/16");
+  p.cidr = pfx("198.19.0.0/16");
   p.block_length = 24;
   return p;
 }
 
 TEST(ChooseBlock, PrefersThePreviousBlockWhenFree) {
-  auto previous = *Prefix::parse("198.19.7.0/24");
+  auto previous = pfx("198.19.7.0/24");
   EXPECT_EQ(model::choose_block(pool16(), {}, "h1", previous), previous);
 }
 
 TEST(ChooseBlock, IgnoresAPreviousBlockThatIsTakenOrForeign) {
-  auto previous = *Prefix::parse("198.19.7.0/24");
+  auto previous = pfx("198.19.7.0/24");
   auto chosen = model::choose_block(pool16(), {previous}, "h1", previous);
   ASSERT_TRUE(chosen);
   EXPECT_NE(*chosen, previous);
-  auto foreign = *Prefix::parse("198.20.7.0/24");
+  auto foreign = pfx("198.20.7.0/24");
   chosen = model::choose_block(pool16(), {}, "h1", foreign);
   ASSERT_TRUE(chosen);
   EXPECT_TRUE(pool16().cidr.contains(*chosen));
-  auto wrong_size = *Prefix::parse("198.19.7.0/25");
+  auto wrong_size = pfx("198.19.7.0/25");
   EXPECT_NE(model::choose_block(pool16(), {}, "h1", wrong_size), wrong_size);
 }
 
@@ -52,7 +56,7 @@ TEST(ChooseBlock, DifferentNodesStartAtDifferentBlocks) {
 }
 
 TEST(AffinityCodec, BlockComesFromTheKeyAndGarbageIsReported) {
-  model::BlockAffinity a{"lab", *Prefix::parse("198.19.3.0/24"), "h1", false, 1700000000};
+  model::BlockAffinity a{"lab", pfx("198.19.3.0/24"), "h1", false, 1700000000};
   auto key = model::keys::block("lab", a.block);
   auto back = model::decode_affinity(key, dump_json(encode(a)));
   ASSERT_TRUE(back) << back.error().message;
