@@ -20,17 +20,17 @@ TEST_F(NetlinkKernelTest, ActsInItsNamespaceForRoutesSysctlsAndTables) {
   ASSERT_TRUE(k) << k.error().describe();
   auto link = veth_with_address("nk", "nk0", "nk1", "198.18.7.1/24");
 
-  ASSERT_TRUE((*k)->replace_route(Route::via_gateway(prefix("198.19.7.0/24"), ip("198.18.7.2"), link.index)));
+  ASSERT_TRUE((*k)->replace_route(Route::via_gateway(pfx("198.19.7.0/24"), ip("198.18.7.2"), link.index)));
   auto routes = (*k)->list_routes();
   ASSERT_TRUE(routes);
   ASSERT_EQ(routes->size(), 1u);
-  EXPECT_EQ(routes->front().destination, prefix("198.19.7.0/24"));
+  EXPECT_EQ(routes->front().destination, pfx("198.19.7.0/24"));
   EXPECT_NE(ip_in("nk", "route show proto 247").find("198.19.7.0/24 via 198.18.7.2"), std::string::npos);
 
   ASSERT_TRUE((*k)->write_sysctl("net.ipv4.ip_forward", "1"));
   EXPECT_EQ(run_command("ip netns exec " + name + " cat /proc/sys/net/ipv4/ip_forward").out, "1\n");
 
-  auto table = dataplane::nat_table({prefix("198.19.0.0/16"), prefix("fd00:198:19::/48")}, {prefix("198.19.0.0/16")});
+  auto table = dataplane::nat_table({pfx("198.19.0.0/16"), pfx("fd00:198:19::/48")}, {pfx("198.19.0.0/16")});
   ASSERT_TRUE(table);
   auto none = (*k)->nft_get_table("inet", "weft");
   ASSERT_TRUE(none) << none.error().describe();

@@ -16,14 +16,17 @@
 #include "ipam/pool_registry.h"
 #include "kernel/fake_kernel.h"
 #include "model/keys.h"
+#include "parse.h"
 
 namespace weft::agent {
 namespace {
 
+using weft::testing::ip;
+using weft::testing::pfx;
+
 namespace fs = std::filesystem;
 namespace proto = ipam::protocol;
 
-Prefix pfx(const char* text) { return *Prefix::parse(text); }
 
 struct Harness {
   std::unique_ptr<store::Store> store = *store::open_store({.url = "memory:"});

@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "store/store.h"
+#include "parse.h"
 
 namespace weft::agent {
 namespace {
 
-Prefix pfx(const char* text) { return *Prefix::parse(text); }
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+using weft::testing::ip;
+using weft::testing::pfx;
+
 uint32_t v4(const char* text) {
   const IpAddress address = ip(text);
   const auto& b = address.bytes();

@@ -10,15 +10,17 @@
 #include "dataplane/nat.h"
 #include "kernel/fake_kernel.h"
 #include "model/keys.h"
+#include "parse.h"
 
 namespace weft::dataplane {
 namespace {
 
+using weft::testing::ip;
+using weft::testing::pfx;
+
 using model::Encapsulate;
 using model::Encapsulation;
 
-Prefix pfx(const char* text) { return *Prefix::parse(text); }
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 struct Node {
   model::ClusterModel model;

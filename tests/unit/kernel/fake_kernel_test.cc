@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include "parse.h"
 
 namespace weft::kernel {
 namespace {
 
-Prefix pfx(const char* text) { return *Prefix::parse(text); }
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+using weft::testing::ip;
+using weft::testing::pfx;
+
 
 TEST(FakeKernel, ReplaceIsKeyedByDestinationAndDeleteMatchesProtocol) {
   FakeKernel k;
