@@ -16,6 +16,7 @@
 #include "ipam/pool_registry.h"
 #include "kernel/fake_kernel.h"
 #include "model/keys.h"
+#include "store/memory_store.h"
 #include "parse.h"
 
 namespace weft::agent {
@@ -29,9 +30,10 @@ namespace proto = ipam::protocol;
 
 
 struct Harness {
-  std::unique_ptr<store::Store> store = *store::open_store({.url = "memory:"});
-  kernel::FakeKernel kernel;
   FakeClock clock;
+  // The embedded store on the same clock: lease expiry happens when the test says (expire_due).
+  std::unique_ptr<store::MemoryStore> store = *store::MemoryStore::open("", clock);
+  kernel::FakeKernel kernel;
   fs::path dir;
   AgentConfig config;
   std::unique_ptr<Agent> agent;
@@ -133,6 +135,22 @@ TEST(Agent, ALostLeaseIsAcquiredAgainWithTheSameBlock) {
   ASSERT_TRUE(h.run_until([&] { return h.block_of("h1").has_value(); }));
   EXPECT_EQ(h.block_of("h1")->block, block->block) << "the node prefers the block it held";
   EXPECT_TRUE(h.store->get(model::keys::liveness("h1")).value().has_value());
+}
+
+TEST(Agent, ALeaseThatExpiredIsAcquiredAgainWithTheSameBlock) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  const auto first_lease = h.agent->lease_id();
+  const auto block = h.block_of("h1");
+  ASSERT_TRUE(block);
+  h.clock.advance(std::chrono::seconds(h.config.lease_ttl_seconds + 1));  // e.g. a partition longer than the TTL
+  ASSERT_GE(h.store->expire_due(), 1u);
+  ASSERT_TRUE(h.run_until([&] { return h.agent->metrics().lease_reacquired == 1; }))
+      << "the agent did not notice its lease expired";
+  EXPECT_NE(h.agent->lease_id(), first_lease);
+  ASSERT_TRUE(h.run_until([&] { return h.block_of("h1").has_value(); }));
+  EXPECT_EQ(h.block_of("h1")->block, block->block);
 }
 
 // The IPAM service answers on its worker thread; this waits for the answer.
