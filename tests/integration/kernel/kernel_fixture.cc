@@ -12,7 +12,7 @@ namespace weft::kernel::testing {
 
 CommandResult run_command(const std::string& command) {
   CommandResult result;
-  auto r = run(shell_command(command + " 2>&1"));
+  auto r = weft::run(shell_command(command + " 2>&1"));
   if (!r) {
     result.out = r.error().describe();
     return result;
