@@ -96,27 +96,24 @@ void expect_restart_without_loss(Lab& lab, const std::string& host, const std::s
   const std::string host_before = weft_state(lab, host), from_before = weft_state(lab, from_host);
   const auto expected_sessions = sessions(lab)[host];
 
-  pid_t mon1 = spawn_in_lab(lab, from_host, {"/usr/sbin/ip", "monitor", "route"}, lab.dir_ / "monitor-from.log");
-  pid_t mon2 = spawn_in_lab(lab, host, {"/usr/sbin/ip", "monitor", "route"}, lab.dir_ / "monitor-host.log");
-  pid_t pinger = spawn_in_lab(lab, from, {"/usr/bin/ping", "-n", "-c", "60", "-i", "0.1", "-W", "1", pods[to_pod]},
-                              lab.dir_ / "ping.log");
+  auto mon1 = spawn_in_lab(lab, from_host, {"/usr/sbin/ip", "monitor", "route"}, lab.dir_ / "monitor-from.log");
+  auto mon2 = spawn_in_lab(lab, host, {"/usr/sbin/ip", "monitor", "route"}, lab.dir_ / "monitor-host.log");
+  auto pinger = spawn_in_lab(lab, from, {"/usr/bin/ping", "-n", "-c", "60", "-i", "0.1", "-W", "1", pods[to_pod]},
+                             lab.dir_ / "ping.log");
   std::this_thread::sleep_for(500ms);
   ASSERT_EQ(::kill(old_pid, SIGTERM), 0);
   ASSERT_TRUE(within(5s, [&] { return !running(old_pid); }));
   std::this_thread::sleep_for(1s);  // the peers keep its routes as stale meanwhile
-  pid_t agent = spawn_in_lab(lab, host, argv, lab.dir_ / "weftd-restarted.log");
+  auto agent = spawn_in_lab(lab, host, argv, lab.dir_ / "weftd-restarted.log");
   auto back = within(15s, [&] {
     auto now = sessions(lab)[host];
     return now.size() == expected_sessions.size() &&
            std::all_of(now.begin(), now.end(), [](const auto& kv) { return kv.second == "Established"; });
   });
-  int ping_status = -1;
-  ::waitpid(pinger, &ping_status, 0);
+  pinger.wait();
   std::this_thread::sleep_for(1s);
-  for (pid_t m : {mon1, mon2}) {
-    ::kill(m, SIGTERM);
-    ::waitpid(m, nullptr, 0);
-  }
+  mon1.stop();
+  mon2.stop();
   EXPECT_TRUE(back) << slurp(lab.dir_ / "weftd-restarted.log");
   EXPECT_NE(slurp(lab.dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(lab.dir_ / "ping.log");
   EXPECT_EQ(slurp(lab.dir_ / "monitor-from.log"), "") << "a peer's restart changed " << from_host << "'s routes";
@@ -128,8 +125,7 @@ void expect_restart_without_loss(Lab& lab, const std::string& host, const std::s
   EXPECT_NE(metrics.out.find("weft_kernel_changes_total 0\n"), std::string::npos) << metrics.out;
   EXPECT_NE(slurp(lab.dir_ / "weftd-restarted.log").find("every peer sent End-of-RIB"), std::string::npos)
       << "the kept routes are handed over once the peers resynced:\n" << slurp(lab.dir_ / "weftd-restarted.log");
-  ::kill(agent, SIGTERM);  // ours, not recorded by the lab
-  ::waitpid(agent, nullptr, 0);
+  agent.stop();  // ours, not recorded by the lab
 }
 
 TEST_F(Lab, BgpWeftdRestartLosesNoPingAndChangesNoRoute) {
@@ -150,9 +146,9 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
   auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
   ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
   auto pods = pod_v4(*this);
-  pid_t mon = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route"}, dir_ / "monitor-h1.log");
-  pid_t pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "40", "-i", "0.1", "-W", "1", pods["h2-p1"]},
-                              dir_ / "ping.log");
+  auto mon = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route"}, dir_ / "monitor-h1.log");
+  auto pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "40", "-i", "0.1", "-W", "1", pods["h2-p1"]},
+                             dir_ / "ping.log");
   std::this_thread::sleep_for(500ms);
   auto add = weft_cli(*this, "pool add extra6 --cidr fd00:198:20::/48 --block-size 120 --routes bgp");
   ASSERT_EQ(add.exit_code, 0) << add.err;
@@ -165,10 +161,8 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
     }
     return remote == 2;  // h2's and h3's blocks
   });
-  int ping_status = -1;
-  ::waitpid(pinger, &ping_status, 0);
-  ::kill(mon, SIGTERM);
-  ::waitpid(mon, nullptr, 0);
+  pinger.wait();
+  mon.stop();
   EXPECT_TRUE(routed) << exec("h1", {"/usr/sbin/ip", "-6", "route"}).out;
   EXPECT_NE(slurp(dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(dir_ / "ping.log");
   const std::string events = slurp(dir_ / "monitor-h1.log");
@@ -217,8 +211,8 @@ TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
     std::ofstream(dir_ / "bird" / "bird.conf") << config;
   }
   const std::string ctl = (dir_ / "bird" / "bird.ctl").string();
-  pid_t bird = spawn_in_lab(*this, "router", {"/usr/sbin/bird", "-f", "-c", (dir_ / "bird" / "bird.conf").string(), "-s", ctl},
-                            dir_ / "bird" / "bird.log");
+  auto bird = spawn_in_lab(*this, "router", {"/usr/sbin/bird", "-f", "-c", (dir_ / "bird" / "bird.conf").string(), "-s", ctl},
+                           dir_ / "bird" / "bird.log");
   auto add = weft_cli(*this, "bgp peer add --peer-ip 198.18.1.1 --as 65000 --name tor --accept 10.99.0.0/24");
   ASSERT_EQ(add.exit_code, 0) << add.err;
 
@@ -244,8 +238,7 @@ TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
   EXPECT_EQ(weft_cli(*this, "bgp peer delete tor").exit_code, 0);
   auto dropped = within(5s, [&] { return exec("h2", {"/usr/sbin/ip", "route", "show", "10.99.0.0/24"}).out.empty(); });
   EXPECT_TRUE(dropped) << "a deleted peer's routes go";
-  ::kill(bird, SIGTERM);
-  ::waitpid(bird, nullptr, 0);
+  bird.stop();
 }
 
 }  // namespace

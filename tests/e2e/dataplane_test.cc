@@ -117,18 +117,17 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
   // Every route and link change in h1 while weftd stops and starts again (neighbour events are
   // not watched: the kernel ages its own eth0 entries meanwhile; weft's permanent neighbour and
   // FDB entries are compared before and after, and weftd's change counter must stay at 0).
-  pid_t monitor = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route", "link"}, dir_ / "monitor.log");
+  auto monitor = spawn_in_lab(*this, "h1", {"/usr/sbin/ip", "monitor", "route", "link"}, dir_ / "monitor.log");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(::kill(old_pid, SIGTERM), 0);
   ASSERT_TRUE(within(std::chrono::seconds(5), [&] { return !running(old_pid); }));
-  pid_t agent = spawn_in_lab(*this, "h1", argv, dir_ / "weftd-restarted.log");
+  auto agent = spawn_in_lab(*this, "h1", argv, dir_ / "weftd-restarted.log");
   // Ready when its metrics answer after a reconcile; then give it a periodic round too.
   auto ready = within(std::chrono::seconds(10), [&] {
     return exec("h1", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/healthz"}).exit_code == 0;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  ::kill(monitor, SIGTERM);
-  ::waitpid(monitor, nullptr, 0);
+  monitor.stop();
   EXPECT_TRUE(ready) << slurp(dir_ / "weftd-restarted.log");
   const std::string events = slurp(dir_ / "monitor.log");
   EXPECT_EQ(events, "") << "the restart changed the kernel:\n" << events;
@@ -136,8 +135,7 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
   auto metrics = exec("h1", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/metrics"});
   EXPECT_NE(metrics.out.find("weft_kernel_changes_total 0\n"), std::string::npos) << metrics.out;
   EXPECT_EQ(lab({"check"}).exit_code, 0);
-  ::kill(agent, SIGTERM);  // ours, not recorded by the lab
-  ::waitpid(agent, nullptr, 0);
+  agent.stop();  // ours, not recorded by the lab
 }
 
 TEST_F(Lab, ARouteDeletedByHandComesBack) {
