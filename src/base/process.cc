@@ -375,10 +375,10 @@ int Child::wait() {
   return code;
 }
 
-int Child::stop(std::chrono::milliseconds grace) {
+int Child::stop(std::chrono::milliseconds grace, int signal) {
   if (pid_ <= 0) return -1;
   if (auto code = exited()) return *code;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signal);
   if (!await_exit(pid_, grace)) ::kill(pid_, SIGKILL);
   return wait();
 }

@@ -93,8 +93,9 @@ class Child {
   std::optional<int> exited();
   // Waits for the exit; the exit code (-1 when there is no child).
   int wait();
-  // SIGTERM, then SIGKILL when it still runs after `grace`; reaps. The exit code (-1: no child).
-  int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // `signal` (SIGTERM), then SIGKILL when it still runs after `grace`; reaps. The exit code (-1:
+  // no child). stop(0ms, SIGKILL) is a crash: no chance to clean up.
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(5), int signal = 15 /* SIGTERM */);
   // Forgets the child without signalling it: it runs on (the lab's daemons outlive `weft lab up`).
   pid_t release();
 

@@ -21,6 +21,8 @@
 namespace weft::kernel {
 
 Result<Command> in_netns(std::string_view name, Command command);
+// The same for a namespace file given by path: /run/netns/NAME, /proc/PID/ns/net.
+Result<Command> in_netns_at(const std::string& path, Command command);
 
 // Shorthands: run or start `command` inside NAME (empty: here).
 Result<CommandResult> run_in(std::string_view name, Command command, std::chrono::milliseconds timeout = {});
