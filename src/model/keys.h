@@ -45,8 +45,8 @@ std::string bgp_status(std::string_view node);
 std::string endpoints_prefix();
 std::string node_endpoints_prefix(std::string_view node);
 std::string endpoint(std::string_view node, std::string_view container_id, std::string_view ifname);
-std::string model::keys::allocations_prefix();
-std::string model::keys::pool_allocations_prefix(std::string_view pool);
+std::string allocations_prefix();
+std::string pool_allocations_prefix(std::string_view pool);
 std::string allocation(std::string_view pool, const Prefix& block);
 
 // The last path element of a key ("/weft/v1/nodes/h1" -> "h1").
