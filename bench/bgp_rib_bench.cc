@@ -9,8 +9,7 @@
 // installed in any kernel table), then writes it to weft over loopback
 // and afterwards to bird over the veth, with hold time 0 so that nothing but the feed flows.
 // Each feed size runs in a process of its own (the bench re-executed with --one N), so that one
-// size's freed memory does not hide the
-// next size's growth.
+// size's freed memory does not hide the next size's growth.
 //
 // Measured: load time from the first octet sent until the whole feed is in the Loc-RIB (weft:
 // its Loc-RIB size, polled on its io thread; bird: `birdc show route count`, polled); memory per

@@ -119,10 +119,10 @@ TEST(Process, TimeoutKillsAndReaps) {
 TEST(Process, AGrandchildHoldingThePipeDoesNotBlockTheRun) {
   // Like `weft lab up` leaving daemons behind: the command exits, its child keeps stdout open.
   const auto start = std::chrono::steady_clock::now();
-  auto r = run(shell_command("sleep 5 & echo started"), 4s);
+  auto r = run(shell_command("sleep 3 & echo started"), 2s);
   ASSERT_TRUE(r.has_value()) << r.error().describe();
   EXPECT_EQ(r->out, "started\n");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
 TEST(Process, RunCheckedNamesTheCommand) {
@@ -147,10 +147,17 @@ TEST(Process, ChildStopsByPidAndReaps) {
 }
 
 TEST(Process, ChildIgnoringSigtermIsKilledAfterTheGrace) {
-  auto child = Child::start(shell_command("trap '' TERM; echo ready; sleep 30"));
+  const auto log = std::filesystem::temp_directory_path() / ("weft-process-trap-" + std::to_string(::getpid()));
+  std::filesystem::remove(log);
+  auto child = Child::start(shell_command("trap '' TERM; echo ready; sleep 30"), log.string());
   ASSERT_TRUE(child.has_value());
-  std::this_thread::sleep_for(200ms);  // let the shell install its trap
+  // SIGTERM only once the shell ignores it, else it would die of it.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::filesystem::file_size(log) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
   EXPECT_EQ(child->stop(300ms), 128 + SIGKILL);
+  std::filesystem::remove(log);
 }
 
 TEST(Process, ChildDestructorStopsIt) {

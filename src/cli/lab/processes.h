@@ -8,8 +8,8 @@
 // lab_store.h). Code that only needs a socket or /proc/sys/net in a namespace uses
 // kernel::run_in_netns (the calling thread enters and leaves) instead.
 //
-// Errors: not_found for a missing program or namespace, io for a failed system call, internal
-// when a command exits non-zero (the message carries the command line and its stderr).
+// Errors: not_found for a missing program or namespace, io for a failed system call; a body's
+// own error comes back with its code and message.
 #pragma once
 
 #include <sys/types.h>
