@@ -16,7 +16,7 @@ struct SelectorCase {
   bool match;
 };
 
-TEST(model::LabelSelector, MatchesEveryTerm) {
+TEST(LabelSelector, MatchesEveryTerm) {
   const std::vector<SelectorCase> cases = {
       {"rack=a", {{"rack", "a"}}, true},
       {"rack=a", {{"rack", "b"}}, false},
@@ -38,7 +38,7 @@ TEST(model::LabelSelector, MatchesEveryTerm) {
   }
 }
 
-TEST(model::LabelSelector, RejectsWhatIsNotATerm) {
+TEST(LabelSelector, RejectsWhatIsNotATerm) {
   for (const char* bad : {"", " ", "=a", "rack=a,", "a b=c", "!"}) {
     auto s = model::parse_selector(bad);
     ASSERT_FALSE(s) << "'" << bad << "'";
