@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <map>
 #include <optional>
@@ -89,13 +90,14 @@ class Child {
   pid_t pid() const { return pid_; }
   bool owns() const { return pid_ > 0; }  // false once reaped, released, or moved from
 
-  // The exit code if the child has exited (reaping it), nullopt while it runs.
+  // The exit code if the child has exited (reaping it; -1 when there is no child), nullopt while
+  // it runs.
   std::optional<int> exited();
   // Waits for the exit; the exit code (-1 when there is no child).
   int wait();
   // `signal` (SIGTERM), then SIGKILL when it still runs after `grace`; reaps. The exit code (-1:
   // no child). stop(0ms, SIGKILL) is a crash: no chance to clean up.
-  int stop(std::chrono::milliseconds grace = std::chrono::seconds(5), int signal = 15 /* SIGTERM */);
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(5), int signal = SIGTERM);
   // Forgets the child without signalling it: it runs on (the lab's daemons outlive `weft lab up`).
   pid_t release();
 
