@@ -8,8 +8,8 @@
 // UPDATE: AS_PATH 65001 64512+k%400 100000+k, NEXT_HOP 198.18.0.2; the prefixes are never
 // installed in any kernel table), then writes it to weft over loopback
 // and afterwards to bird over the veth, with hold time 0 so that nothing but the feed flows.
-// Each feed size runs in a forked child, so that one size's freed memory does not hide the
-// next size's growth.
+// Each feed size runs in a process of its own (the bench re-executed with --one N), so that one
+// size's freed memory does not hide the next size's growth.
 //
 // Measured: load time from the first octet sent until the whole feed is in the Loc-RIB (weft:
 // its Loc-RIB size, polled on its io thread; bird: `birdc show route count`, polled); memory per
@@ -19,7 +19,6 @@
 // Usage: bgp_rib_bench [prefix counts...]   (default: 100000 1000000)
 #include <malloc.h>
 #include <sched.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -178,6 +177,12 @@ std::string run(size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `--one N`: the run for one size, in a process of its own (see below).
+  if (argc == 3 && std::string(argv[1]) == "--one") {
+    init_logging("warn");
+    std::printf("%s", run(std::stoul(argv[2])).c_str());
+    return 0;
+  }
   std::vector<size_t> sizes;
   for (int i = 1; i < argc; ++i) sizes.push_back(std::stoul(argv[i]));
   if (sizes.empty()) sizes = {100000, 1000000};
@@ -189,22 +194,9 @@ int main(int argc, char** argv) {
   sweep_stale_namespaces("weft-b-");
   std::string results;
   for (size_t n : sizes) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return 1;
-    const pid_t pid = fork();
-    if (pid == 0) {
-      close(pipefd[0]);
-      const std::string r = run(n);
-      (void)!write(pipefd[1], r.data(), r.size());
-      _exit(0);
-    }
-    close(pipefd[1]);
-    std::string r;
-    char buf[4096];
-    ssize_t got;
-    while ((got = read(pipefd[0], buf, sizeof buf)) > 0) r.append(buf, static_cast<size_t>(got));
-    close(pipefd[0]);
-    waitpid(pid, nullptr, 0);
+    // Each size runs in a fresh process, so its memory figures start from nothing.
+    auto one = weft::run(weft::Command{.argv = {"/proc/self/exe", "--one", std::to_string(n)}});
+    const std::string r = one && one->exit_code == 0 ? one->out : std::string();
     results += (results.empty() ? "    " : ",\n    ") + (r.empty() ? std::string(R"({"error": "child died"})") : r);
   }
   std::printf(

@@ -103,20 +103,19 @@ void expect_restart_without_loss(Lab& lab, const std::string& host, const std::s
   RouteMonitor mon_from(lab, from_host, lab.dir_ / "monitor-from.log");
   RouteMonitor mon_host(lab, host, lab.dir_ / "monitor-host.log");
   ASSERT_TRUE(mon_from.started() && mon_host.started());
-  pid_t pinger = spawn_in_lab(lab, from, {"/usr/bin/ping", "-n", "-c", "60", "-i", "0.1", "-W", "1", pods[to_pod]},
-                              lab.dir_ / "ping.log");
+  auto pinger = spawn_in_lab(lab, from, {"/usr/bin/ping", "-n", "-c", "60", "-i", "0.1", "-W", "1", pods[to_pod]},
+                             lab.dir_ / "ping.log");
   std::this_thread::sleep_for(500ms);
   ASSERT_EQ(::kill(old_pid, SIGTERM), 0);
   ASSERT_TRUE(within(5s, [&] { return !running(old_pid); }));
   std::this_thread::sleep_for(1s);  // the peers keep its routes as stale meanwhile
-  pid_t agent = spawn_in_lab(lab, host, argv, lab.dir_ / "weftd-restarted.log");
+  auto agent = spawn_in_lab(lab, host, argv, lab.dir_ / "weftd-restarted.log");
   auto back = within(15s, [&] {
     auto now = sessions(lab)[host];
     return now.size() == expected_sessions.size() &&
            std::all_of(now.begin(), now.end(), [](const auto& kv) { return kv.second == "Established"; });
   });
-  int ping_status = -1;
-  ::waitpid(pinger, &ping_status, 0);
+  pinger.wait();
   std::this_thread::sleep_for(1s);
   const std::string from_events = mon_from.stop(), host_events = mon_host.stop();
   EXPECT_TRUE(back) << slurp(lab.dir_ / "weftd-restarted.log");
@@ -131,8 +130,7 @@ void expect_restart_without_loss(Lab& lab, const std::string& host, const std::s
   EXPECT_NE(metrics.out.find("weft_kernel_changes_total 0\n"), std::string::npos) << metrics.out;
   EXPECT_NE(slurp(lab.dir_ / "weftd-restarted.log").find("every peer sent End-of-RIB"), std::string::npos)
       << "the kept routes are handed over once the peers resynced:\n" << slurp(lab.dir_ / "weftd-restarted.log");
-  ::kill(agent, SIGTERM);  // ours, not recorded by the lab
-  ::waitpid(agent, nullptr, 0);
+  agent.stop();  // ours, not recorded by the lab
 }
 
 TEST_F(Lab, BgpWeftdRestartLosesNoPingAndChangesNoRoute) {
@@ -155,8 +153,8 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
   auto pods = pod_v4(*this);
   RouteMonitor mon(*this, "h1", dir_ / "monitor-h1.log");
   ASSERT_TRUE(mon.started());
-  pid_t pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "40", "-i", "0.1", "-W", "1", pods["h2-p1"]},
-                              dir_ / "ping.log");
+  auto pinger = spawn_in_lab(*this, "h1-p1", {"/usr/bin/ping", "-n", "-c", "40", "-i", "0.1", "-W", "1", pods["h2-p1"]},
+                             dir_ / "ping.log");
   std::this_thread::sleep_for(500ms);
   auto add = weft_cli(*this, "pool add extra6 --cidr fd00:198:20::/48 --block-size 120 --routes bgp");
   ASSERT_EQ(add.exit_code, 0) << add.err;
@@ -169,8 +167,7 @@ TEST_F(Lab, BgpPoolAddedWhileTrafficFlowsLosesNoPing) {
     }
     return remote == 2;  // h2's and h3's blocks
   });
-  int ping_status = -1;
-  ::waitpid(pinger, &ping_status, 0);
+  pinger.wait();
   const std::string events = mon.stop();
   EXPECT_TRUE(routed) << exec("h1", {"/usr/sbin/ip", "-6", "route"}).out;
   EXPECT_NE(slurp(dir_ / "ping.log").find(" 0% packet loss"), std::string::npos) << slurp(dir_ / "ping.log");
@@ -223,8 +220,8 @@ TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
     std::ofstream(dir_ / "bird" / "bird.conf") << config;
   }
   const std::string ctl = (dir_ / "bird" / "bird.ctl").string();
-  pid_t bird = spawn_in_lab(*this, "router", {"/usr/sbin/bird", "-f", "-c", (dir_ / "bird" / "bird.conf").string(), "-s", ctl},
-                            dir_ / "bird" / "bird.log");
+  auto bird = spawn_in_lab(*this, "router", {"/usr/sbin/bird", "-f", "-c", (dir_ / "bird" / "bird.conf").string(), "-s", ctl},
+                           dir_ / "bird" / "bird.log");
   auto add = weft_cli(*this, "bgp peer add --peer-ip 198.18.1.1 --as 65000 --name tor --accept 10.99.0.0/24");
   ASSERT_EQ(add.exit_code, 0) << add.err;
 
@@ -250,8 +247,7 @@ TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
   EXPECT_EQ(weft_cli(*this, "bgp peer delete tor").exit_code, 0);
   auto dropped = within(5s, [&] { return probe(*this, "h2", {"/usr/sbin/ip", "route", "show", "10.99.0.0/24"}).empty(); });
   EXPECT_TRUE(dropped) << "a deleted peer's routes go";
-  ::kill(bird, SIGTERM);
-  ::waitpid(bird, nullptr, 0);
+  bird.stop();
 }
 
 }  // namespace

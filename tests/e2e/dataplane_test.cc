@@ -121,7 +121,7 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
   ASSERT_TRUE(monitor.started());
   ASSERT_EQ(::kill(old_pid, SIGTERM), 0);
   ASSERT_TRUE(within(std::chrono::seconds(5), [&] { return !running(old_pid); }));
-  pid_t agent = spawn_in_lab(*this, "h1", argv, dir_ / "weftd-restarted.log");
+  auto agent = spawn_in_lab(*this, "h1", argv, dir_ / "weftd-restarted.log");
   // Ready when its metrics answer after a reconcile; then give it a periodic round too.
   auto ready = within(std::chrono::seconds(10), [&] {
     return exec("h1", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/healthz"}).exit_code == 0;
@@ -135,8 +135,7 @@ TEST_F(Lab, AWeftdRestartDeletesAndReAddsNothing) {
   auto metrics = exec("h1", {"/usr/bin/curl", "-fs", "http://127.0.0.1:9099/metrics"});
   EXPECT_NE(metrics.out.find("weft_kernel_changes_total 0\n"), std::string::npos) << metrics.out;
   EXPECT_EQ(lab({"check"}).exit_code, 0);
-  ::kill(agent, SIGTERM);  // ours, not recorded by the lab
-  ::waitpid(agent, nullptr, 0);
+  agent.stop();  // ours, not recorded by the lab
 }
 
 TEST_F(Lab, ARouteDeletedByHandComesBack) {

@@ -3,10 +3,8 @@
 #pragma once
 
 #include <fcntl.h>
-#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +19,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/process.h"
 #include "require.h"
 
 namespace weft_e2e {
@@ -40,35 +39,12 @@ inline std::string slurp(const fs::path& path) {
   return s.str();
 }
 
-// Runs argv with stdout and stderr captured in files (no shell, no pipe a daemon could hold).
+// Runs argv (no shell) with stdout and stderr captured; daemons the command leaves running
+// (`weft lab up`) do not hold the run up (base/process.h).
 inline Outcome run(const std::vector<std::string>& argv) {
-  static int counter = 0;
-  const fs::path base = fs::temp_directory_path() /
-                        ("weft-lab-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  const std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    ::execv(cargv[0], cargv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  Outcome r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
-  fs::remove(out_path);
-  fs::remove(err_path);
-  return r;
+  auto r = weft::run(weft::Command{.argv = argv});
+  if (!r) return Outcome{.exit_code = -1, .out = "", .err = r.error().describe()};
+  return Outcome{.exit_code = r->exit_code, .out = std::move(r->out), .err = std::move(r->err)};
 }
 
 // The lab's namespaces now. A /run/netns that cannot be read fails the test (an unreadable
@@ -164,25 +140,17 @@ inline std::vector<std::string> process_argv(int pid) {
 }
 
 // Starts `argv` inside lab namespace `name` (through `weft lab exec`, which becomes the command)
-// in the background, output to `log`; the caller owns the returned PID and must stop it.
-inline pid_t spawn_in_lab(Lab& lab, const std::string& name, const std::vector<std::string>& argv,
-                          const fs::path& log) {
+// in the background, output to a fresh `log`; the returned handle stops it (SIGTERM, then
+// SIGKILL) at the latest when it goes out of scope, also when an ASSERT ends the test early.
+inline weft::Child spawn_in_lab(Lab& lab, const std::string& name, const std::vector<std::string>& argv,
+                                const fs::path& log) {
   std::vector<std::string> args{WEFT_CLI_PATH, "lab", "exec", name, "--state-dir", lab.dir_.string(), "--"};
   args.insert(args.end(), argv.begin(), argv.end());
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    std::vector<char*> cargv;
-    for (const auto& a : args) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    ::execv(cargv[0], cargv.data());
-    ::_exit(127);
-  }
-  return pid;
+  std::error_code ec;
+  fs::remove(log, ec);
+  auto child = weft::Child::start(weft::Command{.argv = args}, log.string());
+  EXPECT_TRUE(child.has_value()) << child.error().describe();
+  return child ? std::move(*child) : weft::Child();
 }
 
 
@@ -244,8 +212,8 @@ class RouteMonitor {
       : lab_(lab), name_(std::move(name)), log_(std::move(log)) {
     std::vector<std::string> argv{"/usr/sbin/ip", "monitor"};
     argv.insert(argv.end(), objects.begin(), objects.end());
-    pid_ = spawn_in_lab(lab_, name_, argv, log_);
-    started_ = pid_ > 0 && mark(kStart);
+    monitor_ = spawn_in_lab(lab_, name_, argv, log_);
+    started_ = monitor_.owns() && mark(kStart);
     EXPECT_TRUE(started_) << "ip monitor in " << name_ << " never printed the start marker:\n" << slurp(log_);
     start_ = std::chrono::steady_clock::now();
   }
@@ -258,7 +226,7 @@ class RouteMonitor {
   // Ends the window (end marker seen, then the monitor stopped) and returns what it printed
   // between the markers, marker lines excluded. A monitor that missed a marker fails the test.
   std::string stop() {
-    if (pid_ > 0 && started_) {
+    if (monitor_.owns() && started_) {
       window_ = std::chrono::steady_clock::now() - start_;
       EXPECT_TRUE(mark(kEnd)) << "ip monitor in " << name_ << " never printed the end marker:\n" << slurp(log_);
     }
@@ -294,17 +262,12 @@ class RouteMonitor {
     });
     return seen.has_value();
   }
-  void kill_monitor() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void kill_monitor() { monitor_.stop(); }
 
   Lab& lab_;
   std::string name_;
   fs::path log_;
-  pid_t pid_ = -1;
+  weft::Child monitor_;
   bool started_ = false;
   std::chrono::steady_clock::time_point start_{};
   std::chrono::duration<double> window_{};

@@ -1,15 +1,13 @@
 // The weft CLI as an operator runs it: exit codes, one-line errors, tables and JSON, against a
 // real etcd and against the file store.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <string>
 
 #include "base/json.h"
+#include "base/process.h"
 #include "model/bgp_config.h"
 #include "model/keys.h"
 #include "store/store.h"
@@ -23,22 +21,11 @@ struct CliRun {
   std::string err;
 };
 
+// `weft ARGS` through /bin/sh (the tests write arguments with shell quoting).
 CliRun run(const std::string& args) {
-  const auto err_file = std::filesystem::temp_directory_path() / ("weft-cli-err-" + std::to_string(::getpid()));
-  const std::string command = std::string(WEFT_CLI_PATH) + " " + args + " 2>" + err_file.string();
-  CliRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (FILE* f = std::fopen(err_file.c_str(), "r")) {
-    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) r.err.append(buf.data(), n);
-    std::fclose(f);
-  }
-  std::filesystem::remove(err_file);
-  return r;
+  auto r = weft::run(weft::shell_command(std::string(WEFT_CLI_PATH) + " " + args));
+  if (!r) return CliRun{.exit_code = -1, .out = "", .err = r.error().describe()};
+  return CliRun{.exit_code = r->exit_code, .out = std::move(r->out), .err = std::move(r->err)};
 }
 
 class Cli : public ::testing::TestWithParam<std::string> {

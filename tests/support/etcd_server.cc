@@ -2,9 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -111,22 +109,17 @@ bool EtcdServer::start(std::chrono::milliseconds timeout) {
     args.push_back("--listen-metrics-urls=http://127.0.0.1:" + std::to_string(metrics_port_));
   }
   const int health_port = tls_ ? metrics_port_ : client_port_;
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execvp("etcd", argv.data());
-    std::perror("exec etcd");
-    ::_exit(127);
+  auto started = Child::start(Command{.argv = args});
+  if (!started) {
+    std::fprintf(stderr, "cannot start etcd: %s\n", started.error().describe().c_str());
+    return false;
   }
+  process_ = std::move(*started);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      std::fprintf(stderr, "etcd exited during start (status %d); log in %s/etcd.log\n", status,
+    if (auto code = process_.exited()) {
+      std::fprintf(stderr, "etcd exited during start (exit code %d); log in %s/etcd.log\n", *code,
                    data_dir_.c_str());
-      pid_ = -1;
       return false;
     }
     if (etcd_healthy(health_port)) return true;
@@ -137,20 +130,7 @@ bool EtcdServer::start(std::chrono::milliseconds timeout) {
   return false;
 }
 
-void EtcdServer::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
-}
+void EtcdServer::stop() { process_.stop(std::chrono::seconds(5)); }
 
 std::string EtcdServer::shared_endpoint() {
   if (const char* env = std::getenv("WEFT_TEST_ETCD"); env != nullptr && *env != '\0') return env;

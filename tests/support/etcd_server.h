@@ -3,11 +3,11 @@
 // namespace or address outside loopback.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
+
+#include "base/process.h"
 
 namespace weft::testing {
 
@@ -31,7 +31,7 @@ class EtcdServer {
   // come up within `timeout`. Restarting after stop() reuses the same ports and data.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void stop();  // SIGTERM, then SIGKILL after a few seconds; waits for the exit
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_.owns(); }
 
   std::string endpoint() const;  // "127.0.0.1:PORT"
   std::string url() const { return "etcd://" + endpoint(); }
@@ -47,7 +47,7 @@ class EtcdServer {
   int metrics_port_ = 0;  // plain-http /health when clients use TLS
   std::optional<Tls> tls_;
   std::string data_dir_;
-  pid_t pid_ = -1;
+  Child process_;
 };
 
 // A TCP port on 127.0.0.1 that was free a moment ago.

@@ -1,20 +1,19 @@
 #include "cli/lab/bench.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "base/json.h"
 #include "cli/lab/lab_state.h"
 #include "cli/lab/processes.h"
 #include "cli/lab/topology.h"
-#include "kernel/netns.h"
+#include "kernel/netns_exec.h"
 #include "kernel/route_watcher.h"
 
 namespace weft::cli::lab {
@@ -32,7 +31,7 @@ std::string self_exe() {
 Result<std::string> weft_lab(const std::vector<std::string>& args, const std::string& state_dir) {
   std::vector<std::string> argv{self_exe(), "lab", "--state-dir", state_dir};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto r = run_command(argv);
+  auto r = run(Command{.argv = argv});
   if (!r) return std::unexpected(r.error());
   if (r->exit_code != 0) return fail(Errc::internal, "weft lab ", args.front(), " failed: ", r->err);
   return r->out;
@@ -41,17 +40,15 @@ Result<std::string> weft_lab(const std::vector<std::string>& args, const std::st
 // One iperf3 test from `client_ns` to `server` (served in `server_ns`); bits per second received.
 Result<double> iperf(const std::string& server_ns, const std::string& client_ns, const std::string& server,
                      int streams, int seconds, const std::string& state_dir) {
-  auto daemon = spawn_daemon("iperf3", server_ns, {"iperf3", "-s", "-1", "-p", "5201"}, state_dir + "/iperf3.log");
+  auto daemon = kernel::start_in(server_ns, Command{.argv = {"iperf3", "-s", "-1", "-p", "5201"}, .new_session = true},
+                                 state_dir + "/iperf3.log");
   if (!daemon) return std::unexpected(daemon.error());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  auto r = run_command({"iperf3", "-c", server, "-p", "5201", "-t", std::to_string(seconds), "-P",
-                        std::to_string(streams), "-J"},
-                       client_ns);
-  for (int i = 0; i < 30 && !child_exited(daemon->pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (!child_exited(daemon->pid)) {
-    ::kill(daemon->pid, SIGKILL);
-    ::waitpid(daemon->pid, nullptr, 0);
-  }
+  auto r = kernel::run_in(client_ns, Command{.argv = {"iperf3", "-c", server, "-p", "5201", "-t", std::to_string(seconds),
+                                                      "-P", std::to_string(streams), "-J"}});
+  // The server (-1) exits after one test; give it 3 s, then stop it.
+  for (int i = 0; i < 30 && !daemon->exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  daemon->stop(std::chrono::milliseconds(500));
   if (!r) return std::unexpected(r.error());
   auto json = parse_json(r->out);
   if (!json || r->exit_code != 0) return fail(Errc::internal, "iperf3 to ", server, " failed: ", r->err, r->out.substr(0, 300));
@@ -109,48 +106,38 @@ Result<Json> throughput(const std::string& mode, const BenchOptions& options) {
   return out;
 }
 
-// A forked watcher inside `netns`: writes 'r' when subscribed, then the monotonic time (ns) at
-// which a route to `block` appeared, or "timeout".
-struct Watcher {
-  pid_t pid = -1;
-  int fd = -1;
-};
-
-Watcher watch_for_route(const std::string& netns, const Prefix& block) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {};
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    auto guard = kernel::NetnsGuard::enter(netns);
-    auto watcher = guard ? kernel::RouteWatcher::open() : Result<kernel::RouteWatcher>(std::unexpected(guard.error()));
-    std::string answer = "timeout";
-    if (watcher && ::write(fds[1], "r", 1) == 1) {
-      const auto deadline = Clock::now() + std::chrono::seconds(15);
-      while (Clock::now() < deadline && answer == "timeout") {
-        auto events = watcher->poll(std::chrono::milliseconds(100));
-        if (!events) continue;
-        for (const auto& e : *events) {
-          if (e.kind == kernel::RouteEvent::Kind::added && e.route.destination == block) {
-            answer = std::to_string(Clock::now().time_since_epoch().count());
-            break;
-          }
-        }
+// Waits until every watcher saw a route to `block` appear (or 15 s passed); the seconds from
+// `start` for each one that saw it, and how many did not. All watchers are polled from this
+// thread: their sockets were opened inside the hosts' namespaces and stay there.
+std::vector<double> route_arrivals(std::vector<kernel::RouteWatcher>& watchers, const Prefix& block,
+                                   Clock::time_point start, int* missing) {
+  std::vector<std::optional<Clock::time_point>> seen(watchers.size());
+  const auto deadline = Clock::now() + std::chrono::seconds(15);
+  auto pending = [&] { return std::any_of(seen.begin(), seen.end(), [](const auto& t) { return !t; }); };
+  while (pending() && Clock::now() < deadline) {
+    std::vector<pollfd> fds;
+    for (const auto& w : watchers) fds.push_back({w.fd(), POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+    const auto now = Clock::now();
+    for (size_t i = 0; i < watchers.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      auto events = watchers[i].poll(std::chrono::milliseconds(0));
+      if (!events || seen[i]) continue;
+      for (const auto& e : *events) {
+        if (e.kind == kernel::RouteEvent::Kind::added && e.route.destination == block) seen[i] = now;
       }
     }
-    (void)!::write(fds[1], answer.data(), answer.size());
-    ::_exit(0);
   }
-  ::close(fds[1]);
-  return {pid, fds[0]};
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[256];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  return out;
+  std::vector<double> seconds;
+  *missing = 0;
+  for (const auto& t : seen) {
+    if (t) {
+      seconds.push_back(std::chrono::duration<double>(*t - start).count());
+    } else {
+      ++*missing;
+    }
+  }
+  return seconds;
 }
 
 // A "Field:   1234 kB" line of a /proc file, in MiB.
@@ -201,13 +188,12 @@ Result<Json> convergence(int hosts, const std::string& mode, const BenchOptions&
     return std::unexpected(r.error());
   }
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  std::vector<Watcher> watchers;
+  std::vector<kernel::RouteWatcher> watchers;
   for (const auto& h : state->hosts) {
-    if (h.name != last) watchers.push_back(watch_for_route(h.netns, *block));
-  }
-  for (auto& w : watchers) {
-    char c = 0;
-    if (w.fd < 0 || ::read(w.fd, &c, 1) != 1 || c != 'r') return fail(Errc::internal, "a route watcher did not start");
+    if (h.name == last) continue;
+    auto w = kernel::RouteWatcher::open_in_netns(h.netns);
+    if (!w) return wrap(w.error(), "a route watcher did not start");
+    watchers.push_back(std::move(*w));
   }
   const auto start = Clock::now();
   auto restarted = spawn_daemon("weftd", record->netns, record->cmdline, record->log);
@@ -216,19 +202,8 @@ Result<Json> convergence(int hosts, const std::string& mode, const BenchOptions&
   *record = *restarted;
   (void)save_state(*state);  // so that `down` stops the new agent
 
-  std::vector<double> seconds;
   int missing = 0;
-  for (auto& w : watchers) {
-    auto text = read_all(w.fd);
-    ::close(w.fd);
-    ::waitpid(w.pid, nullptr, 0);
-    if (text == "timeout" || text.empty()) {
-      ++missing;
-      continue;
-    }
-    const Clock::time_point at{Clock::duration(std::stoll(text))};
-    seconds.push_back(std::chrono::duration<double>(at - start).count());
-  }
+  std::vector<double> seconds = route_arrivals(watchers, *block, start, &missing);
   std::sort(seconds.begin(), seconds.end());
   if (rss != nullptr) {
     *rss = Json::array();

@@ -1,6 +1,5 @@
 #include "cli/lab/cni_pods.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +7,8 @@
 
 #include "base/json.h"
 #include "cli/lab/processes.h"
+#include "kernel/netns.h"
+#include "kernel/netns_exec.h"
 
 namespace weft::cli::lab {
 namespace fs = std::filesystem;
@@ -51,32 +52,21 @@ Result<CniAttachment> cni_add(const std::string& plugin, const std::string& conf
   Json config = (*list)["plugins"][0];
   config["cniVersion"] = (*list)["cniVersion"];
   config["name"] = (*list)["name"];
-  const std::string stdin_path = fs::path(conflist).parent_path() / (container_id + ".add.json");
-  {
-    std::ofstream out(stdin_path, std::ios::trunc);
-    out << config.dump();
+  // Run in the host namespace with the environment and stdin a runtime gives the plugin.
+  auto added = kernel::run_in(host_netns, Command{.argv = {plugin},
+                                                  .env = {{"CNI_COMMAND", "ADD"},
+                                                          {"CNI_CONTAINERID", container_id},
+                                                          {"CNI_NETNS", kernel::netns_path(pod_netns)},
+                                                          {"CNI_IFNAME", "eth0"},
+                                                          {"CNI_PATH", fs::path(plugin).parent_path().string()}},
+                                                  .input = config.dump()});
+  if (!added) return std::unexpected(added.error());
+  if (added->exit_code != 0) {
+    return fail(Errc::internal, "weft-cni ADD for ", container_id, " failed: ", added->out, added->err);
   }
-  auto output = run_in_netns(host_netns, [&]() -> Result<std::string> {
-    // In a forked child inside the host namespace: the environment is the plugin's.
-    ::setenv("CNI_COMMAND", "ADD", 1);
-    ::setenv("CNI_CONTAINERID", container_id.c_str(), 1);
-    ::setenv("CNI_NETNS", ("/run/netns/" + pod_netns).c_str(), 1);
-    ::setenv("CNI_IFNAME", "eth0", 1);
-    ::setenv("CNI_PATH", fs::path(plugin).parent_path().c_str(), 1);
-    FILE* pipe = ::popen(("'" + plugin + "' < '" + stdin_path + "'").c_str(), "r");
-    if (pipe == nullptr) return fail(Errc::io, "cannot run ", plugin);
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    const int status = ::pclose(pipe);
-    if (status != 0) return fail(Errc::internal, "weft-cni ADD for ", container_id, " failed: ", out);
-    return out;
-  });
-  fs::remove(stdin_path);
-  if (!output) return std::unexpected(output.error());
-  auto result = parse_json(*output);
-  if (!result || !result->contains("ips")) return fail(Errc::internal, "weft-cni gave no result: ", *output);
+  const std::string& output = added->out;
+  auto result = parse_json(output);
+  if (!result || !result->contains("ips")) return fail(Errc::internal, "weft-cni gave no result: ", output);
   CniAttachment attachment;
   for (const auto& ip : (*result)["ips"]) {
     const std::string address = ip.value("address", "");

@@ -1,8 +1,7 @@
 // weft lab exec NAME -- CMD...: this process enters NAME's network namespace with setns() (not
-// `ip netns exec`, which remounts /sys) and execs CMD there with WEFT_STORE set to the lab's
+// `ip netns exec`, which remounts /sys) and execs CMD there in place (no fork: there is no
+// child to run, the command replaces weft) with WEFT_STORE set to the lab's
 // store, so CMD's exit code is weft's. /sys stays the root namespace's view.
-#include <fcntl.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 
 #include "cli/lab/commands.h"
 #include "cli/lab/underlay.h"
+#include "kernel/netns.h"
 
 namespace weft::cli::lab {
 
@@ -21,17 +21,16 @@ int exec(const std::string& state_dir, const std::string& name, const std::vecto
     return exit_usage;
   }
   const std::string netns = netns_for(name);
-  if (name.find('/') != std::string::npos || ::access(("/run/netns/" + netns).c_str(), F_OK) != 0) {
+  if (name.find('/') != std::string::npos || !kernel::netns_exists(netns)) {
     return report(Error{Errc::not_found, "no lab namespace " + netns + " (see `weft lab status`)"});
   }
   std::string store(kStoreUrl);
   if (auto state = load_state(state_dir)) store = state->store;
 
-  int fd = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
-    return report(Error{Errc::io, "cannot enter " + netns + ": " + std::strerror(errno)});
-  }
-  ::close(fd);
+  // This process becomes CMD, so the guard never moves it back (exec replaces it); only a
+  // failed exec returns, and then the namespace does not matter any more.
+  auto guard = kernel::NetnsGuard::enter(netns);
+  if (!guard) return report(guard.error());
   ::setenv("WEFT_STORE", store.c_str(), 1);
   std::vector<std::string> argv = command;
   std::vector<char*> cargv;

@@ -14,6 +14,7 @@
 
 #include "base/json.h"
 #include "cli/lab/processes.h"
+#include "kernel/netns.h"
 #include "ipam/bgp_registry.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
@@ -99,11 +100,10 @@ Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::millisecon
                                const std::string& log) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto r = run_in_netns(netns, []() -> Result<std::string> {
-      return health_once(500ms) ? std::string("ok") : std::string();
-    });
-    if (r && *r == "ok") return {};
-    if (!r && r.error().message.starts_with("cannot enter")) return std::unexpected(r.error());
+    // The socket is opened by this thread inside the namespace and belongs there.
+    auto healthy = kernel::run_in_netns(netns, []() -> Result<bool> { return health_once(500ms); });
+    if (!healthy) return std::unexpected(healthy.error());
+    if (*healthy) return {};
     int code = 0;
     if (etcd_pid > 0 && child_exited(etcd_pid, &code)) {
       return fail(Errc::internal, "etcd exited with code ", std::to_string(code), "; the end of ", log, ":\n",

@@ -11,7 +11,7 @@ Result<void> ip(const std::string& netns, std::vector<std::string> args) {
     return fail(Errc::invalid_argument, "refusing to configure namespace '", netns, "'");
   }
   args.insert(args.begin(), {"ip", "-n", netns});
-  auto r = run_checked(args);
+  auto r = run_checked(Command{.argv = std::move(args)});
   if (!r) return std::unexpected(r.error());
   return {};
 }

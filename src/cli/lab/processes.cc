@@ -1,8 +1,6 @@
 #include "cli/lab/processes.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +14,10 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+
+#include "kernel/netns.h"
+#include "kernel/netns_exec.h"
+#include "kernel/sysctl.h"
 
 namespace weft::cli::lab {
 namespace {
@@ -73,33 +75,6 @@ std::string read_all(int fd) {
   return out;
 }
 
-// In a child: enter the namespace or die, reporting why on `report_fd`.
-void child_enter_netns(const std::string& netns, int report_fd) {
-  if (netns.empty()) return;
-  const std::string path = "/run/netns/" + netns;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
-    write_all(report_fd, "cannot enter network namespace " + netns + ": " + errno_text(errno));
-    ::_exit(127);
-  }
-  ::close(fd);
-}
-
-void child_stdin_devnull() {
-  int null = ::open("/dev/null", O_RDONLY);
-  if (null >= 0) {
-    ::dup2(null, 0);
-    if (null != 0) ::close(null);
-  }
-}
-
-std::vector<char*> c_argv(std::vector<std::string>& argv) {
-  std::vector<char*> out;
-  for (auto& a : argv) out.push_back(a.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 int decode_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -112,20 +87,6 @@ int wait_for(pid_t pid) {
     if (errno != EINTR) return -1;
   }
   return decode_status(status);
-}
-
-std::string join(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    out += a;
-  }
-  return out;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 struct ProcStat {
@@ -166,88 +127,6 @@ std::vector<std::string> read_cmdline(pid_t pid) {
 
 }  // namespace
 
-std::optional<std::string> find_program(const std::string& name) {
-  if (name.empty()) return std::nullopt;
-  if (name.find('/') != std::string::npos) {
-    if (::access(name.c_str(), X_OK) == 0) return name;
-    return std::nullopt;
-  }
-  std::string dirs;
-  if (const char* path = std::getenv("PATH")) dirs = path;
-  dirs += ":/usr/sbin:/sbin:/usr/bin:/bin";
-  std::istringstream in(dirs);
-  std::string dir;
-  while (std::getline(in, dir, ':')) {
-    if (dir.empty()) continue;
-    const std::string candidate = dir + "/" + name;
-    struct stat st{};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return std::nullopt;
-}
-
-Result<CommandResult> run_command(const std::vector<std::string>& argv_in, const std::string& netns) {
-  if (argv_in.empty()) return fail(Errc::invalid_argument, "empty command");
-  auto path = find_program(argv_in[0]);
-  if (!path) return fail(Errc::not_found, argv_in[0], ": command not found");
-  Pipe out, err, report;
-  if (!out.ok() || !err.ok() || !report.ok()) return fail(Errc::io, "pipe: ", errno_text(errno));
-  std::vector<std::string> argv = argv_in;
-  auto cargv = c_argv(argv);
-  std::cout.flush();
-  pid_t pid = ::fork();
-  if (pid < 0) return fail(Errc::io, "fork: ", errno_text(errno));
-  if (pid == 0) {
-    child_enter_netns(netns, report.write);
-    child_stdin_devnull();
-    ::dup2(out.write, 1);
-    ::dup2(err.write, 2);
-    ::execv(path->c_str(), cargv.data());
-    write_all(report.write, "cannot run " + *path + ": " + errno_text(errno));
-    ::_exit(127);
-  }
-  out.close_write();
-  err.close_write();
-  report.close_write();
-  std::string failure = read_all(report.read);
-  CommandResult r;
-  pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
-  int open_fds = 2;
-  char buf[4096];
-  while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  r.exit_code = wait_for(pid);
-  if (!failure.empty()) return fail(Errc::not_found, failure);
-  return r;
-}
-
-Result<std::string> run_checked(const std::vector<std::string>& argv, const std::string& netns) {
-  auto r = run_command(argv, netns);
-  if (!r) return std::unexpected(r.error());
-  if (r->exit_code != 0) {
-    std::string where = netns.empty() ? "" : " (in " + netns + ")";
-    return fail(Errc::internal, "'", join(argv), "'", where, " failed with exit code ",
-                std::to_string(r->exit_code), ": ", trim(r->err.empty() ? r->out : r->err));
-  }
-  return std::move(r->out);
-}
-
 Result<std::string> run_in_netns(const std::string& netns, const std::function<Result<std::string>()>& body) {
   Pipe result;
   if (!result.ok()) return fail(Errc::io, "pipe: ", errno_text(errno));
@@ -257,14 +136,8 @@ Result<std::string> run_in_netns(const std::string& netns, const std::function<R
   if (pid < 0) return fail(Errc::io, "fork: ", errno_text(errno));
   if (pid == 0) {
     result.close_read();
-    const std::string path = "/run/netns/" + netns;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
-      write_all(result.write, "Ecannot enter network namespace " + netns + ": " + errno_text(errno));
-      ::_exit(0);
-    }
-    ::close(fd);
-    auto r = body();
+    auto guard = kernel::NetnsGuard::enter(netns);
+    auto r = guard ? body() : Result<std::string>(std::unexpected(guard.error()));
     if (r) {
       write_all(result.write, "O" + *r);
     } else {
@@ -295,25 +168,12 @@ Result<std::string> run_in_netns(const std::string& netns, const std::function<R
 
 Result<void> write_sysctls(const std::string& netns,
                            const std::vector<std::pair<std::string, std::string>>& values) {
-  auto r = run_in_netns(netns, [&]() -> Result<std::string> {
+  return kernel::run_in_netns(netns, [&]() -> Result<void> {
     for (const auto& [key, value] : values) {
-      std::string path = "/proc/sys/" + key;
-      for (size_t i = 10; i < path.size(); ++i) {
-        if (path[i] == '.') path[i] = '/';
-      }
-      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0) return fail(Errc::io, "sysctl ", key, " in ", netns, ": ", errno_text(errno));
-      ssize_t n = ::write(fd, value.data(), value.size());
-      int err = errno;
-      ::close(fd);
-      if (n != static_cast<ssize_t>(value.size())) {
-        return fail(Errc::io, "sysctl ", key, "=", value, " in ", netns, ": ", errno_text(err));
-      }
+      if (auto r = kernel::write_sysctl(key, value); !r) return wrap(r.error(), "in " + netns);
     }
-    return std::string();
+    return {};
   });
-  if (!r) return std::unexpected(r.error());
-  return {};
 }
 
 Result<ProcessRecord> spawn_daemon(const std::string& role, const std::string& netns,
@@ -321,42 +181,11 @@ Result<ProcessRecord> spawn_daemon(const std::string& role, const std::string& n
   if (argv_in.empty()) return fail(Errc::invalid_argument, "empty command");
   auto path = find_program(argv_in[0]);
   if (!path) return fail(Errc::not_found, argv_in[0], ": not found");
-  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return fail(Errc::io, "cannot open ", log, ": ", errno_text(errno));
-  Pipe report;
-  if (!report.ok()) {
-    ::close(log_fd);
-    return fail(Errc::io, "pipe: ", errno_text(errno));
-  }
   std::vector<std::string> argv = argv_in;
-  argv[0] = *path;
-  auto cargv = c_argv(argv);
-  std::cout.flush();
-  std::cerr.flush();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return fail(Errc::io, "fork: ", errno_text(errno));
-  }
-  if (pid == 0) {
-    ::setsid();  // not in the CLI's process group: a Ctrl-C at the terminal does not reach it
-    child_enter_netns(netns, report.write);
-    child_stdin_devnull();
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (::chdir("/") != 0) ::_exit(127);
-    ::execv(cargv[0], cargv.data());
-    write_all(report.write, "cannot run " + *path + ": " + errno_text(errno));
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  report.close_write();
-  std::string failure = read_all(report.read);
-  if (!failure.empty()) {
-    wait_for(pid);
-    return fail(Errc::internal, failure);
-  }
+  argv[0] = *path;  // the record's command line names the program exactly
+  auto child = kernel::start_in(netns, Command{.argv = argv, .cwd = "/", .new_session = true}, log);
+  if (!child) return std::unexpected(child.error());
+  const pid_t pid = child->release();  // it outlives the CLI; `weft lab down` stops it
   ProcessRecord record{.role = role, .netns = netns, .pid = pid, .log = log};
   if (auto st = read_stat(pid)) record.start_time = st->start_time;
   record.cmdline = read_cmdline(pid);
@@ -423,7 +252,7 @@ int stop_processes(const std::vector<ProcessRecord>& records, std::chrono::milli
 std::vector<pid_t> processes_in_netns(const std::string& netns) {
   std::vector<pid_t> out;
   struct stat target{};
-  if (::stat(("/run/netns/" + netns).c_str(), &target) != 0) return out;
+  if (::stat(kernel::netns_path(netns).c_str(), &target) != 0) return out;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
@@ -440,45 +269,25 @@ std::vector<pid_t> processes_in_netns(const std::string& netns) {
 }
 
 std::string describe_pid(pid_t pid) {
-  std::string cmd = join(read_cmdline(pid));
+  std::string cmd = command_line(read_cmdline(pid));
   if (cmd.size() > 80) cmd = cmd.substr(0, 77) + "...";
   return std::to_string(pid) + " (" + cmd + ")";
 }
 
 std::vector<int> run_jobs(const std::vector<Job>& jobs, int parallel) {
   std::vector<int> codes(jobs.size(), -1);
-  std::vector<std::pair<pid_t, size_t>> running;
+  std::vector<std::pair<Child, size_t>> running;
   size_t next = 0;
-  std::cout.flush();
-  std::cerr.flush();
-  auto start = [&](size_t i) {
-    std::vector<std::string> argv = jobs[i].argv;
-    auto cargv = c_argv(argv);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      child_enter_netns(jobs[i].netns, 2);
-      child_stdin_devnull();
-      int null = ::open("/dev/null", O_WRONLY);
-      if (null >= 0) {
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-      }
-      ::execv(cargv[0], cargv.data());
-      ::_exit(127);
-    }
-    if (pid < 0) {
-      codes[i] = -1;
-      return;
-    }
-    running.emplace_back(pid, i);
-  };
   while (next < jobs.size() || !running.empty()) {
-    while (next < jobs.size() && static_cast<int>(running.size()) < parallel) start(next++);
+    while (next < jobs.size() && static_cast<int>(running.size()) < parallel) {
+      auto child = kernel::start_in(jobs[next].netns, Command{.argv = jobs[next].argv}, "/dev/null");
+      if (child) running.emplace_back(std::move(*child), next);
+      ++next;
+    }
     bool reaped = false;
     for (auto it = running.begin(); it != running.end();) {
-      int code = 0;
-      if (child_exited(it->first, &code)) {
-        codes[it->second] = code;
+      if (auto code = it->first.exited()) {
+        codes[it->second] = *code;
         it = running.erase(it);
         reaped = true;
       } else {

@@ -1,14 +1,15 @@
 // Running programs and code inside the lab's network namespaces.
 //
-// Every helper forks; the child enters the namespace with setns(open("/run/netns/NAME"),
-// CLONE_NEWNET) and then execs a program or runs a function. Nothing here uses `ip netns exec`
-// (it remounts /sys, see ENVIRONMENT.md), and the calling process never changes namespace.
-// The weft CLI is single-threaded, which is what makes fork() without exec safe here; callers
-// must not have started threads (no store opened in the parent: store calls run in a child, see
-// lab_store.h).
+// Programs start through base/process.h and kernel/netns_exec.h: the child enters the namespace
+// with setns() between fork and exec. Nothing here uses `ip netns exec` (it remounts /sys, see
+// ENVIRONMENT.md). run_in_netns() forks without exec to run code (a store client) inside a
+// namespace; the weft CLI is single-threaded, which is what makes that safe; callers must not
+// have started threads (no store opened in the parent: store calls run in a child, see
+// lab_store.h). Code that only needs a socket or /proc/sys/net in a namespace uses
+// kernel::run_in_netns (the calling thread enters and leaves) instead.
 //
-// Errors: not_found for a missing program or namespace, io for a failed system call, internal
-// when a command exits non-zero (the message carries the command line and its stderr).
+// Errors: not_found for a missing program or namespace, io for a failed system call; a body's
+// own error comes back with its code and message.
 #pragma once
 
 #include <sys/types.h>
@@ -19,40 +20,29 @@
 #include <string>
 #include <vector>
 
+#include "base/process.h"
 #include "base/result.h"
 #include "cli/lab/lab_state.h"
 
 namespace weft::cli::lab {
 
-// The program's path: `name` when it holds a '/', else the first executable match in $PATH or in
-// /usr/sbin:/sbin:/usr/bin:/bin (root's tools live in sbin even when PATH lacks it).
-std::optional<std::string> find_program(const std::string& name);
-
-struct CommandResult {
-  int exit_code = -1;  // 128 + signal when killed by one
-  std::string out;
-  std::string err;
-};
-
-// Runs argv (argv[0] looked up with find_program) to completion, inside `netns` when not empty.
-// Fails only when it cannot be started; a non-zero exit is in the result.
-Result<CommandResult> run_command(const std::vector<std::string>& argv, const std::string& netns = "");
-// Like run_command, but a non-zero exit is an error naming the command and its stderr.
-Result<std::string> run_checked(const std::vector<std::string>& argv, const std::string& netns = "");
+// Programs are run with base/process.h (weft::run, weft::Child, find_program) and, inside a
+// namespace, kernel/netns_exec.h (kernel::run_in, kernel::start_in).
 
 // Runs `body` in a forked child inside `netns` and returns what it returned (the text travels
 // back through a pipe). For code that must see the namespace's network: store clients, sockets,
 // /proc/sys/net.
 Result<std::string> run_in_netns(const std::string& netns, const std::function<Result<std::string>()>& body);
 
-// Writes sysctls inside `netns`; keys are /proc/sys-relative with dots ("net.ipv4.ip_forward").
-// Interface names in keys must not contain dots.
+// Writes sysctls inside `netns` (kernel/sysctl.h from a thread that entered it); keys are
+// /proc/sys-relative with dots ("net.ipv4.ip_forward"). Interface names in keys must not contain dots.
 Result<void> write_sysctls(const std::string& netns,
                            const std::vector<std::pair<std::string, std::string>>& values);
 
 // Starts a long-running program in `netns` in its own session, stdin from /dev/null and
-// stdout/stderr appended to `log`; returns once the exec succeeded, with the record that later
-// identifies the process (its start time and command line).
+// stdout/stderr appended to `log`, working directory /; returns once the exec succeeded, with
+// the record that later identifies the process (its start time and command line). The process
+// outlives this one: `weft lab down` stops it by its record.
 Result<ProcessRecord> spawn_daemon(const std::string& role, const std::string& netns,
                                    const std::vector<std::string>& argv, const std::string& log);
 
@@ -72,10 +62,10 @@ int stop_processes(const std::vector<ProcessRecord>& records, std::chrono::milli
 std::vector<pid_t> processes_in_netns(const std::string& netns);
 std::string describe_pid(pid_t pid);  // "1234 (etcd --name lab ...)"
 
-// Runs many commands, at most `parallel` at a time; returns each one's exit code in order.
-// Output goes to /dev/null.
+// Runs many commands, at most `parallel` at a time; returns each one's exit code in order (-1
+// for one that could not start). Output goes to /dev/null.
 struct Job {
-  std::vector<std::string> argv;  // argv[0] must be an absolute path
+  std::vector<std::string> argv;
   std::string netns;
 };
 std::vector<int> run_jobs(const std::vector<Job>& jobs, int parallel);

@@ -1,9 +1,7 @@
 #include "cli/lab/underlay.h"
 
-#include <algorithm>
-#include <filesystem>
-
 #include "cli/lab/processes.h"
+#include "kernel/netns.h"
 
 namespace weft::cli::lab {
 namespace {
@@ -16,7 +14,7 @@ bool is_lab_name(const std::string& name) {
 Result<void> ip(const std::string& netns, std::vector<std::string> args) {
   if (!is_lab_name(netns)) return fail(Errc::invalid_argument, "refusing to configure namespace '", netns, "'");
   args.insert(args.begin(), {"ip", "-n", netns});
-  auto r = run_checked(args);
+  auto r = run_checked(Command{.argv = std::move(args)});
   if (!r) return std::unexpected(r.error());
   return {};
 }
@@ -40,8 +38,7 @@ Result<void> up(const std::string& netns, const std::string& dev) { return ip(ne
 
 Result<void> create_netns(const std::string& name) {
   if (!is_lab_name(name)) return fail(Errc::invalid_argument, "refusing to create namespace '", name, "'");
-  auto r = run_checked({"ip", "netns", "add", name});
-  if (!r) return std::unexpected(r.error());
+  if (auto r = kernel::create_netns(name); !r) return std::unexpected(r.error());
   return up(name, "lo");
 }
 
@@ -97,20 +94,17 @@ Result<void> build_underlay(const Topology& t) {
 
 std::vector<std::string> lab_namespaces() {
   std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (is_lab_name(name)) out.push_back(name);
+  auto all = kernel::list_netns();  // sorted
+  if (!all) return out;
+  for (auto& name : *all) {
+    if (is_lab_name(name)) out.push_back(std::move(name));
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
 Result<void> delete_netns(const std::string& name) {
   if (!is_lab_name(name)) return fail(Errc::invalid_argument, "refusing to delete namespace '", name, "'");
-  auto r = run_checked({"ip", "netns", "del", name});
-  if (!r) return std::unexpected(r.error());
-  return {};
+  return kernel::delete_netns(name);
 }
 
 }  // namespace weft::cli::lab

@@ -1,11 +1,12 @@
 // Building and removing the lab's namespaces and underlay links.
 //
-// Links, addresses and routes are made with iproute2 (`ip -n NS ...`, fork/exec, no shell), every
-// link created directly inside a lab namespace (a veth's peer is created with `netns`), so the
-// root namespace never holds a lab link even for a moment. Sysctls are written by a child that
-// setns()es into the namespace (processes.h). The src/kernel netlink library can replace the
-// `ip` calls later; iproute2 keeps the lab independent of it while it is being written, and its
-// error messages name exactly what failed.
+// Namespaces are created and deleted with src/kernel/netns.h (bind mounts under /run/netns, as
+// iproute2 keeps them, so `ip netns` sees them). Links, addresses and routes are made with
+// iproute2 (`ip -n NS ...`, run through base/process.h, no shell), every link created directly
+// inside a lab namespace (a veth's peer is created with `netns`), so the root namespace never
+// holds a lab link even for a moment. Sysctls are written by the calling thread while it is in
+// the namespace (processes.h). The src/kernel netlink library can replace the `ip` calls later;
+// their error messages name exactly what failed.
 #pragma once
 
 #include <string>
@@ -16,7 +17,8 @@
 
 namespace weft::cli::lab {
 
-// `ip netns add NAME` plus `lo` up; refuses names outside the lab's prefix.
+// Creates the named namespace (kernel/netns.h, as `ip netns add` does) and sets `lo` up; refuses
+// names outside the lab's prefix.
 Result<void> create_netns(const std::string& name);
 // Sysctls every lab namespace of that kind gets (forwarding, no IPv6 DAD).
 Result<void> configure_router_netns();
@@ -28,7 +30,7 @@ Result<void> build_underlay(const Topology& topology);
 
 // Every namespace under /run/netns whose name starts with "weft-lab-", sorted.
 std::vector<std::string> lab_namespaces();
-// `ip netns del NAME` for a lab namespace (refuses any other name).
+// Deletes a lab namespace (kernel/netns.h, as `ip netns del` does); refuses any other name.
 Result<void> delete_netns(const std::string& name);
 
 }  // namespace weft::cli::lab

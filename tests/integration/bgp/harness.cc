@@ -8,7 +8,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,18 +18,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kernel/netns.h"
+#include "kernel/netns_exec.h"
+
 namespace weft::bgp::testing {
 
 int sh(const std::string& cmd, std::string* out) {
-  FILE* f = popen((cmd + (out ? "" : " >/dev/null") + " 2>&1").c_str(), "r");
-  if (f == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  const int status = pclose(f);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto r = weft::run(shell_command(cmd + " 2>&1"));
+  if (!r) return -1;
+  if (out) out->append(r->out);
+  return r->exit_code;
 }
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
@@ -57,17 +54,17 @@ void sweep_stale_namespaces(const std::string& prefix) {
     sh("ip netns pids " + name, &pids);
     std::istringstream in(pids);
     for (pid_t p; in >> p;) ::kill(p, SIGKILL);
-    sh("ip netns del " + name);
+    (void)kernel::delete_netns(name);
   }
 }
 
 Netns::Netns(const std::string& tag, const std::string& prefix)
     : name_(prefix + std::to_string(getpid()) + "-" + tag) {
-  sh("ip netns del " + name_);  // a leftover of a crashed run with a recycled pid
-  ok_ = sh("ip netns add " + name_) == 0 && ip("link set lo up") == 0;
+  (void)kernel::delete_netns(name_);  // a leftover of a crashed run with a recycled pid
+  ok_ = kernel::create_netns(name_).has_value() && ip("link set lo up") == 0;
 }
 
-Netns::~Netns() { sh("ip netns del " + name_); }
+Netns::~Netns() { (void)kernel::delete_netns(name_); }
 
 int Netns::ip(const std::string& args, std::string* out) const {
   return sh("ip -n " + name_ + " " + args, out);
@@ -106,47 +103,26 @@ IoThread::~IoThread() {
 
 Process::Process(std::vector<std::string> argv, const std::string& netns_path,
                  const std::string& log_file) {
-  if (!netns_path.empty()) argv.insert(argv.begin(), {"nsenter", "--net=" + netns_path});
-  pid_ = fork();
-  if (pid_ == 0) {
-    const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-}
-
-Process& Process::operator=(Process&& o) noexcept {
-  kill();
-  pid_ = o.pid_;
-  o.pid_ = -1;
-  return *this;
-}
-
-void Process::kill(int signal) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, signal);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
+  Command command{.argv = std::move(argv)};
+  if (!netns_path.empty()) {
+    auto inside = kernel::in_netns_at(netns_path, std::move(command));
+    if (!inside) {
+      std::fprintf(stderr, "cannot start a process in %s: %s\n", netns_path.c_str(), inside.error().describe().c_str());
       return;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    command = std::move(*inside);
   }
-  ::kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  auto child = Child::start(command, log_file);
+  if (!child) {
+    std::fprintf(stderr, "cannot start a process: %s\n", child.error().describe().c_str());
+    return;
+  }
+  child_ = std::move(*child);
 }
 
-bool Process::running() {
-  return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
-}
+void Process::kill(int signal) { child_.stop(std::chrono::milliseconds(2500), signal); }
+
+bool Process::running() { return child_.owns() && !child_.exited().has_value(); }
 
 TempDir::TempDir() {
   char tmpl[] = "/tmp/weft-bgp-XXXXXX";

@@ -20,11 +20,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "base/process.h"
 #include "bgp/codec.h"
 
 namespace weft::bgp::testing {
 
-// Runs `cmd` with /bin/sh; returns its exit status and, if `out` is given, its stdout.
+// Runs `cmd` with /bin/sh; returns its exit status and, if `out` is given, its stdout and stderr.
 int sh(const std::string& cmd, std::string* out = nullptr);
 
 // Waits until pred() is true, polling; false on timeout.
@@ -82,21 +83,20 @@ class IoThread {
   bool ok_ = true;
 };
 
-// A child process (argv[0] looked up in PATH), optionally inside a namespace via nsenter, with
-// stdout and stderr to `log_file`. Killed (SIGTERM, then SIGKILL) on destruction.
+// A child process (argv[0] looked up in PATH), optionally inside a namespace (setns before exec,
+// kernel/netns_exec.h), with stdout and stderr appended to `log_file`. Stopped (SIGTERM, then
+// SIGKILL) on destruction. A failure to start is printed and leaves running() false.
 class Process {
  public:
   Process() = default;
   Process(std::vector<std::string> argv, const std::string& netns_path, const std::string& log_file);
-  ~Process() { kill(); }
-  Process(Process&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
-  Process& operator=(Process&& o) noexcept;
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
+  // `signal`, then SIGKILL after 2.5 s; reaps.
   void kill(int signal = 15);
   bool running();
 
  private:
-  pid_t pid_ = -1;
+  Child child_;
 };
 
 // A temporary directory removed (recursively) on destruction.

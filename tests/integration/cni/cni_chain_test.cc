@@ -3,15 +3,15 @@
 // order with each plugin's result as the next one's prevResult and the runtime's capabilities
 // in runtimeConfig; DEL in reverse order with the chain's result.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "cni_fixture.h"
+#include "kernel/netns.h"
 #include "require.h"
 
 namespace weft::testing {
@@ -31,64 +31,58 @@ const Json kRuntimeConfig = Json::parse(R"({
   "portMappings": [{"hostPort": 18080, "containerPort": 8080, "protocol": "tcp"}],
   "bandwidth": {"ingressRate": 100000000, "ingressBurst": 1000000, "egressRate": 100000000, "egressBurst": 1000000}})");
 
-// In a forked child inside `netns`: accept one TCP connection on `port` and send `reply`.
-// Returns the child's PID once it listens (it reports readiness through a pipe).
-pid_t serve_once(const std::string& netns, int port, const std::string& reply) {
-  int ready[2];
-  if (::pipe(ready) != 0) return -1;
-  const pid_t pid = ::fork();
-  if (pid != 0) {
-    ::close(ready[1]);
-    char c = 0;
-    const bool ok = ::read(ready[0], &c, 1) == 1;
-    ::close(ready[0]);
-    return ok ? pid : -1;
-  }
-  ::alarm(20);
-  const int ns = ::open(("/run/netns/" + netns).c_str(), O_RDONLY);
-  if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(2);
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(s, 1) != 0) ::_exit(3);
-  (void)!::write(ready[1], "r", 1);
-  const int conn = ::accept(s, nullptr, nullptr);
-  if (conn < 0) ::_exit(4);
-  (void)!::write(conn, reply.data(), reply.size());
-  ::close(conn);
-  ::_exit(0);
+// A TCP socket listening on `port` inside `netns`: made by this thread while it is in the
+// namespace, it stays there whichever thread uses it later. -1 on failure.
+int listen_in(const std::string& netns, int port) {
+  auto fd = kernel::run_in_netns(netns, [port]() -> Result<int> {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(s, 1) != 0) {
+      ::close(s);
+      return fail(Errc::io, "bind/listen");
+    }
+    return s;
+  });
+  return fd.value_or(-1);
 }
 
-// In a forked child inside `netns`: connect to address:port and return what the server sent.
+// Accepts one connection on `listener` (waiting at most 20 s) and sends `reply`; closes both.
+void serve_once(int listener, const std::string& reply) {
+  timeval limit{20, 0};
+  ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  const int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (conn >= 0) {
+    (void)!::write(conn, reply.data(), reply.size());
+    ::close(conn);
+  }
+  ::close(listener);
+}
+
+// From inside `netns`: connect to address:port and return what the server sent.
 std::string fetch(const std::string& netns, const std::string& address, int port) {
-  int out[2];
-  if (::pipe(out) != 0) return "";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::alarm(10);
-    const int ns = ::open(("/run/netns/" + netns).c_str(), O_RDONLY);
-    if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(2);
-    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto got = kernel::run_in_netns(netns, [&]() -> Result<std::string> {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval limit{10, 0};
+    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);  // bounds connect() too
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
-    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(3);
-    char buf[256];
-    const ssize_t n = ::read(s, buf, sizeof buf);
-    if (n > 0) (void)!::write(out[1], buf, static_cast<size_t>(n));
-    ::_exit(0);
-  }
-  ::close(out[1]);
-  std::string got;
-  char buf[256];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
-  ::close(out[0]);
-  ::waitpid(pid, nullptr, 0);
-  return got;
+    std::string text;
+    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      char buf[256];
+      const ssize_t n = ::read(s, buf, sizeof buf);
+      if (n > 0) text.assign(buf, static_cast<size_t>(n));
+    }
+    ::close(s);
+    return text;
+  });
+  return got.value_or("");
 }
 
 class CniChainTest : public CniTest {
@@ -153,11 +147,11 @@ TEST_F(CniChainTest, PortmapAndBandwidthChainAfterWeft) {
   EXPECT_NE(links.find(": bwp"), std::string::npos) << links;
 
   // A client on the underlay reaches the container through the mapped host port.
-  const pid_t server = serve_once(ns_name(netns), kContainerPort, "hello from weft\n");
-  ASSERT_GT(server, 0);
+  const int listener = listen_in(ns_name(netns), kContainerPort);
+  ASSERT_GE(listener, 0);
+  std::thread server(serve_once, listener, "hello from weft\n");
   EXPECT_EQ(fetch(c().peer(), "198.18.0.1", kHostPort), "hello from weft\n");
-  int status = 0;
-  ::waitpid(server, &status, 0);
+  server.join();
 
   chain_del("chained", netns, result);
   auto nat = probe(c().host(), {"iptables", "-t", "nat", "-S"});

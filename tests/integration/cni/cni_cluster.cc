@@ -1,10 +1,5 @@
 #include "cni_cluster.h"
 
-#include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,41 +8,13 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
+#include "kernel/netns.h"
+#include "kernel/netns_exec.h"
 
 namespace weft::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string resolve(const std::string& program) {
-  if (program.find('/') != std::string::npos) return program;
-  std::string path = getenv("PATH") ? getenv("PATH") : "";
-  path += ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
-  std::stringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = dir + "/" + program;
-    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return program;
-}
-
-std::vector<std::string> environment_with(const std::map<std::string, std::string>& extra) {
-  std::vector<std::string> out;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry(*e);
-    if (!extra.contains(entry.substr(0, entry.find('=')))) out.push_back(entry);
-  }
-  for (const auto& [k, v] : extra) out.push_back(k + "=" + v);
-  return out;
-}
-
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -59,88 +26,20 @@ std::string tail(const std::string& path, size_t bytes = 1500) {
   return s.size() > bytes ? s.substr(s.size() - bytes) : s;
 }
 
-// After fork, in the child: only async-signal-safe calls until execve.
-[[noreturn]] void exec_child(const std::string& netns, const char* path, char** argv, char** envp, int in, int out,
-                             int err) {
-  if (!netns.empty()) {
-    const std::string ns = "/run/netns/" + netns;
-    const int fd = ::open(ns.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
-  }
-  if (in >= 0) ::dup2(in, 0);
-  if (out >= 0) ::dup2(out, 1);
-  if (err >= 0) ::dup2(err, 2);
-  ::execve(path, argv, envp);
-  ::_exit(127);
-}
-
-int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+// Starts argv in `netns` in its own session, output appended to `log`.
+Result<Child> spawn_in(const std::string& netns, const std::vector<std::string>& argv, const std::string& log) {
+  return kernel::start_in(netns, Command{.argv = argv, .new_session = true}, log);
 }
 
 }  // namespace
 
 ProcResult run_in(const std::string& netns, const std::vector<std::string>& argv,
                   const std::map<std::string, std::string>& env, const std::string& input) {
-  // Files rather than pipes: no deadlock whatever the child prints, and no reader thread.
-  char tmpl[] = "/tmp/weft-cni-run-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) return ProcResult{-1, "", "mkdtemp failed"};
-  const std::string dir = tmpl;
-  { std::ofstream(dir + "/in") << input; }
-  const int in = ::open((dir + "/in").c_str(), O_RDONLY | O_CLOEXEC);
-  const int out = ::open((dir + "/out").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  const int err = ::open((dir + "/err").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  std::vector<std::string> args = argv;
-  const std::string path = resolve(args.at(0));
-  std::vector<std::string> envs = environment_with(env);
-  auto argp = pointers(args);
-  auto envp = pointers(envs);
-  const pid_t pid = ::fork();
-  if (pid == 0) exec_child(netns, path.c_str(), argp.data(), envp.data(), in, out, err);
-  for (int fd : {in, out, err}) ::close(fd);
-  ProcResult r;
-  int status = 0;
-  if (pid > 0 && ::waitpid(pid, &status, 0) == pid) r.exit_code = exit_code_of(status);
-  r.out = slurp(dir + "/out");
-  r.err = slurp(dir + "/err");
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return r;
-}
-
-pid_t spawn_in(const std::string& netns, const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<std::string> args = argv;
-  const std::string path = resolve(args.at(0));
-  std::vector<std::string> envs = environment_with({});
-  auto argp = pointers(args);
-  auto envp = pointers(envs);
-  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setsid();
-    exec_child(netns, path.c_str(), argp.data(), envp.data(), in, out, out);
-  }
-  ::close(out);
-  ::close(in);
-  return pid;
-}
-
-void stop_process(pid_t pid, std::chrono::milliseconds grace) {
-  if (pid <= 0) return;
-  ::kill(pid, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  Command command{.argv = argv, .input = input};
+  for (const auto& [name, value] : env) command.env[name] = value;
+  auto r = kernel::run_in(netns, std::move(command));
+  if (!r) return ProcResult{.exit_code = -1, .out = "", .err = r.error().describe()};
+  return std::move(*r);
 }
 
 CniCluster::CniCluster(std::string tag, Paths paths) : tag_(std::move(tag)), paths_(std::move(paths)) {
@@ -164,8 +63,7 @@ std::string CniCluster::start(const std::vector<PoolSpec>& extra_pools) {
   fs::remove_all(dir_, ec);
   fs::create_directories(dir_ + "/run", ec);
   for (const auto& ns : {host_, peer_}) {
-    auto r = run_in("", {"ip", "netns", "add", ns});
-    if (r.exit_code != 0) return fail("ip netns add " + ns + ": " + r.err);
+    if (auto r = kernel::create_netns(ns); !r) return fail(r.error().describe());
     namespaces_.push_back(ns);
   }
   const std::vector<std::vector<std::string>> underlay = {
@@ -185,13 +83,14 @@ std::string CniCluster::start(const std::vector<PoolSpec>& extra_pools) {
     auto r = run_in("", argv);
     if (r.exit_code != 0) return fail(argv[3] + " " + argv[4] + ": " + r.err);
   }
-  etcd_ = spawn_in(host_,
+  auto etcd = spawn_in(host_,
                    {"etcd", "--name", "weft-t", "--data-dir", dir_ + "/etcd", "--listen-client-urls", "http://127.0.0.1:2379",
                     "--advertise-client-urls", "http://127.0.0.1:2379", "--listen-peer-urls", "http://127.0.0.1:2380",
                     "--initial-advertise-peer-urls", "http://127.0.0.1:2380", "--initial-cluster", "weft-t=http://127.0.0.1:2380",
                     "--heartbeat-interval", "10", "--election-timeout", "100", "--logger=zap", "--log-level=warn"},
                    dir_ + "/etcd.log");
-  if (etcd_ <= 0) return fail("starting etcd");
+  if (!etcd) return fail("starting etcd: " + etcd.error().describe());
+  etcd_ = std::move(*etcd);
   std::vector<PoolSpec> pools = {{"lab", "198.19.0.0/16", 24}, {"lab6", "fd00:198:19::/48", 120}};
   pools.insert(pools.end(), extra_pools.begin(), extra_pools.end());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -203,17 +102,14 @@ std::string CniCluster::start(const std::vector<PoolSpec>& extra_pools) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
-  weftd_ = spawn_in(host_,
+  auto weftd = spawn_in(host_,
                     {paths_.weftd, "--store", store_url(), "--node-name", "h1", "--interface", "u0", "--state-dir",
                      dir_ + "/state", "--socket", socket_, "--metrics-address", "none"},
                     dir_ + "/weftd.log");
-  if (weftd_ <= 0) return fail("starting weftd");
+  if (!weftd) return fail("starting weftd: " + weftd.error().describe());
+  weftd_ = std::move(*weftd);
   while (!fs::exists(socket_)) {
-    int status = 0;
-    if (::waitpid(weftd_, &status, WNOHANG) == weftd_) {
-      weftd_ = -1;
-      return fail("weftd exited");
-    }
+    if (auto code = weftd_.exited()) return fail("weftd exited with code " + std::to_string(*code));
     if (std::chrono::steady_clock::now() > deadline) return fail("weftd did not open " + socket_);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -221,13 +117,11 @@ std::string CniCluster::start(const std::vector<PoolSpec>& extra_pools) {
 }
 
 void CniCluster::stop() {
-  stop_process(weftd_);
-  weftd_ = -1;
-  stop_process(etcd_);
-  etcd_ = -1;
+  weftd_.stop();
+  etcd_.stop();
   for (const auto& [name, ns] : containers_) namespaces_.push_back(ns);
   containers_.clear();
-  for (const auto& ns : namespaces_) run_in("", {"ip", "netns", "del", ns});
+  for (const auto& ns : namespaces_) (void)kernel::delete_netns(ns);
   namespaces_.clear();
   std::error_code ec;
   fs::remove_all(dir_, ec);
@@ -235,7 +129,7 @@ void CniCluster::stop() {
 
 std::string CniCluster::container(const std::string& name) {
   const std::string ns = host_.substr(0, host_.size() - 3) + "-c-" + name;
-  if (run_in("", {"ip", "netns", "add", ns}).exit_code == 0) containers_[name] = ns;
+  if (kernel::create_netns(ns)) containers_[name] = ns;
   run_in("", {"ip", "-n", ns, "link", "set", "lo", "up"});
   return "/run/netns/" + ns;
 }
@@ -243,7 +137,7 @@ std::string CniCluster::container(const std::string& name) {
 void CniCluster::remove_container(const std::string& name) {
   auto it = containers_.find(name);
   if (it == containers_.end()) return;
-  run_in("", {"ip", "netns", "del", it->second});
+  (void)kernel::delete_netns(it->second);
   containers_.erase(it);
 }
 

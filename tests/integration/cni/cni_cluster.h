@@ -8,12 +8,11 @@
 //
 // etcd runs inside h1 because weftd in h1 cannot reach the root namespace's loopback. Pools:
 // "lab" 198.19.0.0/16 with /24 blocks and "lab6" fd00:198:19::/48 with /120 blocks (plus any
-// extra given). Programs are started with fork + setns + exec (never `ip netns exec`, which
-// remounts /sys). stop() (and the destructor) kills the processes it started, by PID, and deletes
-// every namespace it created, also after a failure halfway through start().
+// extra given). Namespaces are made with kernel/netns.h; programs are started with
+// kernel/netns_exec.h (setns between fork and exec; never `ip netns exec`, which remounts /sys).
+// stop() (and the destructor) stops the processes it started, by PID, and deletes every
+// namespace it created, also after a failure halfway through start().
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <map>
@@ -21,24 +20,17 @@
 #include <string>
 #include <vector>
 
+#include "base/process.h"
+
 namespace weft::testing {
 
-struct ProcResult {
-  int exit_code = -1;  // 128 + signal when killed
-  std::string out;
-  std::string err;
-};
+using ProcResult = CommandResult;  // exit_code is 128 + signal when killed
 
 // Runs argv (absolute path or looked up in PATH/sbin) to completion, inside network namespace
 // `netns` (a name under /run/netns) when not empty, with `env` added to the environment and
-// `input` on stdin.
+// `input` on stdin. A failure to start is exit code -1 with the reason in `err`.
 ProcResult run_in(const std::string& netns, const std::vector<std::string>& argv,
                   const std::map<std::string, std::string>& env = {}, const std::string& input = {});
-
-// Starts argv in `netns` in its own session, output appended to `log`; returns its PID or -1.
-pid_t spawn_in(const std::string& netns, const std::vector<std::string>& argv, const std::string& log);
-// SIGTERM, then SIGKILL after `grace`; reaps the child.
-void stop_process(pid_t pid, std::chrono::milliseconds grace = std::chrono::seconds(5));
 
 struct PoolSpec {
   std::string name;
@@ -99,8 +91,8 @@ class CniCluster {
   std::string socket_;
   std::vector<std::string> namespaces_;
   std::map<std::string, std::string> containers_;  // name -> namespace name
-  pid_t etcd_ = -1;
-  pid_t weftd_ = -1;
+  Child etcd_;
+  Child weftd_;
 };
 
 }  // namespace weft::testing

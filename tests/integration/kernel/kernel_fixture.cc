@@ -1,12 +1,10 @@
 #include "kernel_fixture.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <stdexcept>
 
+#include "base/process.h"
 #include "kernel/addresses.h"
 #include "kernel/netns.h"
 #include "require.h"
@@ -15,13 +13,13 @@ namespace weft::kernel::testing {
 
 CommandResult run_command(const std::string& command) {
   CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
-  int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto r = weft::run(shell_command(command + " 2>&1"));
+  if (!r) {
+    result.out = r.error().describe();
+    return result;
+  }
+  result.exit_code = r->exit_code;
+  result.out = std::move(r->out);
   return result;
 }
 
