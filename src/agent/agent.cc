@@ -214,14 +214,15 @@ void Agent::on_watch(const store::WatchBatch& batch) {
     ++metrics_.watch_resyncs;
     spdlog::warn("store watch resynced at revision {} (history was compacted)", batch.revision);
   }
-  if (!model_.apply(batch)) return;
   // Our liveness key hangs on our lease: its deletion means the store expired or revoked the
-  // lease. Ask the store now (renew() marks the lease lost) instead of at the next renewal.
+  // lease. Ask the store now (renew() marks the lease lost) instead of at the next renewal. (The
+  // model ignores liveness keys, so this comes before its verdict on the batch.)
   const std::string liveness = model::keys::liveness(config_.node_name);
   for (const auto& e : batch.events) {
     if (e.kv.key == liveness && e.type == store::WatchEvent::Type::remove) (void)lease_->renew();
   }
   check_lease();
+  if (!model_.apply(batch)) return;
   // A pool may have appeared, or one of our blocks vanished (lease expired, released by hand).
   std::set<std::string> held;
   for (const auto& b : model_.blocks_of(config_.node_name)) held.insert(b.pool);

@@ -31,6 +31,7 @@ IpamService::~IpamService() {
   worker_.join();
   for (auto& job : queue_) {
     if (job.done) job.done(proto::Response::failure(Error{Errc::unavailable, "weftd is stopping"}));
+    if (job.sweep_done) job.sweep_done();
   }
 }
 
@@ -53,9 +54,15 @@ void IpamService::submit(proto::Request request, Done done) {
 }
 
 void IpamService::sweep_now(std::function<void()> done) {
-  std::lock_guard lock(mutex_);
-  queue_.push_back(Job{{}, {}, std::move(done)});
-  wake_.notify_one();
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && options_.sweep_grace.count() > 0) {
+      queue_.push_back(Job{{}, {}, std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done();  // no sweeper (grace 0), or stopping: nothing to sweep
 }
 
 void IpamService::run() {
@@ -204,7 +211,8 @@ void IpamService::sweep() {
     if (link.error().code != Errc::not_found) {
       // Cannot tell: never release on a failed probe.
       spdlog::warn("ipam: sweeper: looking for {}: {}", veth, link.error().describe());
-      missing[a] = missing_since_.contains(a) ? missing_since_[a] : now;
+      // "Can't tell" does not start the grace either: only a seen absence does.
+      if (auto it = missing_since_.find(a); it != missing_since_.end()) missing[a] = it->second;
       continue;
     }
     auto it = missing_since_.find(a);

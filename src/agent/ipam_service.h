@@ -15,7 +15,7 @@
 //
 // Thread-safety: submit() and set_node_facts() may be called from any thread; `done` runs on the
 // worker thread. The destructor stops the worker after the request in progress; queued requests
-// are answered with Errc::unavailable.
+// are answered with Errc::unavailable, and queued sweeps' `done` run without a sweep.
 #pragma once
 
 #include <atomic>
@@ -67,7 +67,8 @@ class IpamService {
   void set_node_facts(store::LeaseId lease, uint32_t mtu);
   void submit(ipam::protocol::Request request, Done done);
   // A sweep on the worker after the requests queued before it (the worker also sweeps every
-  // sweep_interval); `done` runs on the worker afterwards.
+  // sweep_interval); `done` runs on the worker afterwards — or at once, without a sweep, when
+  // sweep_grace is 0 (no sweeper) or the service is stopping. Callable from any thread.
   void sweep_now(std::function<void()> done);
   const IpamCounters& counters() const { return counters_; }
 

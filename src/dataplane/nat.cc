@@ -71,13 +71,17 @@ void NatBackend::contribute(const BackendInput& in, DesiredState& out) const {
 void NatBackend::reconcile_after_routes(const DesiredState& desired, kernel::KernelOps& kernel, ReconcileReport& report) {
   const std::string id = std::string(kNatFamily) + " " + std::string(kNatTableName);
   auto actual = kernel.nft_get_table(kNatFamily, kNatTableName);
-  if (!actual) return report.error(actual.error());
+  // A listing we cannot read (a hand-made addition, another nft's format) is a table that exists
+  // and differs: weft's own table is replaced or removed whole.
+  const bool unreadable = !actual && actual.error().code == Errc::invalid_argument;
+  if (!actual && !unreadable) return report.error(actual.error());
+  const bool exists = unreadable || actual->has_value();
   if (!desired.nat) {
-    if (!*actual) return;
+    if (!exists) return;
     if (auto r = kernel.nft_delete_table(kNatFamily, kNatTableName); !r) return report.error(r.error());
     return report.change("nftables delete table " + id + " (no pool asks for NAT)");
   }
-  if (*actual && same_nat_table(**actual, *desired.nat)) return;
+  if (!unreadable && exists && same_nat_table(**actual, *desired.nat)) return;
   if (auto r = kernel.nft_replace_table(*desired.nat); !r) return report.error(r.error());
   report.change("nftables replace table " + id + " (masquerade for " + std::to_string(desired.nat_outgoing.size()) +
                 " pool(s))");

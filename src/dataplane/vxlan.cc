@@ -103,20 +103,34 @@ Result<int> VxlanBackend::ensure_device(const std::optional<VxlanDevice>& wanted
     existing = created;
   }
   const int index = existing->index;
+  // From here on the device exists: a correction that fails is reported and the round goes on
+  // with it, so that routes through it still find their neighbour and FDB entries.
   if (wanted->spec.mac && existing->mac != wanted->spec.mac) {
-    if (auto r = kernel.set_link_mac(index, *wanted->spec.mac); !r) return std::unexpected(r.error());
-    report.change("link set " + kDevice + " address " + wanted->spec.mac->to_string());
+    if (auto r = kernel.set_link_mac(index, *wanted->spec.mac); !r) {
+      report.error(r.error());
+    } else {
+      report.change("link set " + kDevice + " address " + wanted->spec.mac->to_string());
+    }
   }
   if (wanted->spec.mtu != 0 && existing->mtu != wanted->spec.mtu) {
-    if (auto r = kernel.set_link_mtu(index, wanted->spec.mtu); !r) return std::unexpected(r.error());
-    report.change("link set " + kDevice + " mtu " + std::to_string(wanted->spec.mtu));
+    if (auto r = kernel.set_link_mtu(index, wanted->spec.mtu); !r) {
+      report.error(r.error());
+    } else {
+      report.change("link set " + kDevice + " mtu " + std::to_string(wanted->spec.mtu));
+    }
   }
   if (!existing->up) {
-    if (auto r = kernel.set_link_up(index, true); !r) return std::unexpected(r.error());
-    report.change("link set " + kDevice + " up");
+    if (auto r = kernel.set_link_up(index, true); !r) {
+      report.error(r.error());
+    } else {
+      report.change("link set " + kDevice + " up");
+    }
   }
   auto addresses = kernel.list_addresses(index);
-  if (!addresses) return std::unexpected(addresses.error());
+  if (!addresses) {
+    report.error(addresses.error());
+    return index;
+  }
   std::set<Prefix> want(wanted->addresses.begin(), wanted->addresses.end());
   std::set<Prefix> have;
   for (const auto& a : *addresses) {

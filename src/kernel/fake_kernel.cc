@@ -128,21 +128,26 @@ void FakeKernel::remove_link(int index) {
 // ---- devices
 
 Result<LinkInfo> FakeKernel::create_veth(const VethSpec& spec) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (auto e = begin("create_veth " + spec.name + " peer " + spec.peer_name, true)) return std::unexpected(*e);
   if (link_by_name(spec.name) != nullptr) return failed("create_veth " + spec.name, EEXIST);
   FakeKernel* peer_ns = this;
   if (spec.peer_netns_fd != -1) {
     auto it = peer_namespaces_.find(spec.peer_netns_fd);
-    peer_ns = it == peer_namespaces_.end() ? nullptr : it->second;
+    if (it == peer_namespaces_.end()) return failed("create_veth " + spec.name, EBADF);  // as the kernel would
+    peer_ns = it->second;
   }
   auto local = new_link(LinkInfo{.name = spec.name, .kind = "veth", .mtu = spec.mtu, .mac = spec.mac});
   LinkInfo peer{.name = spec.peer_name, .kind = "veth", .mtu = spec.mtu, .mac = spec.peer_mac, .link = local.index};
   if (peer_ns == this) {
     peer = new_link(peer);
-  } else if (peer_ns != nullptr) {
-    std::lock_guard peer_lock(peer_ns->mutex_);
+  } else {
+    // Lock order: by address, so that two fakes creating veths into each other cannot deadlock.
+    lock.unlock();
+    std::scoped_lock both(mutex_, peer_ns->mutex_);
     peer = peer_ns->new_link(peer);
+    links_[local.index].link = peer.index;
+    return links_[local.index];
   }
   links_[local.index].link = peer.index;
   return links_[local.index];

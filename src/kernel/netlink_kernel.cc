@@ -24,15 +24,14 @@ class NetlinkKernel final : public KernelOps {
   template <class F>
   auto in_netns(F&& body) -> std::invoke_result_t<F&> {
     std::lock_guard lock(mutex_);
-    if (!netns_) return body();
-    auto guard = NetnsGuard::enter(*netns_);
+    auto guard = NetnsGuard::enter(netns_);
     if (!guard) return std::unexpected(guard.error());
     return body();
   }
 
 
  public:
-  NetlinkKernel(NetlinkSocket sock, std::optional<NetnsFd> netns) : sock_(std::move(sock)), netns_(std::move(netns)) {}
+  NetlinkKernel(NetlinkSocket sock, NetnsFd netns) : sock_(std::move(sock)), netns_(std::move(netns)) {}
 
   Result<LinkInfo> create_veth(const VethSpec& spec) override { return locked([&] { return kernel::create_veth(sock_, spec); }); }
   Result<LinkInfo> create_vxlan(const VxlanSpec& spec) override { return locked([&] { return kernel::create_vxlan(sock_, spec); }); }
@@ -96,15 +95,16 @@ class NetlinkKernel final : public KernelOps {
  private:
   std::mutex mutex_;
   NetlinkSocket sock_;
-  std::optional<NetnsFd> netns_;
+  NetnsFd netns_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<KernelOps>> open_netlink_kernel() {
-  auto sock = NetlinkSocket::open();
-  if (!sock) return std::unexpected(sock.error());
-  return std::make_unique<NetlinkKernel>(std::move(*sock), std::nullopt);
+  // The calling thread's namespace now, for every later call from whichever thread.
+  auto here = NetnsFd::current();
+  if (!here) return std::unexpected(here.error());
+  return open_netlink_kernel(*here);
 }
 
 Result<std::unique_ptr<KernelOps>> open_netlink_kernel(const NetnsFd& netns) {

@@ -154,18 +154,23 @@ TEST(Agent, ALeaseThatExpiredIsAcquiredAgainWithTheSameBlock) {
 }
 
 // The IPAM service answers on its worker thread; this waits for the answer.
+// Bounded: an answer that never comes fails the test instead of hanging it.
 proto::Response ask(IpamService& ipam, proto::Request request) {
-  std::promise<proto::Response> answer;
-  auto future = answer.get_future();
-  ipam.submit(std::move(request), [&](proto::Response r) { answer.set_value(std::move(r)); });
+  auto answer = std::make_shared<std::promise<proto::Response>>();
+  auto future = answer->get_future();
+  ipam.submit(std::move(request), [answer](proto::Response r) { answer->set_value(std::move(r)); });
+  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "the IPAM service did not answer within 10 s";
+    return proto::Response::failure(Error{Errc::unavailable, "no answer"});
+  }
   return future.get();
 }
 
 void sweep(IpamService& ipam) {
-  std::promise<void> done;
-  auto future = done.get_future();
-  ipam.sweep_now([&] { done.set_value(); });
-  future.get();
+  auto done = std::make_shared<std::promise<void>>();
+  auto future = done->get_future();
+  ipam.sweep_now([done] { done->set_value(); });
+  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) ADD_FAILURE() << "the sweep did not finish";
 }
 
 TEST(Agent, TheIpamServiceAssignsFromTheNodesBlockAndSweepsVanishedWorkloads) {
@@ -203,6 +208,21 @@ TEST(Agent, TheSweeperNeverReleasesOnAFailedProbe) {
   sweep(*h.agent->ipam());
   EXPECT_EQ(h.agent->ipam()->counters().swept.load(), 0u);
   EXPECT_TRUE(h.store->get(model::keys::endpoint("h1", "c1", "eth0")).value().has_value());
+}
+
+TEST(Agent, AFailedProbeDoesNotStartTheSweepersGrace) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  ASSERT_TRUE(ask(*h.agent->ipam(), {.op = proto::Op::add, .container_id = "c1", .ifname = "eth0"}).ok());
+  h.kernel.fail_call(1, EIO);  // the first look for c1's veth cannot tell
+  sweep(*h.agent->ipam());
+  h.clock.advance(std::chrono::seconds(301));
+  sweep(*h.agent->ipam());  // the first seen absence: the grace starts only now
+  EXPECT_EQ(h.agent->ipam()->counters().swept.load(), 0u);
+  h.clock.advance(std::chrono::seconds(301));
+  sweep(*h.agent->ipam());
+  EXPECT_EQ(h.agent->ipam()->counters().swept.load(), 1u);
 }
 
 }  // namespace

@@ -226,13 +226,17 @@ TEST(Reconciler, ARouteWhoseDeviceIsMissingIsNeitherAddedNorRemoved) {
   n.pool("lab", "198.19.0.0/16", Encapsulation::vxlan);
   n.node("h3", "198.18.2.13/24", "02:00:00:00:00:03");
   n.block("lab", "198.19.3.0/24", "h3");
+  // What an earlier weftd installed through the device (which has vanished meanwhile).
+  const kernel::Route earlier = kernel::Route::via_gateway(pfx("198.19.3.0/24"), ip("198.18.1.1"), 1);
+  n.kernel.add_route_silently(earlier);
   Reconciler reconciler(n.kernel);
   n.kernel.fail_call(2, EPERM);  // find_link weft.vxlan, then create_vxlan: refused
   auto report = reconciler.apply(n.desired());
   EXPECT_FALSE(report.ok());
-  EXPECT_TRUE(n.kernel.routes().empty());
+  EXPECT_EQ(n.kernel.routes(), std::vector<kernel::Route>{earlier}) << "held: neither replaced nor removed";
   EXPECT_TRUE(reconciler.apply(n.desired()).ok()) << "the next round creates the device and its route";
-  EXPECT_EQ(n.kernel.routes().size(), 1u);
+  ASSERT_EQ(n.kernel.routes().size(), 1u);
+  EXPECT_NE(n.kernel.routes()[0], earlier) << "now through weft.vxlan";
 }
 
 }  // namespace
