@@ -7,13 +7,6 @@
 namespace weft::bgp {
 namespace {
 
-std::optional<IpAddress> underlay_v4(const model::Node& node) {
-  for (const auto& a : node.addresses) {
-    if (a.address.is_v4()) return a.address;
-  }
-  return std::nullopt;
-}
-
 bool is_reflector(const model::Node& node) {
   auto it = node.labels.find(std::string(model::kRouteReflectorLabel));
   return it != node.labels.end() && it->second == "true";
@@ -40,7 +33,7 @@ BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
     return plan;
   }
   const model::Node& me = self_it->second;
-  const auto my_address = underlay_v4(me);
+  const auto my_address = model::underlay_v4(me);
   if (!my_address) {
     plan.problems.push_back("bgp: node " + self + " has no IPv4 underlay address for its router id");
     return plan;
@@ -74,7 +67,7 @@ BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
       if (name == self) continue;
       const bool reflector = is_reflector(node);
       if (any_reflector && !plan.route_reflector && !reflector) continue;
-      auto address = underlay_v4(node);
+      auto address = model::underlay_v4(node);
       if (!address) {
         plan.problems.push_back("bgp: node " + name + " has no IPv4 underlay address: no session");
         continue;

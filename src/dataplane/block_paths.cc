@@ -3,17 +3,6 @@
 #include "dataplane/desired_state.h"
 
 namespace weft::dataplane {
-namespace {
-
-std::optional<IpAddress> first_v4(const model::Node& node) {
-  for (const auto& a : node.addresses) {
-    if (a.address.is_v4()) return a.address;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::vector<BlockPath> classify_blocks(const model::ClusterModel& model, const LocalFacts& self,
                                        std::vector<std::string>& problems) {
   std::vector<BlockPath> out;
@@ -38,7 +27,7 @@ std::vector<BlockPath> classify_blocks(const model::ClusterModel& model, const L
       continue;
     }
     path.node = &node_it->second;
-    path.underlay = first_v4(*path.node);
+    path.underlay = model::underlay_v4(*path.node);
     if (!path.underlay) {
       problems.push_back(path.node->name + " has no IPv4 underlay address: no route to " + block.block.to_string());
       continue;

@@ -25,6 +25,13 @@ Result<InterfaceAddress> InterfaceAddress::parse(std::string_view text) {
   return InterfaceAddress{*address, length};
 }
 
+std::optional<IpAddress> underlay_v4(const Node& node) {
+  for (const auto& a : node.addresses) {
+    if (a.address.is_v4()) return a.address;
+  }
+  return std::nullopt;
+}
+
 bool valid_node_name(std::string_view name) {
   if (name.empty() || name.size() > 253 || name.front() == '-' || name.front() == '.') return false;
   for (char c : name) {

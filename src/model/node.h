@@ -43,6 +43,10 @@ struct Node {
 // Node names are host names: 1-253 of letters, digits, '-', '.', '_'; not starting with '-' or '.'.
 bool valid_node_name(std::string_view name);
 
+// The node's first IPv4 underlay address: where other nodes route to it (direct and VXLAN next
+// hop, BGP router id and session address); nullopt when it has none.
+std::optional<IpAddress> underlay_v4(const Node& node);
+
 Json encode(const Node& node);
 Result<Node> decode_node(std::string_view json_text);
 
