@@ -12,6 +12,7 @@
 // every failure in the report and go on with the rest (the next round retries).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ namespace weft::dataplane {
 struct ReconcileReport {
   std::vector<std::string> changes;  // "route add 198.19.2.0/24 via ...", in the order applied
   std::vector<Error> errors;
+  // Devices a backend found or created this round, by name: the route phase resolves routes'
+  // device names from here before it asks the kernel (one lookup per device per round).
+  std::map<std::string, int> devices;
   bool ok() const { return errors.empty(); }
   void change(std::string what);     // logs and records
   void error(const Error& error);    // logs and records

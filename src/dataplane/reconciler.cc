@@ -14,8 +14,8 @@ ReconcileReport Reconciler::apply(const DesiredState& desired) {
 }
 
 void Reconciler::apply_routes(const DesiredState& desired, ReconcileReport& report) {
-  // Device names to indices, one lookup per device per round.
-  std::map<std::string, int> devices;
+  // Device names to indices: those a backend resolved this round, else one lookup per device.
+  std::map<std::string, int>& devices = report.devices;
   std::set<Prefix> held;  // wanted, but its device is missing: leave the kernel's route alone
   std::map<Prefix, kernel::Route> want;
   for (const auto& d : desired.routes) {

@@ -74,6 +74,7 @@ void VxlanBackend::reconcile_before_routes(const DesiredState& desired, kernel::
   }
   ifindex_ = *index;
   if (ifindex_ == 0) return;
+  report.devices[kDevice] = ifindex_;
   apply_neighbours(desired, kernel, report, /*removing=*/false);
   apply_fdb(desired, kernel, report, /*removing=*/false);
 }

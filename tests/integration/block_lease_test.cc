@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <condition_variable>
 #include <map>
 #include <set>
 #include <thread>
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "etcd_server.h"
 #include "ipam/block_leases.h"
@@ -92,6 +96,32 @@ TEST_F(BlockLeases, HundredConcurrentClaimantsGetDistinctBlocks) {
   for (int i = 0; i < claimants; ++i) EXPECT_EQ(held.at(names[i]), *got[i]);
 }
 
+// Counts the store's retry warnings (store/retry.h logs one before each pause) and lets a test
+// wait for them: the event that says a request was refused and will be tried again.
+class RetryWarnings final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  bool wait_for(int count, std::chrono::seconds limit) {
+    std::unique_lock lock(counted_);
+    return seen_.wait_for(lock, limit, [&] { return count_ >= count; });
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (std::string_view(msg.payload.data(), msg.payload.size()).find("retrying in") == std::string_view::npos) return;
+    {
+      std::lock_guard lock(counted_);
+      ++count_;
+    }
+    seen_.notify_all();
+  }
+  void flush_() override {}
+
+ private:
+  std::mutex counted_;
+  std::condition_variable seen_;
+  int count_ = 0;
+};
+
 TEST_F(BlockLeases, AClaimRidesOutAShortStoreOutage) {
   // A request timeout far below the outage, so each try fails fast as unavailable and only the
   // retry policy (store/retry.h: about 5 s) can carry the claim through the restart.
@@ -102,15 +132,19 @@ TEST_F(BlockLeases, AClaimRidesOutAShortStoreOutage) {
   const auto node = unique_node("outage");
   auto lease = NodeLease::acquire(s, {.node = node, .ttl_seconds = 30, .renew_in_background = false});
   ASSERT_TRUE(lease);
+  // etcd comes back once the claim has provably been refused twice (the retry policy logs each
+  // pause), so only the retry policy can have carried it through.
+  auto retries = std::make_shared<RetryWarnings>();
+  spdlog::default_logger()->sinks().push_back(retries);
   etcd_.stop();
-  std::jthread restart([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  std::jthread restart([&] {
+    EXPECT_TRUE(retries->wait_for(2, std::chrono::seconds(10))) << "the claim was not retried";
     EXPECT_TRUE(etcd_.start());
   });
-  const auto start = std::chrono::steady_clock::now();
   auto claim = claim_block(s, {.pool = pool.name, .node = node, .lease = (*lease)->id()});
+  restart.join();
+  spdlog::default_logger()->sinks().pop_back();
   ASSERT_TRUE(claim) << claim.error().describe();
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000)) << "etcd was down";
   EXPECT_TRUE(pool.pool.cidr.contains(claim->block));
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,17 +148,19 @@ TEST(Process, ChildStopsByPidAndReaps) {
 }
 
 TEST(Process, ChildIgnoringSigtermIsKilledAfterTheGrace) {
-  const auto log = std::filesystem::temp_directory_path() / ("weft-process-trap-" + std::to_string(::getpid()));
-  std::filesystem::remove(log);
-  auto child = Child::start(shell_command("trap '' TERM; echo ready; sleep 30"), log.string());
+  // The shell says it is ready through a FIFO: opening and reading it block until it has set its
+  // trap, so SIGTERM is sent only once it is ignored (no polling, no sleep).
+  const auto fifo = std::filesystem::temp_directory_path() / ("weft-process-trap-" + std::to_string(::getpid()));
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto child = Child::start(shell_command("trap '' TERM; echo ready > " + fifo.string() + "; sleep 30"));
   ASSERT_TRUE(child.has_value());
-  // SIGTERM only once the shell ignores it, else it would die of it.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::filesystem::file_size(log) == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  std::ifstream ready(fifo);
+  std::string line;
+  ASSERT_TRUE(std::getline(ready, line));
+  EXPECT_EQ(line, "ready");
   EXPECT_EQ(child->stop(300ms), 128 + SIGKILL);
-  std::filesystem::remove(log);
+  std::filesystem::remove(fifo);
 }
 
 TEST(Process, ChildDestructorStopsIt) {
