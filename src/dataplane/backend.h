@@ -31,6 +31,9 @@ struct ReconcileReport {
   // Devices a backend found or created this round, by name: the route phase resolves routes'
   // device names from here before it asks the kernel (one lookup per device per round).
   std::map<std::string, int> devices;
+  // What a backend could not set up for a reason an operator must act on (the kernel refused a
+  // BPF program, a device the dataplane needs is missing): shown as node problems.
+  std::vector<std::string> problems;
   bool ok() const { return errors.empty(); }
   void change(std::string what);     // logs and records
   void error(const Error& error);    // logs and records

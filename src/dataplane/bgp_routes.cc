@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "dataplane/ipip.h"
+
 namespace weft::dataplane {
 namespace {
 
@@ -42,12 +44,16 @@ void BgpRoutesBackend::contribute(const BackendInput& in, DesiredState& out) con
     const auto pool = std::find_if(in.model.pools.begin(), in.model.pools.end(),
                                    [&](const auto& p) { return p.second.cidr.contains(prefix); });
     if (pool != in.model.pools.end() && pool->second.encapsulation == model::Encapsulation::ipip &&
-        pool->second.encapsulate == model::Encapsulate::always) {
-      // Routing it unencapsulated would not be what the pool asks for (cross-subnet: on-link next
-      // hops are routed directly, which learned_route does; the others it reports).
-      out.problems.push_back("pool " + pool->first + ": encapsulation ipip is not supported yet: no route to " +
-                             prefix.to_string());
-      continue;
+        prefix.family() == Family::v4 && !hops.empty()) {
+      // IPIP pools: cross-subnet routes next hops on this segment directly (learned_route);
+      // everything else goes through the tunnel, to the first next hop (the tunnel map has one
+      // remote per block, so no ECMP over IPIP).
+      const bool direct = pool->second.encapsulate == model::Encapsulate::cross_subnet &&
+                          std::all_of(hops.begin(), hops.end(), [&](const IpAddress& h) { return in.self.underlay.subnet().contains(h); });
+      if (!direct) {
+        add_ipip_path(prefix, *std::min_element(hops.begin(), hops.end()), in, out);
+        continue;
+      }
     }
     if (auto route = learned_route(prefix, hops, in.self, out.problems)) {
       out.routes.push_back({std::move(*route), in.self.underlay_device});

@@ -3,6 +3,17 @@
 #include "dataplane/desired_state.h"
 
 namespace weft::dataplane {
+
+std::optional<IpAddress> tunnel_address(const model::ClusterModel& model, const std::string& node, Family family,
+                                        model::Encapsulation encapsulation) {
+  for (const auto& [key, block] : model.blocks) {  // key order: stable on every node
+    if (block.node != node || block.block.family() != family) continue;
+    const auto* pool = model.pool_of(block);
+    if (pool != nullptr && pool->encapsulation == encapsulation) return block.block.first();
+  }
+  return std::nullopt;
+}
+
 std::vector<BlockPath> classify_blocks(const model::ClusterModel& model, const LocalFacts& self,
                                        std::vector<std::string>& problems) {
   std::vector<BlockPath> out;
@@ -35,12 +46,13 @@ std::vector<BlockPath> classify_blocks(const model::ClusterModel& model, const L
     path.on_link = self_subnet.contains(*path.underlay);
     const bool direct = pool->encapsulation == model::Encapsulation::none ||
                         (pool->encapsulate == model::Encapsulate::cross_subnet && path.on_link);
+    const bool v4 = block.block.family() == Family::v4;
     path.path = direct                                                   ? Path::direct
                 : pool->encapsulation == model::Encapsulation::vxlan ? Path::vxlan
-                                                                         : Path::unsupported;
+                : v4                                                 ? Path::ipip
+                                                                     : Path::unsupported;
     if (path.path == Path::unsupported) {
-      problems.push_back("pool " + pool->name + ": encapsulation " + std::string(model::to_string(pool->encapsulation)) +
-                         " is not supported yet");
+      problems.push_back("pool " + pool->name + ": IPIP carries IPv4 only: no route to " + block.block.to_string());
       continue;
     }
     out.push_back(path);

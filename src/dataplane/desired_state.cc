@@ -7,6 +7,7 @@
 #include "dataplane/bgp_routes.h"
 #include "dataplane/block_paths.h"
 #include "dataplane/direct.h"
+#include "dataplane/ipip.h"
 #include "dataplane/nat.h"
 #include "dataplane/vxlan.h"
 
@@ -35,6 +36,7 @@ std::vector<std::unique_ptr<Backend>> all_backends() {
   std::vector<std::unique_ptr<Backend>> out;
   out.push_back(std::make_unique<DirectBackend>());
   out.push_back(std::make_unique<VxlanBackend>());
+  out.push_back(std::make_unique<IpipBackend>());
   out.push_back(std::make_unique<BgpRoutesBackend>());
   out.push_back(std::make_unique<NatBackend>());
   return out;
@@ -55,6 +57,9 @@ DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts&
   });
   sort_unique(out.neighbours);
   sort_unique(out.fdb);
+  sort_unique(out.ipip.tunnels);
+  sort_unique(out.ipip.pools);
+  sort_unique(out.ipip.nodes);
   return out;
 }
 

@@ -6,6 +6,7 @@
 //   address of our block dies here instead of following a default route out;
 // - direct (direct.h): flannel host-gw routes to nodes on this node's segment;
 // - vxlan (vxlan.h): the weft.vxlan device, its routes, neighbour and FDB entries;
+// - ipip (ipip.h): routes through tunl0, or through the underlay with eBPF map entries;
 // - bgp routes (bgp_routes.h): the routes the BGP speaker learned for `routes: bgp` pools;
 // - nat (nat.h): the nftables table masquerading natOutgoing pools.
 // Which backend carries a remote block is decided once, by block_paths.h.
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "base/ip.h"
+#include "kernel/bpf.h"
 #include "kernel/link.h"
 #include "kernel/mac.h"
 #include "kernel/neighbour.h"
@@ -40,6 +42,13 @@ struct VxlanSettings {
   uint16_t port = 4789;
 };
 
+inline constexpr std::string_view kIpipKernelDevice = "tunl0";  // the ipip module's fallback device
+inline constexpr uint32_t kIpipOverhead = 20;                    // the outer IPv4 header
+
+// How IPIP is done on this node: the kernel's tunl0, or weft's tc programs (bpf/ipip.bpf.c).
+enum class IpipDataplane { kernel, ebpf };
+std::string_view to_string(IpipDataplane dataplane);
+
 struct LocalFacts {
   std::string node;
   model::InterfaceAddress underlay;  // the address other nodes reach this one at, with its prefix
@@ -48,6 +57,12 @@ struct LocalFacts {
   uint32_t underlay_mtu = 1500;
   kernel::MacAddress vtep_mac;
   VxlanSettings vxlan;
+  IpipDataplane ipip = IpipDataplane::ebpf;
+  std::string bpf_dir = "/sys/fs/bpf/weft";  // where weft's BPF maps and programs are pinned
+  // The outer next hop toward a remote node's IPv4 underlay address when it is not on this
+  // node's underlay subnet (the gateway of the kernel's route to it). eBPF IPIP routes blocks
+  // there: the encapsulated packet leaves with that next hop's MAC.
+  std::map<IpAddress, IpAddress> underlay_next_hops;
 };
 
 // A route whose next hops all leave through `device` (empty for a blackhole); the nexthops'
@@ -63,6 +78,18 @@ struct VxlanDevice {
   std::vector<Prefix> addresses;  // this node's VTEP addresses, as /32 and /128
 };
 
+// IPIP, when any pool uses it: the kernel's tunl0 (MTU, this node's tunnel address) or weft's
+// eBPF programs on the underlay device with their map contents. `wanted` false: remove them.
+struct IpipState {
+  bool wanted = false;
+  IpipDataplane dataplane = IpipDataplane::ebpf;
+  std::string device;                   // tunl0, or the underlay device the programs sit on
+  uint32_t mtu = 1480;                  // tunl0's MTU
+  std::optional<Prefix> tunnel_address; // tunl0's address: /32 from this node's first ipip block
+  std::string pin_dir;
+  std::vector<kernel::BpfMapEntry> tunnels, pools, nodes;  // encoded (bpf/ipip_object.h), sorted
+};
+
 struct DesiredState {
   std::optional<VxlanDevice> vxlan;           // wanted when any pool uses VXLAN
   std::vector<DesiredRoute> routes;           // block routes and blackholes, sorted by destination
@@ -71,6 +98,7 @@ struct DesiredState {
   std::vector<Prefix> pools;                  // every pool's CIDR
   std::vector<Prefix> nat_outgoing;           // CIDRs of pools whose traffic leaving the pools is masqueraded
   std::optional<kernel::NftTable> nat;        // the NAT table; nullopt: no pool asks for NAT
+  IpipState ipip;
   uint32_t workload_mtu = 1500;
   std::vector<std::string> problems;          // what could not be connected, and why
 };

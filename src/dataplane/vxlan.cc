@@ -23,12 +23,7 @@ const std::string kDevice(kVxlanDevice);
 }  // namespace
 
 std::optional<IpAddress> vtep_address(const model::ClusterModel& model, const std::string& node, Family family) {
-  for (const auto& [key, block] : model.blocks) {  // key order: stable on every node
-    if (block.node != node || block.block.family() != family) continue;
-    const auto* pool = model.pool_of(block);
-    if (pool != nullptr && uses_vxlan(*pool)) return block.block.first();
-  }
-  return std::nullopt;
+  return tunnel_address(model, node, family, model::Encapsulation::vxlan);
 }
 
 void VxlanBackend::contribute(const BackendInput& in, DesiredState& out) const {

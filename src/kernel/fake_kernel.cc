@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "kernel/errors.h"
 
@@ -417,6 +418,119 @@ Result<std::optional<NftTable>> FakeKernel::nft_get_table(std::string_view famil
   auto it = nft_.find(id);
   if (it == nft_.end()) return std::optional<NftTable>{};
   return std::optional<NftTable>(it->second);
+}
+
+namespace {
+
+std::string hex_bytes(const Bytes& bytes) {
+  std::string out;
+  char buf[3];
+  for (uint8_t b : bytes) {
+    std::snprintf(buf, sizeof buf, "%02x", b);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<BpfLoaded> FakeKernel::bpf_load(const BpfObjectSpec& spec) {
+  std::lock_guard lock(mutex_);
+  if (auto e = begin("bpf_load " + spec.name + " " + spec.pin_dir, true)) return std::unexpected(*e);
+  BpfLoaded out;
+  for (const auto& program : spec.programs) {
+    uint64_t hash = 1469598103934665603ull;  // FNV-1a over the object and the program's name
+    auto mix = [&](unsigned char c) {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    };
+    for (unsigned char c : spec.elf) mix(c);
+    for (unsigned char c : program) mix(c);
+    char tag[17];
+    std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(hash));
+    out.tags[program] = tag;
+    pinned_programs_[bpf_program_pin(spec.pin_dir, program)] = tag;
+  }
+  bpf_pin_dirs_.insert(spec.pin_dir);
+  return out;
+}
+
+Result<std::optional<TcProgram>> FakeKernel::tc_program(int ifindex, TcDirection direction) {
+  std::lock_guard lock(mutex_);
+  const std::string call = "tc_program #" + std::to_string(ifindex) + " " + std::string(to_string(direction));
+  if (auto e = begin(call, false)) return std::unexpected(*e);
+  if (link_by_index(ifindex) == nullptr) return failed(call, ENODEV);
+  auto it = tc_.find({ifindex, direction});
+  if (it == tc_.end()) return std::optional<TcProgram>{};
+  return std::optional<TcProgram>(it->second);
+}
+
+Result<void> FakeKernel::tc_attach(int ifindex, TcDirection direction, const std::string& program_pin) {
+  std::lock_guard lock(mutex_);
+  const std::string call = "tc_attach #" + std::to_string(ifindex) + " " + std::string(to_string(direction)) + " " + program_pin;
+  if (auto e = begin(call, true)) return std::unexpected(*e);
+  if (link_by_index(ifindex) == nullptr) return failed(call, ENODEV);
+  auto pinned = pinned_programs_.find(program_pin);
+  if (pinned == pinned_programs_.end()) return failed(call, ENOENT);
+  tc_[{ifindex, direction}] = TcProgram{.id = next_program_id_++,
+                                        .name = program_pin.substr(program_pin.rfind('/') + 1),
+                                        .tag = pinned->second};
+  return {};
+}
+
+Result<void> FakeKernel::tc_detach(int ifindex, TcDirection direction) {
+  std::lock_guard lock(mutex_);
+  const std::string call = "tc_detach #" + std::to_string(ifindex) + " " + std::string(to_string(direction));
+  if (auto e = begin(call, true)) return std::unexpected(*e);
+  if (tc_.erase({ifindex, direction}) == 0) return failed(call, ENOENT);
+  return {};
+}
+
+bool FakeKernel::map_exists(const std::string& map_pin) const {
+  for (const auto& dir : bpf_pin_dirs_) {
+    if (map_pin.starts_with(dir + "/maps/")) return true;
+  }
+  return false;
+}
+
+Result<std::vector<BpfMapEntry>> FakeKernel::bpf_map_entries(const std::string& map_pin) {
+  std::lock_guard lock(mutex_);
+  if (auto e = begin("bpf_map_entries " + map_pin, false)) return std::unexpected(*e);
+  if (!map_exists(map_pin)) return failed("bpf_map_entries " + map_pin, ENOENT);
+  std::vector<BpfMapEntry> out;
+  for (const auto& [key, value] : bpf_maps_[map_pin]) out.push_back({key, value});
+  return out;
+}
+
+Result<void> FakeKernel::bpf_map_update(const std::string& map_pin, const BpfMapEntry& entry) {
+  std::lock_guard lock(mutex_);
+  const std::string call = "bpf_map_update " + map_pin + " " + hex_bytes(entry.key) + " " + hex_bytes(entry.value);
+  if (auto e = begin(call, true)) return std::unexpected(*e);
+  if (!map_exists(map_pin)) return failed(call, ENOENT);
+  bpf_maps_[map_pin][entry.key] = entry.value;
+  return {};
+}
+
+Result<void> FakeKernel::bpf_map_delete(const std::string& map_pin, const Bytes& key) {
+  std::lock_guard lock(mutex_);
+  const std::string call = "bpf_map_delete " + map_pin + " " + hex_bytes(key);
+  if (auto e = begin(call, true)) return std::unexpected(*e);
+  if (!map_exists(map_pin) || bpf_maps_[map_pin].erase(key) == 0) return failed(call, ENOENT);
+  return {};
+}
+
+void FakeKernel::set_tc_program_silently(int ifindex, TcDirection direction, TcProgram program) {
+  std::lock_guard lock(mutex_);
+  tc_[{ifindex, direction}] = std::move(program);
+}
+
+std::vector<BpfMapEntry> FakeKernel::bpf_map(const std::string& map_pin) const {
+  std::lock_guard lock(mutex_);
+  std::vector<BpfMapEntry> out;
+  if (auto it = bpf_maps_.find(map_pin); it != bpf_maps_.end()) {
+    for (const auto& [key, value] : it->second) out.push_back({key, value});
+  }
+  return out;
 }
 
 }  // namespace weft::kernel

@@ -1,5 +1,6 @@
 // FakeKernel: a recording KernelOps for unit tests (felix's netlink shim is the model). It keeps
-// devices, addresses, routes, neighbour and FDB entries, sysctls and nftables tables as values,
+// devices, addresses, routes, neighbour and FDB entries, sysctls, nftables tables, pinned BPF
+// programs, tc attachments and BPF map entries as values,
 // answers listings from them, logs every call, and can fail a chosen call with a chosen errno.
 //
 // Contract:
@@ -45,8 +46,12 @@ class FakeKernel final : public KernelOps {
   std::vector<std::string> writes() const;
   void clear_calls();
 
+  // Puts a program at weft's tc slot as if someone else had (an older weftd, an operator).
+  void set_tc_program_silently(int ifindex, TcDirection direction, TcProgram program);
+
   // State, for assertions.
   std::vector<Route> routes() const;
+  std::vector<BpfMapEntry> bpf_map(const std::string& map_pin) const;
   std::optional<std::string> sysctl(const std::string& key) const;
 
   Result<LinkInfo> create_veth(const VethSpec& spec) override;
@@ -81,7 +86,19 @@ class FakeKernel final : public KernelOps {
   Result<void> nft_delete_table(std::string_view family, std::string_view name) override;
   Result<std::optional<NftTable>> nft_get_table(std::string_view family, std::string_view name) override;
 
+  // A loaded program's tag is a hash of the object's bytes and the program's name; maps exist
+  // under the pin_dir of any object loaded before (empty until written).
+  Result<BpfLoaded> bpf_load(const BpfObjectSpec& spec) override;
+  Result<std::optional<TcProgram>> tc_program(int ifindex, TcDirection direction) override;
+  Result<void> tc_attach(int ifindex, TcDirection direction, const std::string& program_pin) override;
+  Result<void> tc_detach(int ifindex, TcDirection direction) override;
+  Result<std::vector<BpfMapEntry>> bpf_map_entries(const std::string& map_pin) override;
+  Result<void> bpf_map_update(const std::string& map_pin, const BpfMapEntry& entry) override;
+  Result<void> bpf_map_delete(const std::string& map_pin, const Bytes& key) override;
+
  private:
+  bool map_exists(const std::string& map_pin) const;
+
   // Records the call; returns the armed failure for it, if any. Caller holds mutex_.
   std::optional<Error> begin(std::string call, bool write);
   LinkInfo* link_by_index(int index);
@@ -99,6 +116,11 @@ class FakeKernel final : public KernelOps {
   std::map<std::string, std::string> sysctls_;
   std::map<std::string, NftTable> nft_;
   std::map<int, FakeKernel*> peer_namespaces_;
+  std::set<std::string> bpf_pin_dirs_;
+  std::map<std::string, std::string> pinned_programs_;  // pin path -> tag
+  std::map<std::pair<int, TcDirection>, TcProgram> tc_;
+  uint32_t next_program_id_ = 1;
+  std::map<std::string, std::map<Bytes, Bytes>> bpf_maps_;
   std::vector<std::string> calls_;
   std::vector<std::string> writes_;
   std::map<uint64_t, int> armed_;  // call number -> errno

@@ -24,6 +24,7 @@
 #include "base/ip.h"
 #include "base/result.h"
 #include "kernel/address.h"
+#include "kernel/bpf.h"
 #include "kernel/link.h"
 #include "kernel/neighbour.h"
 #include "kernel/nft_table.h"
@@ -73,6 +74,18 @@ class KernelOps {
   virtual Result<void> nft_delete_table(std::string_view family, std::string_view name) = 0;
   // nullopt when the table does not exist.
   virtual Result<std::optional<NftTable>> nft_get_table(std::string_view family, std::string_view name) = 0;
+
+  // eBPF objects of weft's own (bpf.h, bpf_ops.h): load an object with pinned maps and
+  // programs, attach a pinned program at weft's tc slot of a device (replacing atomically),
+  // and read and edit pinned maps entry by entry.
+  virtual Result<BpfLoaded> bpf_load(const BpfObjectSpec& spec) = 0;
+  // nullopt: weft's slot on that hook is empty.
+  virtual Result<std::optional<TcProgram>> tc_program(int ifindex, TcDirection direction) = 0;
+  virtual Result<void> tc_attach(int ifindex, TcDirection direction, const std::string& program_pin) = 0;
+  virtual Result<void> tc_detach(int ifindex, TcDirection direction) = 0;
+  virtual Result<std::vector<BpfMapEntry>> bpf_map_entries(const std::string& map_pin) = 0;
+  virtual Result<void> bpf_map_update(const std::string& map_pin, const BpfMapEntry& entry) = 0;
+  virtual Result<void> bpf_map_delete(const std::string& map_pin, const Bytes& key) = 0;
 };
 
 }  // namespace weft::kernel

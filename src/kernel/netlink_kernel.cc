@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "kernel/addresses.h"
+#include "kernel/bpf_ops.h"
 #include "kernel/links.h"
 #include "kernel/neighbours.h"
 #include "kernel/netlink_socket.h"
@@ -90,6 +91,28 @@ class NetlinkKernel final : public KernelOps {
       if (!table) return std::unexpected(table.error());
       return std::optional<NftTable>(std::move(*table));
     });
+  }
+
+  // BPF objects and maps are not namespaced; tc requests go over a netlink socket libbpf opens
+  // in the calling thread's namespace, so they enter ours.
+  Result<BpfLoaded> bpf_load(const BpfObjectSpec& spec) override { return locked([&] { return load_bpf_object(spec); }); }
+  Result<std::optional<TcProgram>> tc_program(int ifindex, TcDirection direction) override {
+    return in_netns([&] { return tc_query(ifindex, direction); });
+  }
+  Result<void> tc_attach(int ifindex, TcDirection direction, const std::string& program_pin) override {
+    return in_netns([&] { return kernel::tc_attach(ifindex, direction, program_pin); });
+  }
+  Result<void> tc_detach(int ifindex, TcDirection direction) override {
+    return in_netns([&] { return kernel::tc_detach(ifindex, direction); });
+  }
+  Result<std::vector<BpfMapEntry>> bpf_map_entries(const std::string& map_pin) override {
+    return locked([&] { return bpf_map_read(map_pin); });
+  }
+  Result<void> bpf_map_update(const std::string& map_pin, const BpfMapEntry& entry) override {
+    return locked([&] { return bpf_map_write(map_pin, entry); });
+  }
+  Result<void> bpf_map_delete(const std::string& map_pin, const Bytes& key) override {
+    return locked([&] { return bpf_map_remove(map_pin, key); });
   }
 
  private:
