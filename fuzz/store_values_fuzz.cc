@@ -1,5 +1,6 @@
 // Fuzz target: decoders of values read from the store (any etcd client can write garbage under
-// /weft/v1/): pools, nodes, block affinities, liveness records, BGP settings, peers and status. A decoder must return a value or
+// /weft/v1/): pools, nodes, block affinities, liveness records, BGP settings, peers and status,
+// endpoints and namespaces. A decoder must return a value or
 // Errc::corrupt, never crash; a decoded value must survive encode -> decode unchanged.
 #include <cassert>
 #include <cstddef>
@@ -8,7 +9,9 @@
 
 #include "model/bgp_config.h"
 #include "model/block.h"
+#include "model/endpoint.h"
 #include "model/keys.h"
+#include "model/namespace.h"
 #include "model/node.h"
 #include "model/pool.h"
 
@@ -68,6 +71,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     assert(again && *again == *status);
   } else {
     assert(status.error().code == Errc::corrupt);
+  }
+
+  if (auto ns = model::decode_namespace(text)) {
+    auto again = model::decode_namespace(dump_json(encode(*ns)));
+    assert(again && *again == *ns);
+  } else {
+    assert(ns.error().code == Errc::corrupt);
+  }
+  const std::string ep_key = model::keys::endpoint("h1", "c1", "eth0");
+  if (auto ep = model::decode_endpoint(ep_key, text)) {
+    auto again = model::decode_endpoint(ep_key, dump_json(encode(*ep)));
+    assert(again && *again == *ep);
+  } else {
+    assert(ep.error().code == Errc::corrupt);
   }
 
   if (auto liveness = model::decode_liveness(text)) {

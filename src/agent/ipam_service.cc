@@ -144,6 +144,7 @@ proto::Response IpamService::add(const proto::Request& request) {
   assign.endpoint.pod_namespace = request.pod_namespace;
   assign.endpoint.pod_name = request.pod_name;
   assign.endpoint.labels = request.labels;
+  assign.endpoint.ports = request.ports;
   assign.endpoint.host_veth = proto::host_veth_name(request.container_id, request.ifname);
   assign.pools = request.pools;
   uint32_t mtu = 0;

@@ -1,9 +1,11 @@
-// weft ipam show|release, weft endpoint list: workload addresses (issue 4).
+// weft ipam show|release, weft endpoint list|label: workload addresses (issue 4) and the labels
+// policies select workloads by (issue 11).
 #include <iostream>
 
 #include "cli/context.h"
 #include "cli/table.h"
 #include "ipam/address_listing.h"
+#include "ipam/endpoint_labels.h"
 
 namespace weft::cli {
 namespace {
@@ -63,14 +65,32 @@ int list_endpoints(Context& ctx, const std::string& node) {
     std::cout << out.dump(2) << '\n';
     return exit_ok;
   }
-  Table table({"NODE", "CONTAINER", "IFNAME", "POD", "ADDRESSES", "HOST VETH"});
+  Table table({"NODE", "CONTAINER", "IFNAME", "POD", "ADDRESSES", "HOST VETH", "LABELS", "PORTS"});
   for (const auto& ep : eps->items) {
-    std::string addresses;
+    std::string addresses, ports;
     for (const auto& a : ep.addresses) addresses += (addresses.empty() ? "" : ",") + a.address.to_string();
+    for (const auto& p : ep.ports) ports += (ports.empty() ? "" : ",") + p.name + "=" + std::to_string(p.port) + "/" + p.protocol;
     const std::string pod = ep.pod_name.empty() ? "-" : ep.pod_namespace + "/" + ep.pod_name;
-    table.add({ep.node, ep.container_id.substr(0, 12), ep.ifname, pod, addresses, ep.host_veth});
+    table.add({ep.node, ep.container_id.substr(0, 12), ep.ifname, pod, addresses, ep.host_veth,
+               ep.labels.empty() ? "-" : model::format_labels(ep.labels), ports.empty() ? "-" : ports});
   }
   table.print(std::cout);
+  return exit_ok;
+}
+
+int label_endpoint(Context& ctx, const std::string& name, const std::vector<std::string>& args) {
+  auto edit = model::parse_label_edit(args);
+  if (!edit) return report(edit.error());
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  auto ep = ipam::label_endpoint(**store, name, *edit);
+  if (!ep) return report(ep.error());
+  if (ctx.json()) {
+    std::cout << encode(*ep).dump(2) << '\n';
+  } else {
+    std::cout << "endpoint " << ep->node << "/" << ep->container_id << "-" << ep->ifname << " labelled ("
+              << model::format_labels(ep->labels) << ")\n";
+  }
   return exit_ok;
 }
 
@@ -94,6 +114,12 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
   auto* list = endpoint->add_subcommand("list", "every endpoint with its addresses");
   list->add_option("--node", *ep_node, "only this node's endpoints");
   list->callback([&ctx, &exit_code, ep_node] { exit_code = list_endpoints(ctx, *ep_node); });
+  auto ep_name = std::make_shared<std::string>();
+  auto ep_labels = std::make_shared<std::vector<std::string>>();
+  auto* label = endpoint->add_subcommand("label", "set (KEY=VALUE) or remove (KEY-) an endpoint's labels");
+  label->add_option("ENDPOINT", *ep_name, "NAMESPACE/POD, NODE/CONTAINERID-IFNAME, CONTAINERID or a unique POD")->required();
+  label->add_option("LABELS", *ep_labels, "KEY=VALUE or KEY- ...")->required();
+  label->callback([&ctx, &exit_code, ep_name, ep_labels] { exit_code = label_endpoint(ctx, *ep_name, *ep_labels); });
 }
 
 }  // namespace weft::cli

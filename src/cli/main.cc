@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   add_node_commands(app, ctx, exit_code);
   add_block_commands(app, ctx, exit_code);
   add_ipam_commands(app, ctx, exit_code);
+  add_namespace_commands(app, ctx, exit_code);
   add_bgp_commands(app, ctx, exit_code);
   add_lab_commands(app, ctx, exit_code);
 

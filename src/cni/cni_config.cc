@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "model/labels.h"
+#include "model/namespace.h"
+
 namespace weft::cni {
 namespace {
 
@@ -57,6 +60,30 @@ Result<void> read_labels(const Json& labels, std::map<std::string, std::string>&
     into[*key] = *value;
   }
   return {};
+}
+
+// Named ports: args.cni.ports as they are; of runtimeConfig.portMappings (whose other fields the
+// portmap plugin reads) only the entries with a name. The same port named in both counts once.
+Result<void> add_ports(std::vector<model::NamedPort> ports, std::vector<model::NamedPort>& into) {
+  for (auto& p : ports) {
+    if (std::find(into.begin(), into.end(), p) == into.end()) into.push_back(std::move(p));
+  }
+  return model::validate_ports(into);
+}
+
+Result<std::vector<model::NamedPort>> named_port_mappings(const Json& mappings) {
+  if (mappings.is_null()) return std::vector<model::NamedPort>{};
+  if (!mappings.is_array()) return fail(Errc::invalid_argument, "runtimeConfig.portMappings must be a list");
+  Json named = Json::array();
+  for (const auto& m : mappings) {
+    if (!m.is_object() || !m.contains("name")) continue;
+    auto port = json_int(m, "containerPort");
+    if (!port) return wrap(port.error(), "runtimeConfig.portMappings");
+    named.push_back({{"name", m["name"]}, {"port", *port}, {"protocol", m.value("protocol", Json("tcp"))}});
+  }
+  auto ports = model::decode_ports(named);
+  if (!ports) return wrap(ports.error(), "runtimeConfig.portMappings");
+  return ports;
 }
 
 Result<void> read_attachments(const Json& conf, std::vector<ipam::protocol::Attachment>& into) {
@@ -115,6 +142,16 @@ CniResult<Environment> parse_environment(const Getenv& getenv) {
   auto args = parse_args(getenv("CNI_ARGS").value_or(""));
   if (!args) return std::unexpected(args.error());
   env.args = std::move(*args);
+  if (auto it = env.args.find("K8S_POD_NAMESPACE"); it != env.args.end() && !it->second.empty()) env.pod_namespace = it->second;
+  if (auto it = env.args.find("K8S_POD_NAME"); it != env.args.end()) env.pod_name = it->second;
+  if (env.command == Command::add) {
+    if (!model::valid_namespace_name(env.pod_namespace)) {
+      return error(code::kInvalidEnvironment, "CNI_ARGS: K8S_POD_NAMESPACE '" + env.pod_namespace.substr(0, 64) + "' is not a DNS label");
+    }
+    if (!env.pod_name.empty() && !model::valid_dns_subdomain(env.pod_name)) {
+      return error(code::kInvalidEnvironment, "CNI_ARGS: K8S_POD_NAME '" + env.pod_name.substr(0, 64) + "' is not a DNS subdomain");
+    }
+  }
 
   const bool attachment = env.command == Command::add || env.command == Command::del || env.command == Command::check;
   if (!attachment) return env;
@@ -181,13 +218,24 @@ CniResult<NetConf> parse_netconf(std::string_view stdin_text) {
       if (auto labels = cni->find("labels"); labels != cni->end()) {
         if (auto r = read_labels(*labels, conf.labels); !r) return bad_config(r.error());
       }
+      if (auto ports = cni->find("ports"); ports != cni->end()) {
+        auto decoded = model::decode_ports(*ports);
+        if (!decoded) return bad_config(wrap(decoded.error(), "args.cni.ports").error());
+        if (auto r = add_ports(std::move(*decoded), conf.ports); !r) return bad_config(r.error());
+      }
     }
   }
   if (auto rc = json->find("runtimeConfig"); rc != json->end() && rc->is_object()) {
     if (auto labels = rc->find("labels"); labels != rc->end()) {
       if (auto r = read_labels(*labels, conf.labels); !r) return bad_config(r.error());
     }
+    if (auto mappings = rc->find("portMappings"); mappings != rc->end()) {
+      auto named = named_port_mappings(*mappings);
+      if (!named) return bad_config(named.error());
+      if (auto r = add_ports(std::move(*named), conf.ports); !r) return bad_config(r.error());
+    }
   }
+  if (auto r = model::validate_labels(conf.labels); !r) return bad_config(r.error());
   if (auto prev = json->find("prevResult"); prev != json->end() && !prev->is_null()) {
     if (!prev->is_object()) return bad_config(Error{Errc::invalid_argument, "field 'prevResult' must be an object"});
     conf.prev_result = std::move(*prev);  // moved, not copied: untrusted depth

@@ -15,7 +15,13 @@
 //   timeoutSeconds  for weftd's answer       default 30
 //   gcGraceSeconds  GC spares younger attachments (default: weftd's)
 //   args.cni.labels [{"key":..,"value":..}]  and runtimeConfig.labels ({..} or the same list):
-//                                            recorded in the endpoint
+//                                            recorded in the endpoint (Kubernetes label syntax)
+//   args.cni.ports [{"name":..,"port":..,"protocol":..}]  and runtimeConfig.portMappings entries
+//                                            that carry a "name" (containerPort is the port):
+//                                            the workload's named ports, recorded in the endpoint
+//
+// CNI_ARGS K8S_POD_NAMESPACE (default "default") and K8S_POD_NAME name the workload; on ADD the
+// namespace must be a DNS label and the name a DNS subdomain (code 4 otherwise).
 //   prevResult (DEL, CHECK), cni.dev/valid-attachments (GC; libcni's older name
 //   cni.dev/attachments too)
 #pragma once
@@ -31,6 +37,7 @@
 
 #include "base/json.h"
 #include "ipam/ipam_protocol.h"
+#include "model/named_port.h"
 
 namespace weft::cni {
 
@@ -71,6 +78,8 @@ struct Environment {
   std::string netns{};
   std::string ifname{};
   std::map<std::string, std::string> args{};  // CNI_ARGS
+  std::string pod_namespace{"default"};       // K8S_POD_NAMESPACE
+  std::string pod_name{};                     // K8S_POD_NAME
 };
 
 using Getenv = std::function<std::optional<std::string>(std::string_view name)>;
@@ -88,6 +97,7 @@ struct NetConf {
   uint32_t mtu = 0;
   std::vector<std::string> pools{};
   std::map<std::string, std::string> labels{};
+  std::vector<model::NamedPort> ports{};
   int timeout_seconds = 30;
   int64_t gc_grace_seconds = -1;
   std::optional<Json> prev_result{};

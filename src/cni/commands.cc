@@ -39,9 +39,10 @@ proto::Request attachment_request(proto::Op op, const Environment& env, const Ne
   proto::Request r{.op = op, .container_id = env.container_id, .ifname = env.ifname};
   r.netns = env.netns;
   r.network = conf.name;
-  if (auto it = env.args.find("K8S_POD_NAMESPACE"); it != env.args.end()) r.pod_namespace = it->second;
-  if (auto it = env.args.find("K8S_POD_NAME"); it != env.args.end()) r.pod_name = it->second;
+  r.pod_namespace = env.pod_namespace;
+  r.pod_name = env.pod_name;
   r.labels = conf.labels;
+  r.ports = conf.ports;
   r.pools = conf.pools;
   return r;
 }

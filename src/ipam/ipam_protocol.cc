@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/json.h"
+#include "model/labels.h"
 
 namespace weft::ipam::protocol {
 namespace {
@@ -142,6 +143,7 @@ std::string encode(const Request& r) {
   if (!r.pod_namespace.empty()) j["podNamespace"] = r.pod_namespace;
   if (!r.pod_name.empty()) j["podName"] = r.pod_name;
   if (!r.labels.empty()) j["labels"] = r.labels;
+  if (!r.ports.empty()) j["ports"] = model::encode_ports(r.ports);
   if (!r.pools.empty()) j["pools"] = r.pools;
   if (r.op == Op::gc) j["validAttachments"] = encode_attachments(r.valid_attachments);
   if (r.grace_seconds >= 0) j["graceSeconds"] = r.grace_seconds;
@@ -179,7 +181,13 @@ Result<Request> decode_request(std::string_view line) {
   }
   auto labels = string_map(*j, "labels");
   if (!labels) return std::unexpected(labels.error());
+  if (auto valid = model::validate_labels(*labels); !valid) return std::unexpected(valid.error());
   r.labels = std::move(*labels);
+  if (auto it = j->find("ports"); it != j->end()) {
+    auto ports = model::decode_ports(*it);
+    if (!ports) return std::unexpected(ports.error());
+    r.ports = std::move(*ports);
+  }
   auto pools = json_string_list(*j, "pools");
   if (!pools) return std::unexpected(pools.error());
   r.pools = std::move(*pools);

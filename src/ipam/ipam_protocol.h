@@ -9,7 +9,7 @@
 //
 //   request  {"v":1,"op":"add","containerId":"c1","ifname":"eth0","netns":"/run/netns/x",
 //             "network":"weft","podNamespace":"ns","podName":"p","labels":{"app":"web"},
-//             "pools":["lab"]}
+//             "ports":[{"name":"http","port":80,"protocol":"TCP"}],"pools":["lab"]}
 //            {"v":1,"op":"gc","validAttachments":[{"containerId":"c1","ifname":"eth0"}],
 //             "graceSeconds":30}
 //   response {"ok":true,"node":"h1","mtu":1450,"addresses":[{"address":"198.19.1.5",
@@ -34,6 +34,7 @@
 
 #include "base/ip.h"
 #include "base/result.h"
+#include "model/named_port.h"
 
 namespace weft::ipam::protocol {
 
@@ -62,6 +63,7 @@ struct Request {
   std::string pod_namespace{};
   std::string pod_name{};
   std::map<std::string, std::string> labels{};
+  std::vector<model::NamedPort> ports{};
   std::vector<std::string> pools{};  // add: only these pools (empty: every pool)
   // gc: every attachment the runtime still has; the node's others are released.
   std::vector<Attachment> valid_attachments{};

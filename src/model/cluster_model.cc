@@ -12,6 +12,9 @@ void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_rev
   bgp = BgpGlobal{};
   bgp_nodes.clear();
   bgp_peers.clear();
+  endpoints.clear();
+  namespaces.clear();
+  ++identity_generation;
   skipped.clear();
   for (const auto& kv : kvs) put(kv);
   if (skipped.contains(keys::bgp_config())) bgp = last_good_bgp;  // a resync keeps them too
@@ -88,6 +91,31 @@ bool ClusterModel::put(const store::KeyValue& kv) {
     bgp_peers[std::string(keys::last_segment(key))] = *peer;
     return true;
   }
+  if (key.starts_with(keys::endpoints_prefix())) {
+    ++identity_generation;
+    auto endpoint = decode_endpoint(key, kv.value);
+    if (!endpoint) {
+      endpoints.erase(kv.key);
+      skipped[kv.key] = endpoint.error().message;
+      return false;
+    }
+    skipped.erase(kv.key);
+    endpoints[kv.key] = std::move(*endpoint);
+    return false;
+  }
+  if (key.starts_with(keys::namespaces_prefix())) {
+    ++identity_generation;
+    auto ns = decode_namespace(kv.value);
+    if (ns && ns->name != keys::last_segment(key)) ns = fail(Errc::corrupt, "namespace '", ns->name, "' stored under another name");
+    if (!ns) {
+      namespaces.erase(std::string(keys::last_segment(key)));
+      skipped[kv.key] = ns.error().message;
+      return false;
+    }
+    skipped.erase(kv.key);
+    namespaces[std::string(keys::last_segment(key))] = std::move(*ns);
+    return false;
+  }
   return false;  // liveness, meta and BGP status keys do not shape the data plane
 }
 
@@ -105,6 +133,14 @@ bool ClusterModel::remove(const std::string& key) {
   }
   if (k.starts_with(keys::bgp_nodes_prefix())) return bgp_nodes.erase(std::string(keys::last_segment(k))) > 0;
   if (k.starts_with(keys::bgp_peers_prefix())) return bgp_peers.erase(std::string(keys::last_segment(k))) > 0;
+  if (k.starts_with(keys::endpoints_prefix())) {
+    if (endpoints.erase(key) > 0) ++identity_generation;
+    return false;
+  }
+  if (k.starts_with(keys::namespaces_prefix())) {
+    if (namespaces.erase(std::string(keys::last_segment(k))) > 0) ++identity_generation;
+    return false;
+  }
   return false;
 }
 
@@ -119,6 +155,19 @@ std::vector<BlockAffinity> ClusterModel::blocks_of(const std::string& node) cons
 const Pool* ClusterModel::pool_of(const BlockAffinity& block) const {
   auto it = pools.find(block.pool);
   return it == pools.end() ? nullptr : &it->second;
+}
+
+std::vector<const Endpoint*> ClusterModel::endpoints_of(const std::string& node) const {
+  std::vector<const Endpoint*> out;
+  for (const auto& [key, e] : endpoints) {
+    if (e.node == node) out.push_back(&e);
+  }
+  return out;
+}
+
+Labels ClusterModel::labels_of_namespace(const std::string& name) const {
+  auto it = namespaces.find(name);
+  return it != namespaces.end() ? it->second.labels : namespace_labels(name);
 }
 
 uint32_t ClusterModel::as_number_of(const std::string& node) const {

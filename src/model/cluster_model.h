@@ -11,6 +11,8 @@
 
 #include "model/bgp_config.h"
 #include "model/block.h"
+#include "model/endpoint.h"
+#include "model/namespace.h"
 #include "model/node.h"
 #include "model/pool.h"
 #include "store/store.h"
@@ -25,6 +27,12 @@ struct ClusterModel {
                                                        // the last good value while it is unreadable
   std::map<std::string, BgpNodeConfig> bgp_nodes;      // by node name
   std::map<std::string, BgpPeer> bgp_peers;            // by peer name
+  // What network policy selects by (issue 11): every endpoint (by store key) and namespace (by
+  // name, with the implicit label). They do not shape routes or BGP, so apply() does not report
+  // their changes; it bumps `identity_generation` instead, for the policy driver to compare.
+  std::map<std::string, Endpoint> endpoints;
+  std::map<std::string, Namespace> namespaces;
+  uint64_t identity_generation = 0;
   std::map<std::string, std::string> skipped;          // store key -> why it was dropped
   int64_t revision = 0;
 
@@ -38,6 +46,11 @@ struct ClusterModel {
   std::vector<BlockAffinity> blocks_of(const std::string& node) const;
   // The pool a block belongs to, or nullptr.
   const Pool* pool_of(const BlockAffinity& block) const;
+  // The endpoints on `node` (its workloads: host_veth is the interface policy hooks on), in key
+  // order.
+  std::vector<const Endpoint*> endpoints_of(const std::string& node) const;
+  // The labels of namespace `name`: its record's, or only the implicit one when it has none.
+  Labels labels_of_namespace(const std::string& name) const;
   // The AS number `node` speaks BGP with: its own setting, or the cluster's.
   uint32_t as_number_of(const std::string& node) const;
 

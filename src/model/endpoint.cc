@@ -20,6 +20,7 @@ Json encode(const Endpoint& e) {
               {"podNamespace", e.pod_namespace},
               {"podName", e.pod_name},
               {"labels", e.labels},
+              {"ports", encode_ports(e.ports)},
               {"hostVeth", e.host_veth},
               {"addresses", std::move(addresses)},
               {"createdAt", e.created_at_unix}};
@@ -49,6 +50,11 @@ Result<Endpoint> decode_endpoint(std::string_view key, std::string_view json_tex
       if (!item.value().is_string()) return corrupt("label values must be strings");
       e.labels[item.key()] = item.value().get<std::string>();
     }
+  }
+  if (auto it = json->find("ports"); it != json->end()) {
+    auto ports = decode_ports(*it);
+    if (!ports) return corrupt(ports.error().message);
+    e.ports = std::move(*ports);
   }
   auto it = json->find("addresses");
   if (it == json->end() || !it->is_array()) return corrupt("field 'addresses' must be a list");

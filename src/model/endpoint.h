@@ -3,7 +3,8 @@
 //
 //   /weft/v1/endpoints/<node>/<containerId>-<ifname>   {"node": "h1", "containerId": "c1",
 //        "ifname": "eth0", "netns": "/run/netns/x", "network": "weft", "podNamespace": "ns",
-//        "podName": "p", "labels": {"app": "web"}, "hostVeth": "weft0123456789a",
+//        "podName": "p", "labels": {"app": "web"},
+//        "ports": [{"name": "http", "port": 80, "protocol": "TCP"}], "hostVeth": "weft0123456789a",
 //        "addresses": [{"address": "198.19.1.5", "pool": "lab", "block": "198.19.1.0/24"}],
 //        "createdAt": 1700000000}
 //
@@ -11,6 +12,10 @@
 // never disagree; no lease (it must survive its agent until DEL or garbage collection). The key
 // is unambiguous because container ids and interface names are validated (ipam_protocol.h) and
 // the value repeats both. decode_endpoint returns Errc::corrupt naming what is wrong.
+//
+// Identity for policy (issue 11): podNamespace (weft-cni fills in "default" when the runtime
+// names none), podName, labels (model/labels.h rules) and named ports (model/named_port.h).
+// Records written before any of these existed decode with them empty.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +27,8 @@
 #include "base/ip.h"
 #include "base/json.h"
 #include "base/result.h"
+#include "model/labels.h"
+#include "model/named_port.h"
 
 namespace weft::model {
 
@@ -40,7 +47,8 @@ struct Endpoint {
   std::string network;
   std::string pod_namespace;
   std::string pod_name;
-  std::map<std::string, std::string> labels;
+  Labels labels;
+  std::vector<NamedPort> ports;
   std::string host_veth;
   std::vector<EndpointAddress> addresses;
   int64_t created_at_unix = 0;

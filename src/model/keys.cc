@@ -32,6 +32,8 @@ std::string node_endpoints_prefix(std::string_view node) { return endpoints_pref
 std::string endpoint(std::string_view node, std::string_view container_id, std::string_view ifname) {
   return node_endpoints_prefix(node) + std::string(container_id) + "-" + std::string(ifname);
 }
+std::string namespaces_prefix() { return std::string(root) + "namespaces/"; }
+std::string namespace_key(std::string_view name) { return namespaces_prefix() + std::string(name); }
 std::string allocations_prefix() { return std::string(root) + "allocations/"; }
 std::string pool_allocations_prefix(std::string_view pool) { return allocations_prefix() + std::string(pool) + "/"; }
 std::string allocation(std::string_view pool, const Prefix& block) {

@@ -12,6 +12,8 @@
 //   /weft/v1/bgp/config, /weft/v1/bgp/nodes/<node>, /weft/v1/bgp/peers/<name>,
 //   /weft/v1/bgp/status/<node>               BGP settings and session status (bgp_config.h)
 //   /weft/v1/endpoints/<node>/<cid>-<ifname> Endpoint: a workload interface (endpoint.h); no lease
+//   /weft/v1/namespaces/<name>               Namespace: labels policies select namespaces by
+//                                            (namespace.h); no lease
 //   /weft/v1/allocations/<pool>/<addr>-<len> BlockAllocations: the addresses handed out from a
 //                                            block (ipam/address_block.h); no lease
 #pragma once
@@ -45,6 +47,8 @@ std::string bgp_status(std::string_view node);
 std::string endpoints_prefix();
 std::string node_endpoints_prefix(std::string_view node);
 std::string endpoint(std::string_view node, std::string_view container_id, std::string_view ifname);
+std::string namespaces_prefix();
+std::string namespace_key(std::string_view name);  // `namespace` is a keyword
 std::string allocations_prefix();
 std::string pool_allocations_prefix(std::string_view pool);
 std::string allocation(std::string_view pool, const Prefix& block);

@@ -212,6 +212,105 @@ TEST_P(Cli, BgpStatusShowsSessionsAndFlagsANodeThatStoppedReporting) {
   EXPECT_EQ((*json)[0]["sessions"][0]["state"], "Active");
 }
 
+TEST_P(Cli, NamespacesAddLabelListDelete) {
+  auto add = weft("namespace add x team=a tier=web");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  ASSERT_EQ(weft("namespace add y").exit_code, 0);
+
+  auto label = weft("namespace label x team=b tier- env=prod");
+  ASSERT_EQ(label.exit_code, 0) << label.err;
+
+  auto json = weft("namespace list -o json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = weft::parse_json(json.out);
+  ASSERT_TRUE(parsed && parsed->is_array()) << json.out;
+  ASSERT_EQ(parsed->size(), 2u) << json.out;
+  EXPECT_EQ((*parsed)[0]["name"], "x");
+  EXPECT_EQ((*parsed)[0]["labels"], (weft::Json{{"team", "b"}, {"env", "prod"}, {"kubernetes.io/metadata.name", "x"}}));
+  EXPECT_EQ((*parsed)[1]["labels"], (weft::Json{{"kubernetes.io/metadata.name", "y"}}));
+
+  // The implicit label is added when read, never stored.
+  const std::string url = GetParam() == "etcd" ? etcd_.url() : "file:" + (dir_ / "store.json").string();
+  auto store = weft::store::open_store({url, "", "", "", std::chrono::milliseconds(5000)});
+  ASSERT_TRUE(store) << store.error().message;
+  auto stored = (*store)->get(weft::model::keys::namespace_key("x"));
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->value.find("metadata.name"), std::string::npos) << (*stored)->value;
+
+  auto table = weft("namespace list");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("env=prod"), std::string::npos) << table.out;
+
+  ASSERT_EQ(weft("namespace delete y").exit_code, 0);
+  EXPECT_EQ(weft::parse_json(weft("namespace list -o json").out)->size(), 1u);
+}
+
+TEST_P(Cli, NamespaceErrorsAreOneLineAndChangeNothing) {
+  ASSERT_EQ(weft("namespace add x team=a").exit_code, 0);
+  struct Case {
+    const char* args;
+    const char* message;
+  } cases[] = {
+      {"namespace add x", "already exists"},
+      {"namespace add Bad_Name", "not a DNS label"},
+      {"namespace add z app", "neither KEY=VALUE"},
+      {"namespace add z 'a b=c'", "not a valid label key"},
+      {"namespace label x kubernetes.io/metadata.name=y", "implicit"},
+      {"namespace label nope a=b", "does not exist"},
+      {"namespace delete nope", "does not exist"},
+  };
+  for (const auto& c : cases) {
+    auto r = weft(c.args);
+    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  }
+  auto list = weft::parse_json(weft("namespace list -o json").out);
+  ASSERT_TRUE(list && list->size() == 1u);
+  EXPECT_EQ((*list)[0]["labels"]["team"], "a");
+  EXPECT_EQ(weft("namespace label x").exit_code, 2) << "labels are required";
+}
+
+TEST_P(Cli, EndpointLabelsChangeByPodOrKeyAndKeepTheRest) {
+  // Two endpoints as weftd records them (the second one written before labels and ports existed).
+  put(weft::model::keys::endpoint("h1", "c1", "eth0"),
+      R"({"node":"h1","containerId":"c1","ifname":"eth0","podNamespace":"x","podName":"a","labels":{"app":"a"},
+          "ports":[{"name":"http","port":80,"protocol":"TCP"}],"hostVeth":"weft0000000000a",
+          "addresses":[{"address":"198.19.1.5","pool":"lab","block":"198.19.1.0/24"}],"createdAt":1})");
+  put(weft::model::keys::endpoint("h2", "c2", "eth0"),
+      R"({"node":"h2","containerId":"c2","ifname":"eth0","podNamespace":"y","podName":"a",
+          "addresses":[{"address":"198.19.2.5","pool":"lab","block":"198.19.2.0/24"}]})");
+
+  auto label = weft("endpoint label x/a tier=web app-");
+  ASSERT_EQ(label.exit_code, 0) << label.err;
+  auto old = weft("endpoint label h2/c2-eth0 app=b");
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+
+  auto json = weft("endpoint list -o json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto eps = weft::parse_json(json.out);
+  ASSERT_TRUE(eps && eps->size() == 2u) << json.out;
+  EXPECT_EQ((*eps)[0]["labels"], (weft::Json{{"tier", "web"}}));
+  EXPECT_EQ((*eps)[0]["ports"], weft::parse_json(R"([{"name":"http","port":80,"protocol":"TCP"}])").value());
+  EXPECT_EQ((*eps)[0]["addresses"][0]["address"], "198.19.1.5") << "the rest of the record is kept";
+  EXPECT_EQ((*eps)[1]["labels"], (weft::Json{{"app", "b"}}));
+  EXPECT_EQ((*eps)[1]["podNamespace"], "y");
+
+  auto table = weft("endpoint list");
+  EXPECT_NE(table.out.find("http=80/TCP"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("tier=web"), std::string::npos) << table.out;
+
+  auto ambiguous = weft("endpoint label a app=z");
+  EXPECT_EQ(ambiguous.exit_code, 1);
+  EXPECT_NE(ambiguous.err.find("names 2 endpoints"), std::string::npos) << ambiguous.err;
+  auto missing = weft("endpoint label z/none app=z");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no endpoint"), std::string::npos) << missing.err;
+  auto bad = weft("endpoint label c1 'a b=c'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("not a valid label key"), std::string::npos) << bad.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

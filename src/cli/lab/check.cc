@@ -72,13 +72,8 @@ int check(const std::string& state_dir, Context& ctx) {
   if (::geteuid() != 0) {
     return report(Error{Errc::invalid_argument, "weft lab check needs root (it enters the pods' namespaces)"});
   }
-  auto state = load_state(state_dir);
-  if (!state) {
-    if (state.error().code == Errc::not_found) {
-      return report(Error{Errc::not_found, "no lab at " + state_dir + " (start one with `weft lab up`)"});
-    }
-    return report(state.error());
-  }
+  auto state = load_existing_lab(state_dir);
+  if (!state) return report(state.error());
   if (state->pods.size() < 2) {
     return report(Error{Errc::not_found, "the lab has " + std::to_string(state->pods.size()) +
                                              " pod(s): nothing to check (phase " + state->phase + ")"});

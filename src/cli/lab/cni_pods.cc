@@ -41,25 +41,50 @@ Result<void> write_conflist(const std::string& path, const std::string& weftd_so
   return {};
 }
 
-Result<CniAttachment> cni_add(const std::string& plugin, const std::string& conflist, const std::string& host_netns,
-                              const std::string& container_id, const std::string& pod_netns) {
+namespace {
+
+// What a runtime hands the first plugin of a list: its own object plus cniVersion and name.
+Result<Json> plugin_config(const std::string& conflist) {
   std::ifstream in(conflist);
   std::stringstream text;
   text << in.rdbuf();
   auto list = parse_json(text.str());
   if (!list) return fail(Errc::invalid_argument, conflist, ": ", list.error().message);
-  // What a runtime hands the first plugin of a list: its own object plus cniVersion and name.
+  if (!list->contains("plugins") || !(*list)["plugins"].is_array() || (*list)["plugins"].empty()) {
+    return fail(Errc::invalid_argument, conflist, ": no plugins");
+  }
   Json config = (*list)["plugins"][0];
   config["cniVersion"] = (*list)["cniVersion"];
   config["name"] = (*list)["name"];
-  // Run in the host namespace with the environment and stdin a runtime gives the plugin.
-  auto added = kernel::run_in(host_netns, Command{.argv = {plugin},
-                                                  .env = {{"CNI_COMMAND", "ADD"},
-                                                          {"CNI_CONTAINERID", container_id},
-                                                          {"CNI_NETNS", kernel::netns_path(pod_netns)},
-                                                          {"CNI_IFNAME", "eth0"},
-                                                          {"CNI_PATH", fs::path(plugin).parent_path().string()}},
-                                                  .input = config.dump()});
+  return config;
+}
+
+// Runs the plugin in the host namespace with the environment and stdin a runtime gives it.
+Result<CommandResult> run_plugin(const std::string& plugin, const std::string& command, const std::string& host_netns,
+                                 const std::string& container_id, const std::string& pod_netns, const std::string& args,
+                                 const Json& config) {
+  return kernel::run_in(host_netns, Command{.argv = {plugin},
+                                            .env = {{"CNI_COMMAND", command},
+                                                    {"CNI_CONTAINERID", container_id},
+                                                    {"CNI_NETNS", kernel::netns_path(pod_netns)},
+                                                    {"CNI_IFNAME", "eth0"},
+                                                    {"CNI_ARGS", args},
+                                                    {"CNI_PATH", fs::path(plugin).parent_path().string()}},
+                                            .input = config.dump()});
+}
+
+}  // namespace
+
+Result<CniAttachment> cni_add(const std::string& plugin, const std::string& conflist, const std::string& host_netns,
+                              const std::string& container_id, const std::string& pod_netns, const PodIdentity& identity) {
+  auto config = plugin_config(conflist);
+  if (!config) return std::unexpected(config.error());
+  Json labels = Json::array();
+  for (const auto& [k, v] : identity.labels) labels.push_back({{"key", k}, {"value", v}});
+  (*config)["args"] = {{"cni", {{"labels", labels}, {"ports", model::encode_ports(identity.ports)}}}};
+  std::string args = "K8S_POD_NAMESPACE=" + identity.pod_namespace;
+  if (!identity.pod_name.empty()) args += ";K8S_POD_NAME=" + identity.pod_name;
+  auto added = run_plugin(plugin, "ADD", host_netns, container_id, pod_netns, args, *config);
   if (!added) return std::unexpected(added.error());
   if (added->exit_code != 0) {
     return fail(Errc::internal, "weft-cni ADD for ", container_id, " failed: ", added->out, added->err);
@@ -76,6 +101,20 @@ Result<CniAttachment> cni_add(const std::string& plugin, const std::string& conf
     if (i.value("sandbox", "").empty()) attachment.host_veth = i.value("name", "");
   }
   return attachment;
+}
+
+}  // namespace weft::cli::lab
+
+namespace weft::cli::lab {
+
+Result<void> cni_del(const std::string& plugin, const std::string& conflist, const std::string& host_netns,
+                     const std::string& container_id, const std::string& pod_netns) {
+  auto config = plugin_config(conflist);
+  if (!config) return std::unexpected(config.error());
+  auto deleted = run_plugin(plugin, "DEL", host_netns, container_id, pod_netns, "", *config);
+  if (!deleted) return std::unexpected(deleted.error());
+  if (deleted->exit_code != 0) return fail(Errc::internal, "weft-cni DEL for ", container_id, " failed: ", deleted->out, deleted->err);
+  return {};
 }
 
 }  // namespace weft::cli::lab

@@ -10,6 +10,8 @@
 
 #include "base/result.h"
 #include "cli/lab/lab_state.h"
+#include "model/labels.h"
+#include "model/named_port.h"
 
 namespace weft::cli::lab {
 
@@ -28,9 +30,22 @@ struct CniAttachment {
   std::string host_veth;
 };
 
+// Who the pod is, as a runtime tells the plugin: CNI_ARGS K8S_POD_NAMESPACE and K8S_POD_NAME,
+// args.cni.labels and args.cni.ports in the network configuration (cni/cni_config.h).
+struct PodIdentity {
+  std::string pod_namespace = "default";
+  std::string pod_name;
+  model::Labels labels;
+  std::vector<model::NamedPort> ports;
+};
+
 // ADD for container `container_id` whose network namespace is `pod_netns`; errors carry the
 // plugin's CNI error message.
 Result<CniAttachment> cni_add(const std::string& plugin, const std::string& conflist, const std::string& host_netns,
-                              const std::string& container_id, const std::string& pod_netns);
+                              const std::string& container_id, const std::string& pod_netns,
+                              const PodIdentity& identity = {});
+// DEL of that attachment (the addresses go back to weftd, the veth is removed).
+Result<void> cni_del(const std::string& plugin, const std::string& conflist, const std::string& host_netns,
+                     const std::string& container_id, const std::string& pod_netns);
 
 }  // namespace weft::cli::lab

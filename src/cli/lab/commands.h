@@ -28,7 +28,26 @@ int up(const UpOptions& options, Context& ctx);
 int down(const std::string& state_dir, Context& ctx, bool quiet = false);
 int status(const std::string& state_dir, Context& ctx);
 int exec(const std::string& state_dir, const std::string& name, const std::vector<std::string>& command);
-int check(const std::string& state_dir, Context& ctx);
+int check(const std::string& state_dir, Context& ctx);  // the ping check
+
+// weft lab check --tcp/--udp: the port matrix (port_check.cc).
+struct CheckOptions {
+  std::vector<int> tcp;
+  std::vector<int> udp;
+  std::chrono::milliseconds timeout{2000};
+};
+int port_check(const std::string& state_dir, const CheckOptions& options, Context& ctx);
+
+// weft lab pod add|delete (pod.cc).
+struct PodAddOptions {
+  std::string name;
+  std::string host;
+  std::string pod_namespace = "default";
+  std::vector<std::string> labels;  // KEY=VALUE
+  std::vector<std::string> ports;   // NAME=PORT[/PROTOCOL]
+};
+int pod_add(const std::string& state_dir, const PodAddOptions& options, Context& ctx);
+int pod_delete(const std::string& state_dir, const std::string& name, Context& ctx);
 
 // The JSON of `weft lab status -o json` (snapshot may be null when the store cannot be read).
 Json status_json(const LabState& state, const StoreSnapshot* snapshot);

@@ -20,12 +20,17 @@ int exec(const std::string& state_dir, const std::string& name, const std::vecto
     std::cerr << "weft: lab exec: no command given (weft lab exec NAME -- CMD...)\n";
     return exit_usage;
   }
-  const std::string netns = netns_for(name);
-  if (name.find('/') != std::string::npos || !kernel::netns_exists(netns)) {
+  std::string netns = netns_for(name);
+  std::string store(kStoreUrl);
+  if (auto state = load_state(state_dir)) {
+    store = state->store;
+    for (const auto& pod : state->pods) {
+      if (pod.name == name) netns = pod.netns;  // NAMESPACE/POD names a pod outside "default"
+    }
+  }
+  if (netns.find('/') != std::string::npos || !kernel::netns_exists(netns)) {
     return report(Error{Errc::not_found, "no lab namespace " + netns + " (see `weft lab status`)"});
   }
-  std::string store(kStoreUrl);
-  if (auto state = load_state(state_dir)) store = state->store;
 
   // This process becomes CMD, so the guard never moves it back (exec replaces it); only a
   // failed exec returns, and then the namespace does not matter any more.

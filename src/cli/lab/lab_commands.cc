@@ -1,4 +1,4 @@
-// weft lab up|down|status|exec|check|bench: a whole weft cluster on this machine, in network
+// weft lab up|down|status|exec|check|pod|bench: a whole weft cluster on this machine, in network
 // namespaces (DESIGN.md "The lab"). The commands live in their own files; this one parses.
 #include <fcntl.h>
 #include <sys/file.h>
@@ -13,7 +13,7 @@
 namespace weft::cli {
 namespace {
 
-// Serializes `up` and `down` across processes: the namespace names are global, so two of them
+// Serializes `up`, `down` and `pod add|delete` across processes: the namespace names are global, so two of them
 // interleaving would tear each other's lab apart. Released when the process exits.
 void lock_lab() {
   int fd = ::open("/run/weft-lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -66,8 +66,42 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
   lab_cmd->add_subcommand("status", "hosts (blocks, agent) and pods")
       ->callback([&ctx, &exit_code, state_dir] { exit_code = lab::status(*state_dir, ctx); });
 
-  lab_cmd->add_subcommand("check", "every pod pings every other pod; exit 0 if all the mode can connect are")
-      ->callback([&ctx, &exit_code, state_dir] { exit_code = lab::check(*state_dir, ctx); });
+  auto check_options = std::make_shared<lab::CheckOptions>();
+  auto timeout_ms = std::make_shared<int>(static_cast<int>(check_options->timeout.count()));
+  auto* check = lab_cmd->add_subcommand(
+      "check", "every pod pings every other pod (exit 0 if all the mode can connect are); with --tcp/--udp: "
+               "a listener on those ports in every pod and the allowed/blocked matrix of real connections");
+  check->add_option("--tcp", check_options->tcp, "TCP ports to probe (80,81)")->delimiter(',')->check(CLI::Range(1, 65535));
+  check->add_option("--udp", check_options->udp, "UDP ports to probe (53); a probe is allowed when its echo returns")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 65535));
+  check->add_option("--timeout-ms", *timeout_ms, "how long a port probe waits")->check(CLI::Range(100, 60000))->capture_default_str();
+  check->callback([&ctx, &exit_code, state_dir, check_options, timeout_ms] {
+    check_options->timeout = std::chrono::milliseconds(*timeout_ms);
+    exit_code = check_options->tcp.empty() && check_options->udp.empty() ? lab::check(*state_dir, ctx)
+                                                                          : lab::port_check(*state_dir, *check_options, ctx);
+  });
+
+  auto* pod = lab_cmd->add_subcommand("pod", "add or delete a pod through weft-cni");
+  pod->require_subcommand(1);
+  auto pod_options = std::make_shared<lab::PodAddOptions>();
+  auto* pod_add = pod->add_subcommand("add", "a pod on a host, with a namespace, labels and named ports");
+  pod_add->add_option("NAME", pod_options->name, "pod name (a DNS label)")->required();
+  pod_add->add_option("--host", pod_options->host, "the host (h1, h2, ...)")->required();
+  pod_add->add_option("--namespace", pod_options->pod_namespace, "its namespace")->capture_default_str();
+  pod_add->add_option("--label", pod_options->labels, "KEY=VALUE (repeatable)");
+  pod_add->add_option("--port", pod_options->ports, "a named port NAME=PORT[/tcp|udp|sctp] (repeatable)");
+  pod_add->callback([&ctx, &exit_code, state_dir, pod_options] {
+    lock_lab();
+    exit_code = lab::pod_add(*state_dir, *pod_options, ctx);
+  });
+  auto pod_name = std::make_shared<std::string>();
+  auto* pod_del = pod->add_subcommand("delete", "delete a pod (DEL through weft-cni, then its namespace)");
+  pod_del->add_option("NAME", *pod_name, "NAME, or NAMESPACE/NAME outside the default namespace")->required();
+  pod_del->callback([&ctx, &exit_code, state_dir, pod_name] {
+    lock_lab();
+    exit_code = lab::pod_delete(*state_dir, *pod_name, ctx);
+  });
 
   auto exec_name = std::make_shared<std::string>();
   auto exec_command = std::make_shared<std::vector<std::string>>();

@@ -24,7 +24,8 @@ Json encode_process(const ProcessRecord& p) {
 Json encode_pod(const PodRecord& p) {
   return Json{{"name", p.name},           {"netns", p.netns},
               {"host", p.host},           {"hostVeth", p.host_veth},
-              {"addresses", p.addresses}};
+              {"addresses", p.addresses}, {"namespace", p.pod_namespace},
+              {"containerId", p.container_id}};
 }
 
 const Json& array_or_empty(const Json& object, std::string_view field) {
@@ -70,7 +71,10 @@ Result<PodRecord> decode_pod(const Json& j) {
   LAB_TRY(host, json_string(j, "host"));
   LAB_TRY(veth, json_string_or(j, "hostVeth", ""));
   LAB_TRY(addresses, json_string_list(j, "addresses"));
-  return PodRecord{.name = name, .netns = netns, .host = host, .host_veth = veth, .addresses = addresses};
+  LAB_TRY(pod_namespace, json_string_or(j, "namespace", "default"));
+  LAB_TRY(container_id, json_string_or(j, "containerId", name));
+  return PodRecord{.name = name, .netns = netns, .host = host, .host_veth = veth, .addresses = addresses,
+                   .pod_namespace = pod_namespace, .container_id = container_id};
 }
 
 }  // namespace
@@ -177,6 +181,14 @@ Result<LabState> load_state(const std::string& state_dir) {
   if (!json) return fail(Errc::corrupt, path, ": ", json.error().message);
   auto state = decode_state(*json);
   if (!state) return fail(Errc::corrupt, path, ": ", state.error().message);
+  return state;
+}
+
+Result<LabState> load_existing_lab(const std::string& state_dir) {
+  auto state = load_state(state_dir);
+  if (!state && state.error().code == Errc::not_found) {
+    return fail(Errc::not_found, "no lab at ", state_dir, " (start one with `weft lab up`)");
+  }
   return state;
 }
 

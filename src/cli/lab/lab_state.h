@@ -32,11 +32,13 @@ struct ProcessRecord {
 };
 
 struct PodRecord {
-  std::string name;
+  std::string name;           // unique in the lab: POD for the default namespace, else NAMESPACE/POD
   std::string netns;
   std::string host;
   std::string host_veth;
   std::vector<std::string> addresses;  // without prefix length
+  std::string pod_namespace = "default";  // K8S_POD_NAMESPACE it was created with
+  std::string container_id;               // CNI_CONTAINERID ("" in older states: the name)
 };
 
 struct LabState {
@@ -63,6 +65,8 @@ std::string state_file(const std::string& state_dir);  // <dir>/lab.json
 Json encode(const LabState& state);
 Result<LabState> decode_state(const Json& json);
 Result<LabState> load_state(const std::string& state_dir);
+// load_state for the commands that need a lab: not_found says how to start one.
+Result<LabState> load_existing_lab(const std::string& state_dir);
 Result<void> save_state(const LabState& state);
 
 }  // namespace weft::cli::lab

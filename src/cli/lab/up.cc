@@ -295,9 +295,11 @@ class Builder {
       const Host* host = state_.host(slot.host);
       if (auto r = create_netns(slot.netns); !r) return r;
       if (auto r = configure_pod_netns(slot.netns); !r) return r;
-      auto attachment = cni_add(plugin, cni_conflist_path(state_, *host), host->netns, slot.name, slot.netns);
+      auto attachment = cni_add(plugin, cni_conflist_path(state_, *host), host->netns, slot.name, slot.netns,
+                                PodIdentity{.pod_name = slot.name});
       if (!attachment) return wrap(attachment.error(), "pod " + slot.name);
       PodRecord pod{.name = slot.name, .netns = slot.netns, .host = slot.host, .host_veth = attachment->host_veth};
+      pod.container_id = slot.name;
       pod.addresses = attachment->addresses;
       state_.pods.push_back(std::move(pod));
     }
@@ -311,6 +313,7 @@ class Builder {
     const int mtu = pod_mtu(state_.mode);
     for (const auto& slot : topology_.pods) {
       PodRecord pod{.name = slot.name, .netns = slot.netns, .host = slot.host, .host_veth = slot.host_veth};
+      pod.container_id = slot.name;
       PodWiring wiring{.pod_netns = slot.netns,
                        .host_netns = netns_for(slot.host),
                        .host_veth = slot.host_veth,

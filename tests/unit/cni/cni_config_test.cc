@@ -132,6 +132,60 @@ TEST(CniNetConf, BadConfigurationHasTheSpecsCode) {
   }
 }
 
+TEST(CniEnvironment, PodNamespaceDefaultsAndIsChecked) {
+  auto plain = parse_environment(env_of(kAdd));
+  ASSERT_TRUE(plain) << plain.error().msg;
+  EXPECT_EQ(plain->pod_namespace, "default");
+  EXPECT_EQ(plain->pod_name, "");
+  auto named = parse_environment(env_of(with(kAdd, "CNI_ARGS", "K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-1.x")));
+  ASSERT_TRUE(named) << named.error().msg;
+  EXPECT_EQ(named->pod_namespace, "team-a");
+  EXPECT_EQ(named->pod_name, "web-1.x");
+  for (const char* args : {"K8S_POD_NAMESPACE=Bad_NS", "K8S_POD_NAME=a/b", "K8S_POD_NAME=UPPER"}) {
+    auto r = parse_environment(env_of(with(kAdd, "CNI_ARGS", args)));
+    ASSERT_FALSE(r) << args;
+    EXPECT_EQ(r.error().code, code::kInvalidEnvironment) << args;
+    EXPECT_NE(r.error().msg.find("K8S_POD_"), std::string::npos) << r.error().msg;
+  }
+  // DEL releases whatever ADD made; it does not judge the names again.
+  EXPECT_TRUE(parse_environment(env_of(with(with(kAdd, "CNI_COMMAND", "DEL"), "CNI_ARGS", "K8S_POD_NAMESPACE=Bad_NS"))));
+}
+
+TEST(CniNetConf, NamedPortsFromArgsAndPortMappings) {
+  auto conf = parse_netconf(R"({"cniVersion":"1.0.0","name":"n","type":"t",
+    "args":{"cni":{"ports":[{"name":"http","port":80,"protocol":"tcp"},{"name":"dns","port":53,"protocol":"UDP"},
+                            {"name":"alt","port":81}]}},
+    "runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},
+                                     {"name":"metrics","hostPort":9090,"containerPort":9100,"protocol":"tcp"},
+                                     {"name":"http","containerPort":80,"protocol":"tcp"}]}})");
+  ASSERT_TRUE(conf) << conf.error().msg << " " << conf.error().details;
+  const std::vector<model::NamedPort> expected = {
+      {"http", 80, "TCP"}, {"dns", 53, "UDP"}, {"alt", 81, "TCP"}, {"metrics", 9100, "TCP"}};
+  EXPECT_EQ(conf->ports, expected);
+}
+
+TEST(CniNetConf, MalformedPortsAndLabelsAreCode7NamingTheProblem) {
+  const std::vector<std::pair<std::string, std::string>> table = {
+      {R"("args":{"cni":{"ports":{"name":"http"}}})", "ports must be a list"},
+      {R"("args":{"cni":{"ports":[{"name":"http"}]}})", "port"},
+      {R"("args":{"cni":{"ports":[{"name":"http","port":0}]}})", "port 0 is not 1-65535"},
+      {R"("args":{"cni":{"ports":[{"name":"http","port":70000}]}})", "not 1-65535"},
+      {R"("args":{"cni":{"ports":[{"name":"HTTP","port":80}]}})", "port name 'HTTP'"},
+      {R"("args":{"cni":{"ports":[{"name":"http","port":80,"protocol":"icmp"}]}})", "protocol 'icmp'"},
+      {R"("args":{"cni":{"ports":[{"name":"http","port":80},{"name":"http","port":81}]}})", "used twice"},
+      {R"("runtimeConfig":{"portMappings":[{"name":"web","hostPort":1}]})", "containerPort"},
+      {R"("runtimeConfig":{"portMappings":{"x":1}})", "portMappings must be a list"},
+      {R"("args":{"cni":{"labels":[{"key":"a b","value":"x"}]}})", "'a b'"},
+      {R"("runtimeConfig":{"labels":{"app":"we b"}})", "'we b'"},
+  };
+  for (const auto& [fields, message] : table) {
+    auto r = parse_netconf(R"({"cniVersion":"1.0.0","name":"n","type":"t",)" + fields + "}");
+    ASSERT_FALSE(r) << fields;
+    EXPECT_EQ(r.error().code, code::kInvalidConfig) << fields;
+    EXPECT_NE(r.error().details.find(message), std::string::npos) << fields << ": " << r.error().details;
+  }
+}
+
 TEST(CniVersions, CompareAndRequested) {
   EXPECT_LT(compare_versions("0.3.1", "0.4.0"), 0);
   EXPECT_LT(compare_versions("0.4.0", "1.0.0"), 0);
