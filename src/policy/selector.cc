@@ -148,8 +148,32 @@ bool valid_label_key(std::string_view key) {
   });
 }
 
+namespace {
+// Well-formed UTF-8 without control characters: values travel through JSON and nft scripts.
+bool printable_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    const size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 99;
+    if (extra == 99) return false;
+    uint32_t cp = extra == 0 ? c : c & (0x3f >> extra);
+    for (size_t k = 1; k <= extra; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    const uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < least[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+}  // namespace
+
 bool valid_label_value(std::string_view value) {
-  return value.find('"') == std::string_view::npos || value.find('\'') == std::string_view::npos;
+  const bool quotable = value.find('"') == std::string_view::npos || value.find('\'') == std::string_view::npos;
+  return quotable && printable_utf8(value);
 }
 
 }  // namespace weft::policy

@@ -128,6 +128,7 @@ class Parser {
     const size_t end = text_.find(quote, pos_ + 1);
     if (end == std::string_view::npos) return error("unterminated quoted value");
     std::string v(text_.substr(pos_ + 1, end - pos_ - 1));
+    if (!valid_label_value(v)) return error("a value must be UTF-8 text without control characters");
     pos_ = end + 1;
     return v;
   }

@@ -51,7 +51,8 @@ INSTANTIATE_TEST_SUITE_P(
                       MatchCase{"k8s.io/app == 'x'", {{"k8s.io/app", "x"}}, true},
                       MatchCase{"index == 'x'", {{"index", "x"}}, true},  // a key starting with "in"
                       MatchCase{"allow == 'x'", {{"allow", "x"}}, true},  // ... and with "all"
-                      MatchCase{"v == 'it\"s'", {{"v", "it\"s"}}, true}, MatchCase{"v == ''", {{"v", ""}}, true}));
+                      MatchCase{"v == 'it\"s'", {{"v", "it\"s"}}, true},
+                      MatchCase{"v == 'caf\xc3\xa9'", {{"v", "caf\xc3\xa9"}}, true}, MatchCase{"v == ''", {{"v", ""}}, true}));
 
 TEST(Selector, EqualMeaningsShareOneCanonicalForm) {
   const std::vector<std::pair<const char*, const char*>> same = {
@@ -110,6 +111,8 @@ TEST(Selector, ErrorsSayWhereAndWhy) {
       {"a not {'x'}", "selector: at 6: expected 'in' after 'not'"},
       {"all(", "selector: at 4: expected 'all()'"},
       {"a == 'x' || || b == 'y'", "selector: at 12: expected a label key, got '|'"},
+      {"a == 'x\ty'", "selector: at 5: a value must be UTF-8 text without control characters"},
+      {"a == '\xff'", "selector: at 5: a value must be UTF-8 text without control characters"},
   };
   for (const auto& c : cases) {
     auto s = parse_selector(c.expression);
