@@ -55,7 +55,8 @@ Result<PortRange> read_port(const YAML::Node& node, const std::string& path) {
     if (*last < *first) return yaml::fail_at(node, path, "'" + *t + "' ends before it starts");
     return PortRange{.first = *first, .last = *last};
   }
-  if (!yaml::is_quoted(node) && !t->empty() && t->find_first_not_of("0123456789-+") == std::string::npos) {
+  // Calico reads "80" and 80 alike (a port name always holds a letter).
+  if (!t->empty() && t->find_first_not_of("0123456789-+") == std::string::npos) {
     auto p = port_number(*t);
     if (!p) return yaml::fail_at(node, path, p.error().message);
     return PortRange{.first = *p, .last = *p};
