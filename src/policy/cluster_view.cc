@@ -18,8 +18,13 @@ bool selects(const Policy& policy, const EndpointInfo& endpoint) {
 
 bool peer_admits_endpoint(const ClusterView& view, const Policy& policy, const Peer& peer, const EndpointInfo& endpoint) {
   if (!peer.matches_endpoints_only()) return true;
+  return peer_admits_endpoint(policy, peer, endpoint, namespace_labels(view, endpoint.namespace_name));
+}
+
+bool peer_admits_endpoint(const Policy& policy, const Peer& peer, const EndpointInfo& endpoint, const Labels& endpoint_namespace_labels) {
+  if (!peer.matches_endpoints_only()) return true;
   if (peer.namespace_selector) {
-    if (!matches(*peer.namespace_selector, namespace_labels(view, endpoint.namespace_name))) return false;
+    if (!matches(*peer.namespace_selector, endpoint_namespace_labels)) return false;
   } else if (policy.origin != Origin::global && endpoint.namespace_name != policy.namespace_name) {
     return false;
   }

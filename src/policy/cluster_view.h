@@ -49,6 +49,8 @@ bool selects(const Policy& policy, const EndpointInfo& endpoint);
 // Does the peer's endpoint part (selector, namespace selector) admit `endpoint`? True for a peer
 // without selectors.
 bool peer_admits_endpoint(const ClusterView& view, const Policy& policy, const Peer& peer, const EndpointInfo& endpoint);
+// The same with the endpoint's namespace labels (namespace_labels()) already at hand.
+bool peer_admits_endpoint(const Policy& policy, const Peer& peer, const EndpointInfo& endpoint, const Labels& endpoint_namespace_labels);
 // Do the peer's nets and notNets admit `address`?
 bool peer_admits_address(const Peer& peer, const IpAddress& address);
 // The port a named port resolves to on `endpoint` for `protocol`.

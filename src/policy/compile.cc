@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <map>
 
 namespace weft::policy {
@@ -75,6 +76,9 @@ class Compiler {
   Compiler(const ClusterView& view, const CompileOptions& options) : view_(view), options_(options) {}
 
   kernel::NftTable run() {
+    for (const auto& e : view_.endpoints) {
+      if (!namespace_labels_.contains(e.namespace_name)) namespace_labels_[e.namespace_name] = namespace_labels(view_, e.namespace_name);
+    }
     std::vector<const EndpointInfo*> local;
     for (const auto& e : view_.endpoints) {
       if (e.host == options_.host && !e.interface.empty()) local.push_back(&e);
@@ -83,6 +87,12 @@ class Compiler {
     std::vector<const Policy*> policies;
     for (const auto& p : view_.policies) policies.push_back(&p);
     std::sort(policies.begin(), policies.end(), [](const auto* a, const auto* b) { return evaluated_before(*a, *b); });
+    // A namespaced policy can select only endpoints of its namespace: index them, so an endpoint
+    // is matched against its namespace's policies and the global ones, not against all.
+    std::map<std::string, std::vector<const Policy*>, std::less<>> by_namespace;
+    std::vector<const Policy*> global;
+    for (const Policy* p : policies) (p->origin == Origin::global ? global : by_namespace[p->namespace_name]).push_back(p);
+    std::vector<const Policy*> candidates;
 
     kernel::NftTable t{.family = std::string(kPolicyFamily), .name = std::string(kPolicyTableName)};
     kernel::NftSet workloads{.name = "workloads", .type = "ifname"};
@@ -91,8 +101,14 @@ class Compiler {
     std::vector<kernel::NftChain> endpoint_chains;
     for (const auto* e : local) {
       workloads.elements.push_back(quoted(e->interface));
+      candidates.clear();
+      const auto own = by_namespace.find(e->namespace_name);
+      const std::vector<const Policy*> none;
+      const auto& local_policies = own == by_namespace.end() ? none : own->second;
+      std::merge(global.begin(), global.end(), local_policies.begin(), local_policies.end(), std::back_inserter(candidates),
+                 [](const auto* a, const auto* b) { return evaluated_before(*a, *b); });
       for (Direction d : {Direction::egress, Direction::ingress}) {
-        auto chain = endpoint_chain(*e, d, policies);
+        auto chain = endpoint_chain(*e, d, candidates);
         if (!chain) continue;
         (d == Direction::ingress ? to : from).elements.push_back(quoted(e->interface) + " : jump " + chain->name);
         endpoint_chains.push_back(std::move(*chain));
@@ -149,7 +165,7 @@ class Compiler {
       kernel::NftSet set{.name = name, .type = f == Family::v4 ? "ipv4_addr" : "ipv6_addr", .interval = true};
       std::vector<std::string> elements;
       for (const auto& e : view_.endpoints) {
-        if (!peer_admits_endpoint(view_, p, peer, e)) continue;
+        if (!peer_admits_endpoint(p, peer, e, namespace_labels_.at(e.namespace_name))) continue;
         for (const auto& a : e.addresses) {
           if (a.family() == f) elements.push_back(a.to_string());
         }
@@ -169,7 +185,7 @@ class Compiler {
     if (!sets_.contains(name)) {
       kernel::NftSet set{.name = name, .type = std::string(f == Family::v4 ? "ipv4_addr" : "ipv6_addr") + " . inet_proto . inet_service"};
       for (const auto& e : view_.endpoints) {
-        if (peer.matches_endpoints_only() && !peer_admits_endpoint(view_, p, peer, e)) continue;
+        if (!peer_admits_endpoint(p, peer, e, namespace_labels_.at(e.namespace_name))) continue;
         const auto port = resolve_named_port(e, port_name, protocol);
         if (!port) continue;
         for (const auto& a : e.addresses) {
@@ -257,6 +273,7 @@ class Compiler {
   const ClusterView& view_;
   const CompileOptions& options_;
   std::map<std::string, kernel::NftSet> sets_;
+  std::map<std::string, Labels> namespace_labels_;  // computed once per compile
 };
 
 }  // namespace
