@@ -84,9 +84,82 @@ int document_of_line(std::string_view text, int line) {
   return document;
 }
 
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll on a ',' in block context (",", "- a\n,"):
+// found by policy_file_fuzz. A plain scalar cannot start with ',', so outside flow collections,
+// quotes, comments and block scalars a line starting with one is always an error: refuse it here.
+// Returns the 1-based line of the first such ',' or 0.
+int stray_comma_line(std::string_view text) {
+  int line = 1;
+  int flow = 0;                 // depth of [ ] and { }
+  char quote = 0;               // inside '…' or "…"
+  int block_indent = -1;        // inside a block scalar: lines indented more than this belong to it
+  bool at_line_start = true;
+  int indent = 0;
+  bool block_header = false;    // the current line ended in | or > (a block scalar follows)
+  int line_indent = 0;
+  char last = '\n';            // last significant character of the line
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      if (!quote && (last == '|' || last == '>' || block_header)) block_indent = line_indent;
+      ++line;
+      at_line_start = true;
+      indent = 0;
+      block_header = false;
+      last = '\n';
+      continue;
+    }
+    if (at_line_start) {
+      if (c == ' ' || c == '\t') {
+        ++indent;
+        continue;
+      }
+      at_line_start = false;
+      line_indent = indent;
+      if (block_indent >= 0) {
+        if (indent > block_indent) {  // the block scalar's text: skip the line
+          while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+          continue;
+        }
+        block_indent = -1;
+      }
+      if (!quote && flow == 0 && c == ',') return line;
+    }
+    if (quote) {
+      if (quote == '"' && c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') quote = c;
+    if (c == '[' || c == '{') ++flow;
+    if ((c == ']' || c == '}') && flow > 0) --flow;
+    if (c != ' ' && c != '\t' && c != '\r') {
+      // "|", ">", "|-", ">+2" and the like end a block scalar header.
+      if ((last == '|' || last == '>') && (c == '-' || c == '+' || (c >= '1' && c <= '9'))) {
+        block_header = true;
+      } else {
+        block_header = false;
+        last = c;
+      }
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 Result<std::vector<Policy>> parse_policy_file(std::string_view text) {
+  if (const int line = stray_comma_line(text)) {
+    return fail(Errc::invalid_argument, "document ", std::to_string(document_of_line(text, line - 1)), ", line ",
+                std::to_string(line), ": ',' outside a flow collection");
+  }
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(text));

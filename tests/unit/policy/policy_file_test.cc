@@ -254,6 +254,22 @@ TEST(PolicyFile, ErrorsNameDocumentLineAndReason) {
   }
 }
 
+// yaml-cpp 0.7 loops forever on these; the parser refuses them before yaml-cpp sees them, and
+// leaves commas where YAML allows them alone.
+TEST(PolicyFile, StrayCommasAreRefusedNotHanging) {
+  EXPECT_EQ(parse_error(","), "document 1, line 1: ',' outside a flow collection");
+  EXPECT_EQ(parse_error("- a\n,"), "document 1, line 2: ',' outside a flow collection");
+  EXPECT_EQ(parse_error("apiVersion: weft.io/v1\n---\n  # c\n  ,*a\n"), "document 2, line 4: ',' outside a flow collection");
+  const std::string ok = "apiVersion: weft.io/v1\nkind: Policy\nmetadata:\n  name: a\n  annotations:\n    note: |\n"
+                         "      , starts a line of a block scalar\n    other: 'x\n      , inside quotes'\n"
+                         "spec: {selector: \"a in {'x'\n  , 'y'}\"}\n";
+  EXPECT_EQ(parse_ok(ok).size(), 1u);
+  EXPECT_EQ(parse_ok("{\"apiVersion\": \"weft.io/v1\", \"kind\": \"Policy\", \"metadata\": {\"name\": \"a\"}\n"
+                     ", \"spec\": {}\n}").size(),
+            1u)
+      << "JSON written with leading commas: inside a flow collection";
+}
+
 TEST(PolicyFile, OneBadDocumentYieldsNoPolicies) {
   auto r = parse_policy_file(
       "apiVersion: weft.io/v1\nkind: Policy\nmetadata: {name: a}\nspec: {}\n---\n"
