@@ -36,7 +36,7 @@ std::string replace_script(const NftTable& t) {
   const std::string id = t.family + " " + t.name;
   std::string s = "table " + id + "\ndelete table " + id + "\ntable " + id + " {\n";
   for (const auto& set : t.sets) {
-    s += "  set " + set.name + " { type " + set.type + "; ";
+    s += std::string(set.is_map ? "  map " : "  set ") + set.name + " { type " + set.type + "; ";
     if (set.interval) s += "flags interval; ";
     if (!set.elements.empty()) {
       s += "elements = { ";
@@ -83,6 +83,9 @@ Result<NftTable> parse_listing(std::string_view text) {
           where = In::nothing;
         } else if (starts_with(line, "set ") && line.back() == '{') {
           table.sets.push_back(NftSet{.name = trim(line.substr(4, line.size() - 5))});
+          where = In::set;
+        } else if (starts_with(line, "map ") && line.back() == '{') {
+          table.sets.push_back(NftSet{.name = trim(line.substr(4, line.size() - 5)), .is_map = true});
           where = In::set;
         } else if (starts_with(line, "chain ") && line.back() == '{') {
           table.chains.push_back(NftChain{.name = trim(line.substr(6, line.size() - 7))});

@@ -22,11 +22,13 @@
 
 namespace weft::kernel {
 
+// A named set, or a map when is_map (type "ifname : verdict", elements "\"weft1\" : jump in_weft1").
 struct NftSet {
   std::string name{};
-  std::string type{};                  // "ipv4_addr", "ipv6_addr", ...
+  std::string type{};                  // "ipv4_addr", "ipv6_addr", "ifname", "ipv4_addr . inet_proto . inet_service", ...
   bool interval = false;               // flags interval (prefixes as elements)
   std::vector<std::string> elements{};  // as nft prints them; compare with your own normalisation
+  bool is_map = false;                 // written and read as `map NAME { … }`
   friend bool operator==(const NftSet&, const NftSet&) = default;
 };
 

@@ -27,6 +27,14 @@ std::string bgp_peer(std::string_view name) { return bgp_peers_prefix() + std::s
 std::string bgp_status_prefix() { return std::string(root) + "bgp/status/"; }
 std::string bgp_status(std::string_view node) { return bgp_status_prefix() + std::string(node); }
 
+std::string network_policies_prefix() { return std::string(root) + "networkpolicies/"; }
+std::string network_policy(std::string_view ns, std::string_view name) {
+  return network_policies_prefix() + std::string(ns) + "/" + std::string(name);
+}
+std::string policies_prefix() { return std::string(root) + "policies/"; }
+std::string policy(std::string_view ns, std::string_view name) { return policies_prefix() + std::string(ns) + "/" + std::string(name); }
+std::string global_policies_prefix() { return std::string(root) + "globalpolicies/"; }
+std::string global_policy(std::string_view name) { return global_policies_prefix() + std::string(name); }
 std::string endpoints_prefix() { return std::string(root) + "endpoints/"; }
 std::string node_endpoints_prefix(std::string_view node) { return endpoints_prefix() + std::string(node) + "/"; }
 std::string endpoint(std::string_view node, std::string_view container_id, std::string_view ifname) {

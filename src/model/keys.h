@@ -16,6 +16,10 @@
 //                                            (namespace.h); no lease
 //   /weft/v1/allocations/<pool>/<addr>-<len> BlockAllocations: the addresses handed out from a
 //                                            block (ipam/address_block.h); no lease
+//   /weft/v1/networkpolicies/<ns>/<name>     a Kubernetes NetworkPolicy, /weft/v1/policies/<ns>/<name>
+//   /weft/v1/globalpolicies/<name>           a weft Policy, a GlobalPolicy: the policy model's JSON
+//                                            (policy/policy_codec.h); one key space per kind, as in
+//                                            Kubernetes, so a NetworkPolicy and a Policy may share a name
 #pragma once
 
 #include <string>
@@ -52,6 +56,12 @@ std::string namespace_key(std::string_view name);  // `namespace` is a keyword
 std::string allocations_prefix();
 std::string pool_allocations_prefix(std::string_view pool);
 std::string allocation(std::string_view pool, const Prefix& block);
+std::string network_policies_prefix();
+std::string network_policy(std::string_view ns, std::string_view name);
+std::string policies_prefix();
+std::string policy(std::string_view ns, std::string_view name);
+std::string global_policies_prefix();
+std::string global_policy(std::string_view name);
 
 // The last path element of a key ("/weft/v1/nodes/h1" -> "h1").
 std::string_view last_segment(std::string_view key);

@@ -65,3 +65,37 @@ TEST(NftTable, RefusesWhatIsNotATableListing) {
 
 }  // namespace
 }  // namespace weft::kernel
+
+namespace weft::kernel {
+namespace {
+
+// Verdict maps (the policy table's interface dispatch) are written and read back as maps.
+TEST(NftTable, VerdictMapsRoundTripThroughTheListing) {
+  constexpr const char* listing = R"(table inet weft_policy {
+	map from_workload {
+		type ifname : verdict
+		elements = { "weft0000000001" : jump out_weft0000000001,
+			     "weft0000000002" : jump out_weft0000000002 }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname vmap @from_workload
+	}
+}
+)";
+  auto t = parse_listing(listing);
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_EQ(t->sets.size(), 1u);
+  EXPECT_TRUE(t->sets[0].is_map);
+  EXPECT_EQ(t->sets[0].type, "ifname : verdict");
+  EXPECT_EQ(t->sets[0].elements, (std::vector<std::string>{"\"weft0000000001\" : jump out_weft0000000001",
+                                                            "\"weft0000000002\" : jump out_weft0000000002"}));
+  const std::string script = replace_script(*t);
+  EXPECT_NE(script.find("  map from_workload { type ifname : verdict; elements = { \"weft0000000001\" : jump "
+                        "out_weft0000000001, \"weft0000000002\" : jump out_weft0000000002 } }\n"),
+            std::string::npos)
+      << script;
+}
+
+}  // namespace
+}  // namespace weft::kernel

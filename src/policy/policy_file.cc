@@ -1,0 +1,193 @@
+#include "policy/policy_file.h"
+
+#include <set>
+#include <tuple>
+
+#include "policy/document_parsers.h"
+
+namespace weft::policy {
+namespace {
+
+using yaml::Fields;
+
+bool dns_name(std::string_view name, size_t max, bool dots) {
+  if (name.empty() || name.size() > max) return false;
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '-' && !(dots && c == '.')) return false;
+  }
+  return true;
+}
+
+Result<Policy> read_document(const YAML::Node& doc) {
+  auto f = Fields::of(doc, "");
+  if (!f) return std::unexpected(f.error());
+  auto api = yaml::text((*f)["apiVersion"], "apiVersion");
+  auto kind = yaml::text((*f)["kind"], "kind");
+  if (!api) return std::unexpected(api.error());
+  if (!kind) return std::unexpected(kind.error());
+  Policy p;
+  if (*api == "networking.k8s.io/v1" && *kind == "NetworkPolicy") {
+    p.origin = Origin::kubernetes;
+  } else if (*api == "weft.io/v1" && *kind == "Policy") {
+    p.origin = Origin::namespaced;
+  } else if (*api == "weft.io/v1" && *kind == "GlobalPolicy") {
+    p.origin = Origin::global;
+  } else {
+    return yaml::fail_at(doc, "kind", "'" + *api + "' " + *kind +
+                                          " is not a networking.k8s.io/v1 NetworkPolicy nor a weft.io/v1 Policy or GlobalPolicy");
+  }
+  const auto metadata = (*f)["metadata"];
+  auto m = Fields::of(metadata, "metadata");
+  if (!m) return std::unexpected(m.error());
+  auto name = yaml::text((*m)["name"], "metadata.name");
+  if (!name) return std::unexpected(name.error());
+  if (!valid_policy_name(*name)) return yaml::fail_at((*m)["name"], "metadata.name", "'" + *name + "' is not a DNS subdomain name");
+  p.name = *name;
+  if (const auto ns = (*m)["namespace"]; yaml::present(ns)) {
+    if (p.origin == Origin::global) return yaml::fail_at(ns, "metadata.namespace", "a GlobalPolicy has no namespace");
+    auto t = yaml::text(ns, "metadata.namespace");
+    if (!t) return std::unexpected(t.error());
+    if (!valid_namespace_name(*t)) return yaml::fail_at(ns, "metadata.namespace", "'" + *t + "' is not a DNS label");
+    p.namespace_name = *t;
+  } else if (p.origin != Origin::global) {
+    p.namespace_name = "default";
+  }
+  auto spec = Fields::of((*f)["spec"], "spec");
+  if (!spec) return std::unexpected(spec.error());
+  auto read = p.origin == Origin::kubernetes ? read_network_policy_spec(*spec, p) : read_weft_policy_spec(*spec, p);
+  if (!read) return std::unexpected(read.error());
+  (*f)["status"];  // written by some tools; carries no meaning here
+  if (auto u = f->no_unknown(); !u) return std::unexpected(u.error());
+  return p;
+}
+
+// yaml-cpp's parse errors carry a line but not the document: count the separators before it.
+int document_of_line(std::string_view text, int line) {
+  int document = 1;
+  int current = 0;
+  bool content = false;
+  size_t start = 0;
+  while (start <= text.size() && current < line) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view l = text.substr(start, end - start);
+    if (l.starts_with("---")) {
+      if (content) ++document;
+      content = false;
+    } else if (!l.empty() && l.front() != '#' && l.find_first_not_of(" \t\r") != std::string_view::npos) {
+      content = true;
+    }
+    ++current;
+    start = end + 1;
+  }
+  return document;
+}
+
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll on a ',' in block context (",", "- a\n,"):
+// found by policy_file_fuzz. A plain scalar cannot start with ',', so outside flow collections,
+// quotes, comments and block scalars a line starting with one is always an error: refuse it here.
+// Returns the 1-based line of the first such ',' or 0.
+int stray_comma_line(std::string_view text) {
+  int line = 1;
+  int flow = 0;                 // depth of [ ] and { }
+  char quote = 0;               // inside '…' or "…"
+  int block_indent = -1;        // inside a block scalar: lines indented more than this belong to it
+  bool at_line_start = true;
+  int indent = 0;
+  bool block_header = false;    // the current line ended in | or > (a block scalar follows)
+  int line_indent = 0;
+  char last = '\n';            // last significant character of the line
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      if (!quote && (last == '|' || last == '>' || block_header)) block_indent = line_indent;
+      ++line;
+      at_line_start = true;
+      indent = 0;
+      block_header = false;
+      last = '\n';
+      continue;
+    }
+    if (at_line_start) {
+      if (c == ' ' || c == '\t') {
+        ++indent;
+        continue;
+      }
+      at_line_start = false;
+      line_indent = indent;
+      if (block_indent >= 0) {
+        if (indent > block_indent) {  // the block scalar's text: skip the line
+          while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+          continue;
+        }
+        block_indent = -1;
+      }
+      if (!quote && flow == 0 && c == ',') return line;
+    }
+    if (quote) {
+      if (quote == '"' && c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') quote = c;
+    if (c == '[' || c == '{') ++flow;
+    if ((c == ']' || c == '}') && flow > 0) --flow;
+    if (c != ' ' && c != '\t' && c != '\r') {
+      // "|", ">", "|-", ">+2" and the like end a block scalar header.
+      if ((last == '|' || last == '>') && (c == '-' || c == '+' || (c >= '1' && c <= '9'))) {
+        block_header = true;
+      } else {
+        block_header = false;
+        last = c;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<std::vector<Policy>> parse_policy_file(std::string_view text) {
+  if (const int line = stray_comma_line(text)) {
+    return fail(Errc::invalid_argument, "document ", std::to_string(document_of_line(text, line - 1)), ", line ",
+                std::to_string(line), ": ',' outside a flow collection");
+  }
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return fail(Errc::invalid_argument, "document ", std::to_string(document_of_line(text, e.mark.line)), ", line ",
+                std::to_string(e.mark.line + 1), ": ", e.msg);
+  }
+  std::vector<Policy> out;
+  std::set<std::tuple<Origin, std::string, std::string>> seen;
+  for (size_t i = 0; i < documents.size(); ++i) {
+    const std::string where = "document " + std::to_string(i + 1) + ", ";
+    if (!yaml::present(documents[i])) continue;
+    Result<Policy> p = fail(Errc::internal, "unread");
+    try {
+      p = read_document(documents[i]);
+    } catch (const YAML::Exception& e) {
+      p = fail(Errc::invalid_argument, "line ", std::to_string(e.mark.line + 1), ": ", e.msg);
+    }
+    if (!p) return fail(Errc::invalid_argument, where, p.error().message);
+    if (!seen.emplace(p->origin, p->namespace_name, p->name).second) {
+      return fail(Errc::invalid_argument, where, p->display_name(), " is defined twice in this file");
+    }
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+bool valid_namespace_name(std::string_view name) { return dns_name(name, 63, false); }
+bool valid_policy_name(std::string_view name) { return dns_name(name, 253, true); }
+
+}  // namespace weft::policy
