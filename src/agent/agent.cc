@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "bgp/mesh_plan.h"
+#include "dataplane/ipip.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
 #include "model/keys.h"
@@ -54,6 +55,13 @@ Result<void> Agent::start() {
   underlay_ = *underlay;
   spdlog::info("node {}: underlay {} on {} (mtu {})", config_.node_name, underlay_.address.to_string(),
                underlay_.device, underlay_.mtu);
+  // auto: the kernel's IPIP when it has the ipip module (its fallback device tunl0 is in every
+  // namespace), weft's eBPF programs otherwise.
+  ipip_dataplane_ = config_.dataplane == "kernel" ? dataplane::IpipDataplane::kernel
+                    : config_.dataplane == "ebpf" ? dataplane::IpipDataplane::ebpf
+                    : env_.kernel.find_link(dataplane::kIpipKernelDevice) ? dataplane::IpipDataplane::kernel
+                                                                         : dataplane::IpipDataplane::ebpf;
+  spdlog::info("IPIP data plane: {}", dataplane::to_string(ipip_dataplane_));
 
   auto local = load_local_state(config_.state_dir);
   if (!local) return std::unexpected(local.error());
@@ -171,7 +179,8 @@ void Agent::start_bgp() {
 
 model::Node Agent::node_record() const {
   return model::Node{config_.node_name, {underlay_.address}, config_.labels, underlay_.link_local,
-                    local_.vtep_mac.to_string(), static_cast<int>(workload_mtu_), problems_};
+                    local_.vtep_mac.to_string(), static_cast<int>(workload_mtu_), problems_,
+                    std::string(dataplane::to_string(ipip_dataplane_))};
 }
 
 Result<void> Agent::register_node() {
@@ -258,21 +267,25 @@ void Agent::check_lease() {
 void Agent::reconcile() {
   const auto start = Stopwatch::now();
   check_lease();
-  const dataplane::LocalFacts facts{.node = config_.node_name,
+  dataplane::LocalFacts facts{.node = config_.node_name,
                                     .underlay = underlay_.address,
                                     .underlay_device = underlay_.device,
                                     .underlay_ifindex = underlay_.ifindex,
                                     .underlay_mtu = underlay_.mtu,
                                     .vtep_mac = local_.vtep_mac,
-                                    .vxlan = {config_.vxlan_vni, config_.vxlan_port}};
+                                    .vxlan = {config_.vxlan_vni, config_.vxlan_port},
+                                    .ipip = ipip_dataplane_,
+                                    .bpf_dir = config_.bpf_dir};
   dataplane::LearnedRoutes learned;
   if (bgp_) {
     bgp_->apply(bgp::plan_bgp(model_, config_.node_name));
     learned = bgp_->routes();
   }
+  facts.underlay_next_hops = dataplane::underlay_next_hops(model_, facts, env_.kernel);
   auto desired = dataplane::compute_desired(model_, facts, learned);
   if (bgp_) desired.problems.insert(desired.problems.end(), bgp_->problems().begin(), bgp_->problems().end());
   const auto report = reconciler_.apply(desired);
+  desired.problems.insert(desired.problems.end(), report.problems.begin(), report.problems.end());
 
   ++metrics_.reconciles;
   metrics_.reconcile_errors += report.errors.size();

@@ -121,6 +121,7 @@ class Agent {
   bool reconcile_pending_ = false;
   bool healthy_ = false;
   uint32_t workload_mtu_ = 0;
+  dataplane::IpipDataplane ipip_dataplane_ = dataplane::IpipDataplane::ebpf;
   std::vector<std::string> problems_;
   std::set<std::string> claimed_pools_;
   AgentMetrics metrics_;

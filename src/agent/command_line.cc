@@ -25,6 +25,8 @@ Result<CommandLine> parse_command_line(int argc, const char* const* argv, const 
   app.add_option("--reconcile-interval", reconcile_interval, "periodic reconcile (e.g. 10s)");
   auto* vni = app.add_option("--vxlan-vni", flags.vxlan_vni, "VXLAN network identifier");
   auto* port = app.add_option("--vxlan-port", flags.vxlan_port, "VXLAN UDP port");
+  auto* dataplane = app.add_option("--dataplane", flags.dataplane, "IPIP data plane: auto, kernel (tunl0) or ebpf");
+  auto* bpf_dir = app.add_option("--bpf-dir", flags.bpf_dir, "where eBPF maps and programs are pinned (a bpffs path)");
   app.add_option("--label", labels, "node label KEY=VALUE (repeatable)");
   auto* level = app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
   auto* tls_ca = app.add_option("--tls-ca", flags.tls_ca, "etcd CA certificate");
@@ -56,6 +58,8 @@ Result<CommandLine> parse_command_line(int argc, const char* const* argv, const 
   take(vni, config.vxlan_vni, flags.vxlan_vni);
   take(port, config.vxlan_port, flags.vxlan_port);
   take(level, config.log_level, flags.log_level);
+  take(dataplane, config.dataplane, flags.dataplane);
+  take(bpf_dir, config.bpf_dir, flags.bpf_dir);
   take(tls_ca, config.tls_ca, flags.tls_ca);
   take(tls_cert, config.tls_cert, flags.tls_cert);
   take(tls_key, config.tls_key, flags.tls_key);

@@ -44,7 +44,7 @@ Result<void> read_fields(const YAML::Node& root, AgentConfig& c) {
            {"store", &c.store_url}, {"tlsCa", &c.tls_ca}, {"tlsCert", &c.tls_cert}, {"tlsKey", &c.tls_key},
            {"nodeName", &c.node_name}, {"interface", &c.interface}, {"canReach", &c.can_reach},
            {"stateDir", &c.state_dir}, {"socket", &c.socket_path}, {"metricsAddress", &c.metrics_address},
-           {"logLevel", &c.log_level}}) {
+           {"logLevel", &c.log_level}, {"dataplane", &c.dataplane}, {"bpfDir", &c.bpf_dir}}) {
     if (auto r = str(field, *target); !r) return r;
   }
   auto ttl = duration("leaseTtl");
@@ -92,6 +92,10 @@ Result<void> validate(const AgentConfig& c) {
   }
   if (c.vxlan_vni == 0 || c.vxlan_vni >= (1u << 24)) return fail(Errc::invalid_argument, "VXLAN VNI must be 1..16777215");
   if (c.vxlan_port == 0) return fail(Errc::invalid_argument, "VXLAN port must not be 0");
+  if (c.dataplane != "auto" && c.dataplane != "kernel" && c.dataplane != "ebpf") {
+    return fail(Errc::invalid_argument, "dataplane must be auto, kernel or ebpf, not '", c.dataplane, "'");
+  }
+  if (!c.bpf_dir.starts_with("/")) return fail(Errc::invalid_argument, "the BPF directory must be an absolute path");
   return {};
 }
 

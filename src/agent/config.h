@@ -25,6 +25,10 @@ struct AgentConfig {
   std::chrono::milliseconds reconcile_interval{10000};
   uint32_t vxlan_vni = 4096;
   uint16_t vxlan_port = 4789;
+  // How IPIP pools are carried: "kernel" (the ipip module's tunl0), "ebpf" (weft's tc programs),
+  // or "auto" (kernel when tunl0 exists, else ebpf).
+  std::string dataplane = "auto";
+  std::string bpf_dir = "/sys/fs/bpf/weft";  // where the eBPF data path's maps and programs are pinned
   std::map<std::string, std::string> labels;
   std::string log_level = "info";
 };

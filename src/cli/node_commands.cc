@@ -33,12 +33,12 @@ int list(Context& ctx) {
     std::cout << out.dump(2) << '\n';
     return exit_ok;
   }
-  Table table({"NAME", "ADDRESSES", "ALIVE", "LABELS"});
+  Table table({"NAME", "ADDRESSES", "ALIVE", "DATAPLANE", "LABELS"});
   for (const auto& n : nodes->items) {
     std::string addresses, labels;
     for (const auto& a : n.addresses) addresses += (addresses.empty() ? "" : ",") + a.to_string();
     for (const auto& [k, v] : n.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
-    table.add({n.name, addresses, alive.contains(n.name) ? "yes" : "no", labels});
+    table.add({n.name, addresses, alive.contains(n.name) ? "yes" : "no", n.dataplane.empty() ? "-" : n.dataplane, labels});
   }
   table.print(std::cout);
   return exit_ok;

@@ -52,6 +52,7 @@ Json encode(const Node& node) {
   if (!node.vtep_mac.empty()) j["vtepMac"] = node.vtep_mac;
   if (node.mtu != 0) j["mtu"] = node.mtu;
   if (!node.problems.empty()) j["problems"] = node.problems;
+  if (!node.dataplane.empty()) j["dataplane"] = node.dataplane;
   return j;
 }
 
@@ -92,6 +93,9 @@ Result<Node> decode_node(std::string_view json_text) {
   auto mtu = json_int_or(*j, "mtu", 0);
   if (!mtu || *mtu < 0 || *mtu > 65535) return corrupt("field 'mtu' must be 0..65535");
   node.mtu = static_cast<int>(*mtu);
+  auto dataplane = json_string_or(*j, "dataplane", "");
+  if (!dataplane) return corrupt(dataplane.error().message);
+  node.dataplane = *dataplane;
   if (auto it = j->find("problems"); it != j->end() && !it->is_null()) {
     if (!it->is_array()) return corrupt("field 'problems' must be a list");
     for (const auto& p : *it) {

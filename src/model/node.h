@@ -37,6 +37,7 @@ struct Node {
   int mtu = 0;           // the MTU its workloads get (underlay MTU less encapsulation); 0: unknown
   // Problems its agent reports, e.g. "h3 (198.18.2.12) is not on-link: no direct route".
   std::vector<std::string> problems;
+  std::string dataplane;  // how its agent carries IPIP: "kernel" or "ebpf" ("" from older agents)
   friend bool operator==(const Node&, const Node&) = default;
 };
 

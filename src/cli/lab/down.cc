@@ -53,8 +53,14 @@ int down(const std::string& state_dir, Context& ctx, bool quiet) {
     }
   }
 
-  bool removed_dir = false;
+  // The hosts' pinned BPF maps and programs (ipip modes): unpinned once their devices are gone.
   std::error_code ec;
+  fs::remove_all(kBpfDir, ec);
+  if (ec) {
+    std::cerr << "weft: cannot remove " << kBpfDir << ": " << ec.message() << '\n';
+    failed = true;
+  }
+  bool removed_dir = false;
   if (fs::exists(state_file(state_dir), ec) || (fs::is_directory(state_dir, ec) && fs::is_empty(state_dir, ec))) {
     fs::remove_all(state_dir, ec);
     if (ec) {

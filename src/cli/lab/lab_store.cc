@@ -120,8 +120,10 @@ Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::millisecon
 Result<void> create_pools(Mode mode) {
   auto r = with_store([mode](store::Store& s) -> Result<std::string> {
     auto encapsulation = model::parse_encapsulation(pool_encapsulation(mode));
+    auto encapsulation_v6 = model::parse_encapsulation(pool_encapsulation_v6(mode));
     auto encapsulate = model::parse_encapsulate(pool_encapsulate(mode));
     if (!encapsulation) return std::unexpected(encapsulation.error());
+    if (!encapsulation_v6) return std::unexpected(encapsulation_v6.error());
     if (!encapsulate) return std::unexpected(encapsulate.error());
     struct Spec {
       std::string_view name, cidr;
@@ -135,8 +137,9 @@ Result<void> create_pools(Mode mode) {
       pool.name = std::string(spec.name);
       pool.cidr = *cidr;
       pool.block_length = spec.block_length;
-      pool.encapsulation = *encapsulation;
-      pool.encapsulate = *encapsulate;
+      const bool v6 = spec.name == kPoolV6;
+      pool.encapsulation = v6 ? *encapsulation_v6 : *encapsulation;
+      pool.encapsulate = pool.encapsulation == model::Encapsulation::none ? model::Encapsulate::always : *encapsulate;
       pool.routes = pool_routes(mode) == "bgp" ? model::RouteSource::bgp : model::RouteSource::store;
       if (auto added = ipam::add_pool(s, pool); !added) {
         return wrap(added.error(), "adding pool " + pool.name);

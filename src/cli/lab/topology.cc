@@ -11,6 +11,9 @@ std::string_view to_string(Mode mode) {
     case Mode::vxlan_cross_subnet: return "vxlan-cross-subnet";
     case Mode::bgp: return "bgp";
     case Mode::bgp_rr: return "bgp-rr";
+    case Mode::ipip: return "ipip";
+    case Mode::ipip_cross_subnet: return "ipip-cross-subnet";
+    case Mode::bgp_ipip_cross_subnet: return "bgp-ipip-cross-subnet";
   }
   return "?";
 }
@@ -21,17 +24,28 @@ Result<Mode> parse_mode(std::string_view text) {
   if (text == "vxlan-cross-subnet") return Mode::vxlan_cross_subnet;
   if (text == "bgp") return Mode::bgp;
   if (text == "bgp-rr") return Mode::bgp_rr;
+  if (text == "ipip") return Mode::ipip;
+  if (text == "ipip-cross-subnet") return Mode::ipip_cross_subnet;
+  if (text == "bgp-ipip-cross-subnet") return Mode::bgp_ipip_cross_subnet;
   return fail(Errc::invalid_argument, "unknown lab mode '", text,
-              "' (expected direct, vxlan, vxlan-cross-subnet, bgp or bgp-rr)");
+              "' (expected direct, vxlan, vxlan-cross-subnet, bgp, bgp-rr, ipip, ipip-cross-subnet or "
+              "bgp-ipip-cross-subnet)");
 }
 
 namespace {
 bool routed(Mode mode) { return mode == Mode::direct || mode == Mode::bgp || mode == Mode::bgp_rr; }
+bool ipip(Mode mode) {
+  return mode == Mode::ipip || mode == Mode::ipip_cross_subnet || mode == Mode::bgp_ipip_cross_subnet;
+}
 }  // namespace
 
-std::string_view pool_encapsulation(Mode mode) { return routed(mode) ? "none" : "vxlan"; }
+std::string_view pool_encapsulation(Mode mode) { return routed(mode) ? "none" : ipip(mode) ? "ipip" : "vxlan"; }
 
-std::string_view pool_routes(Mode mode) { return mode == Mode::bgp || mode == Mode::bgp_rr ? "bgp" : "store"; }
+std::string_view pool_encapsulation_v6(Mode mode) { return ipip(mode) ? "none" : pool_encapsulation(mode); }
+
+std::string_view pool_routes(Mode mode) {
+  return mode == Mode::bgp || mode == Mode::bgp_rr || mode == Mode::bgp_ipip_cross_subnet ? "bgp" : "store";
+}
 
 std::vector<std::string> host_labels(Mode mode, int host_index) {
   if (mode == Mode::bgp_rr && host_index == 1) return {"weft.io/route-reflector=true"};
@@ -39,16 +53,20 @@ std::vector<std::string> host_labels(Mode mode, int host_index) {
 }
 
 std::string_view pool_encapsulate(Mode mode) {
-  return mode == Mode::vxlan_cross_subnet ? "cross-subnet" : "always";
+  return mode == Mode::vxlan_cross_subnet || mode == Mode::ipip_cross_subnet || mode == Mode::bgp_ipip_cross_subnet
+             ? "cross-subnet"
+             : "always";
 }
 
 int bgp_sessions_of(Mode mode, int hosts, int host_index) {
-  if (mode == Mode::bgp) return hosts - 1;
+  if (mode == Mode::bgp || mode == Mode::bgp_ipip_cross_subnet) return hosts - 1;
   if (mode == Mode::bgp_rr) return host_index == 1 ? hosts - 1 : (hosts > 1 ? 1 : 0);
   return 0;
 }
 
-int pod_mtu(Mode mode) { return routed(mode) ? kUnderlayMtu : kUnderlayMtu - kVxlanOverhead; }
+int pod_mtu(Mode mode) {
+  return routed(mode) ? kUnderlayMtu : ipip(mode) ? kUnderlayMtu - kIpipOverhead : kUnderlayMtu - kVxlanOverhead;
+}
 
 std::vector<std::string> Topology::namespaces() const {
   std::vector<std::string> out{std::string(kRouterNetns), std::string(kEtcdNetns)};
@@ -132,10 +150,14 @@ Result<IpAddress> pod_address(const Prefix& block, int slot) {
   return a;
 }
 
-bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why) {
+bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why, bool v6) {
   if (a.name == b.name) return true;
   if (!agents) {
     if (why) *why = "no agents: only pods on the same host";
+    return false;
+  }
+  if (v6 && ipip(mode) && a.segment != b.segment) {
+    if (why) *why = "IPIP carries IPv4 only: the IPv6 pool routes directly, within a segment";
     return false;
   }
   if (routed(mode) && a.segment != b.segment) {

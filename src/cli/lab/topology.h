@@ -38,17 +38,23 @@ inline constexpr int kPoolV6BlockLength = 120;
 
 inline constexpr int kUnderlayMtu = 1500;
 inline constexpr int kVxlanOverhead = 50;
+inline constexpr int kIpipOverhead = 20;
 inline constexpr int kMaxHosts = 244;  // 198.18.S.(10+N) must stay below .255
 inline constexpr int kMaxSegments = 254;
 inline constexpr int kMaxPodsPerHost = 200;  // block first + 10 + K must stay inside a /24
 
 // bgp: routes learned over BGP, full mesh; bgp_rr: h1 is the route reflector, the others peer
 // with it only.
-enum class Mode { direct, vxlan, vxlan_cross_subnet, bgp, bgp_rr };
+// ipip modes: the IPv4 pool uses IPIP (eBPF where the kernel has no ipip module); IPIP carries
+// IPv4 only, so the IPv6 pool routes directly (same segment only). bgp-ipip-cross-subnet is
+// Calico's recommended setup: BGP full mesh, IPIP only across segments.
+enum class Mode { direct, vxlan, vxlan_cross_subnet, bgp, bgp_rr, ipip, ipip_cross_subnet, bgp_ipip_cross_subnet };
 std::string_view to_string(Mode mode);
 Result<Mode> parse_mode(std::string_view text);
-// The pool settings a mode stands for: "none"/"vxlan" and "always"/"cross-subnet".
+// The pool settings a mode stands for: "none"/"vxlan"/"ipip" and "always"/"cross-subnet".
 std::string_view pool_encapsulation(Mode mode);
+// The IPv6 pool's encapsulation: the mode's, except "none" where the mode's cannot carry IPv6.
+std::string_view pool_encapsulation_v6(Mode mode);
 std::string_view pool_encapsulate(Mode mode);
 std::string_view pool_routes(Mode mode);  // "store" or "bgp"
 // The weftd labels of a host in a mode (bgp-rr: the first host is the route reflector).
@@ -118,7 +124,10 @@ inline constexpr std::string_view kPodGatewayV4 = "169.254.1.1";
 
 // Whether the mode can carry traffic between pods on hosts `a` and `b`; when it cannot, `why`
 // says so for the check's report. `agents` false (a lab without weftd) connects same-host pods only.
-bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why);
+bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why, bool v6 = false);
+
+// Where a lab host's weftd pins its BPF maps and programs (one bpffs directory per host).
+inline constexpr std::string_view kBpfDir = "/sys/fs/bpf/weft-lab";
 
 // "h3", "weft-lab-h3" and the like; returns the namespace name for a short or full name.
 std::string netns_for(std::string_view name);

@@ -168,6 +168,7 @@ class Builder {
                                     "--state-dir", dir,
                                     "--socket", dir + "/weftd.sock",
                                     "--metrics-address", "127.0.0.1:9099",
+                                    "--bpf-dir", std::string(kBpfDir) + "/" + h.name,
                                     "--lease-ttl", "60"};
       for (const auto& label : host_labels(state_.mode, h.index)) {
         argv.push_back("--label");
