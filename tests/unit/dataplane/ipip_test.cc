@@ -192,7 +192,7 @@ TEST(Ipip, NoIpipPoolAnyMoreTakesTheProgramsOffAndEmptiesTheMaps) {
   Cluster c(Encapsulate::always);
   Reconciler reconciler(c.kernel);
   ASSERT_TRUE(reconciler.apply(c.desired()).ok());
-  c.model.pools["lab"].encapsulation = Encapsulation::vxlan;
+  c.model.pools["lab"].encapsulation = Encapsulation::none;
   auto report = reconciler.apply(c.desired());
   ASSERT_TRUE(report.ok()) << report.errors.front().describe();
   EXPECT_TRUE(c.tunnels().empty());
