@@ -82,7 +82,11 @@ TEST_P(LabModes, ConnectsWhatTheModeCanAndEncapsulatesWhereItSays) {
   ASSERT_EQ(pods.size(), 8u);
   std::optional<VxlanCounter> vxlan;
   std::optional<IpipCounter> ipip;
-  if (c.ipip) ipip.emplace(*this); else vxlan.emplace(*this, "h1");
+  if (c.ipip) {
+    ipip.emplace(*this);
+  } else {
+    vxlan.emplace(*this, "h1");
+  }
   auto packets = [&] { return c.ipip ? ipip->packets() : vxlan->packets(); };
   // The other tunnel never carries anything in this mode.
   std::optional<IpipCounter> no_ipip;
@@ -96,7 +100,9 @@ TEST_P(LabModes, ConnectsWhatTheModeCanAndEncapsulatesWhereItSays) {
   EXPECT_EQ(crossed, c.cross_segment_connected);
   long after_cross = packets();
   EXPECT_EQ(after_cross > after_same, c.tunnel_cross_segment) << "across: " << after_same << " -> " << after_cross;
-  if (no_ipip) EXPECT_EQ(no_ipip->packets(), 0) << "no IPIP packet on the wire in mode " << c.mode;
+  if (no_ipip) {
+    EXPECT_EQ(no_ipip->packets(), 0) << "no IPIP packet on the wire in mode " << c.mode;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, LabModes,

@@ -73,7 +73,7 @@ Packet encapsulated(const char* outer_source, const char* outer_destination, con
   return outer;
 }
 
-struct Run {
+struct Outcome {
   int verdict = -1;
   Packet out;
 };
@@ -97,8 +97,8 @@ class IpipBpfTest : public ::testing::Test {
     ASSERT_TRUE(r) << r.error().describe();
   }
 
-  Run run(std::string_view program, const Packet& in) {
-    Run result;
+  Outcome run(std::string_view program, const Packet& in) {
+    Outcome result;
     const int fd = bpf_obj_get(kernel::bpf_program_pin(pins_, program).c_str());
     EXPECT_GE(fd, 0);
     if (fd < 0) return result;
@@ -126,7 +126,7 @@ TEST_F(IpipBpfTest, EgressEncapsulatesForARemoteBlockWithTheExactOuterHeader) {
   put(kIpipTunnelMap, encode(IpipTunnel{pfx("198.19.3.0/24"), ip("198.18.2.13"), ip("198.18.1.11")}));
   const Packet inner = ipv4("198.19.1.11", "198.19.3.20", 17, 64, /*tos=*/0x10, /*df=*/true);
   const Packet in = ethernet(inner);
-  const Run r = run(kIpipEgressProgram, in);
+  const Outcome r = run(kIpipEgressProgram, in);
   ASSERT_EQ(r.verdict, TC_ACT_OK);
   ASSERT_EQ(r.out.size(), in.size() + 20);
   EXPECT_TRUE(std::equal(in.begin(), in.begin() + kEth, r.out.begin())) << "the Ethernet header stays";
@@ -148,7 +148,7 @@ TEST_F(IpipBpfTest, EgressPassesTrafficNotForARemoteBlockUntouched) {
   put(kIpipTunnelMap, encode(IpipTunnel{pfx("198.19.3.0/24"), ip("198.18.2.13"), ip("198.18.1.11")}));
   for (const char* destination : {"198.19.4.1", "198.18.2.13", "8.8.8.8"}) {
     const Packet in = ethernet(ipv4("198.19.1.11", destination, 6, 40));
-    const Run r = run(kIpipEgressProgram, in);
+    const Outcome r = run(kIpipEgressProgram, in);
     EXPECT_EQ(r.verdict, TC_ACT_OK) << destination;
     EXPECT_EQ(r.out, in) << destination;
   }
@@ -161,7 +161,7 @@ TEST_F(IpipBpfTest, IngressDecapsulatesOnlyForThisNodeAndOnlyFromAPoolOrAPeer) {
   const Packet pod = ipv4("198.19.3.20", "198.19.1.11", 17, 32);
 
   // From a peer, pod source: decapsulated to exactly the Ethernet header + the inner packet.
-  Run r = run(kIpipIngressProgram, ethernet(encapsulated("198.18.2.13", "198.18.1.11", pod)));
+  Outcome r = run(kIpipIngressProgram, ethernet(encapsulated("198.18.2.13", "198.18.1.11", pod)));
   EXPECT_EQ(r.verdict, TC_ACT_OK);
   EXPECT_EQ(r.out, ethernet(pod));
 

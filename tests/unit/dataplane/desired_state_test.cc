@@ -302,13 +302,25 @@ TEST(DesiredStateBgp, NextHopsThatAreNotOnLinkAreProblems) {
   EXPECT_NE(s.problems[3].find("of the other family"), std::string::npos) << s.problems[3];
 }
 
-TEST(DesiredStateBgp, AnIpipPoolIsNotRoutedUnencapsulated) {
+TEST(DesiredStateBgp, AnIpipPoolTunnelsLearnedRoutesAlwaysOrOnlyAcrossSegments) {
   auto c = bgp_cluster();
   c.model.pools["lab"].encapsulation = Encapsulation::ipip;
-  auto s = compute_desired(c.model, h1_facts(), {{*Prefix::parse("198.19.2.0/24"), {*IpAddress::parse("198.18.1.12")}}});
-  EXPECT_EQ(route_to(s, "198.19.2.0/24"), std::nullopt);
-  ASSERT_EQ(s.problems.size(), 1u);
-  EXPECT_NE(s.problems[0].find("ipip is not supported yet"), std::string::npos) << s.problems[0];
+  auto facts = h1_facts();
+  facts.underlay_next_hops = {{*IpAddress::parse("198.18.2.13"), *IpAddress::parse("198.18.1.1")}};
+  const LearnedRoutes learned{{*Prefix::parse("198.19.2.0/24"), {*IpAddress::parse("198.18.1.12")}},
+                              {*Prefix::parse("198.19.3.0/24"), {*IpAddress::parse("198.18.2.13")}}};
+  // always: both through the tunnel (eBPF: plain routes out of eth0 plus a tunnel entry each).
+  auto s = compute_desired(c.model, facts, learned);
+  EXPECT_EQ(s.ipip.tunnels.size(), 2u);
+  ASSERT_TRUE(route_to(s, "198.19.3.0/24"));
+  EXPECT_EQ(route_to(s, "198.19.3.0/24")->nexthops.at(0).gateway, IpAddress::parse("198.18.1.1").value())
+      << "off the segment: via the underlay's gateway";
+  EXPECT_EQ(s.workload_mtu, 1480u);
+  // cross-subnet: the next hop on the segment is routed directly, only the other is tunnelled.
+  c.model.pools["lab"].encapsulate = Encapsulate::cross_subnet;
+  s = compute_desired(c.model, facts, learned);
+  ASSERT_EQ(s.ipip.tunnels.size(), 1u);
+  EXPECT_EQ(route_to(s, "198.19.2.0/24")->nexthops.at(0).gateway, IpAddress::parse("198.18.1.12").value());
 }
 
 }  // namespace
