@@ -44,12 +44,12 @@ class IpipCounter {
   explicit IpipCounter(Lab& lab) : lab_(lab) {
     auto r = lab_.exec("s1", {"/usr/sbin/nft",
                               "add table bridge weft_e2e; "
-                              "add chain bridge weft_e2e fwd { type filter hook forward priority 0; }; "
-                              "add rule bridge weft_e2e fwd ip protocol 4 counter"});
+                              "add chain bridge weft_e2e wire { type filter hook forward priority 0; }; "
+                              "add rule bridge weft_e2e wire ip protocol 4 counter"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
   long packets() {
-    auto r = lab_.exec("s1", {"/usr/sbin/nft", "list", "chain", "bridge", "weft_e2e", "fwd"});
+    auto r = lab_.exec("s1", {"/usr/sbin/nft", "list", "chain", "bridge", "weft_e2e", "wire"});
     auto at = r.out.find("packets ");
     return at == std::string::npos ? -1 : std::stol(r.out.substr(at + 8));
   }

@@ -42,7 +42,7 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
   up->add_option("--segments", up_options->topology.segments, "L2 segments; hosts are spread round-robin")
       ->capture_default_str();
   up->add_option("--mode", up_options->mode, "direct, vxlan, vxlan-cross-subnet, bgp (full mesh), bgp-rr (h1 reflects), ipip, ipip-cross-subnet or bgp-ipip-cross-subnet")
-      ->check(CLI::IsMember({"direct", "vxlan", "vxlan-cross-subnet", "bgp", "bgp-rr"}))
+      ->check(CLI::IsMember({"direct", "vxlan", "vxlan-cross-subnet", "bgp", "bgp-rr", "ipip", "ipip-cross-subnet", "bgp-ipip-cross-subnet"}))
       ->capture_default_str();
   up->add_option("--pods-per-host", up_options->topology.pods_per_host, "pods on every host")
       ->capture_default_str();
