@@ -148,8 +148,15 @@ CniResult<Environment> parse_environment(const Getenv& getenv) {
     if (!model::valid_namespace_name(env.pod_namespace)) {
       return error(code::kInvalidEnvironment, "CNI_ARGS: K8S_POD_NAMESPACE '" + env.pod_namespace.substr(0, 64) + "' is not a DNS label");
     }
-    if (!env.pod_name.empty() && !model::valid_dns_subdomain(env.pod_name)) {
-      return error(code::kInvalidEnvironment, "CNI_ARGS: K8S_POD_NAME '" + env.pod_name.substr(0, 64) + "' is not a DNS subdomain");
+    // Not only Kubernetes sets it: podman passes its container names ("elated_benz"), so any
+    // name is taken that can be part of an endpoint's "namespace/name": no '/', no control
+    // characters, at most 253 bytes.
+    const bool bad_name = env.pod_name.size() > 253 || std::any_of(env.pod_name.begin(), env.pod_name.end(), [](char c) {
+                            return c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                          });
+    if (bad_name) {
+      return error(code::kInvalidEnvironment,
+                   "CNI_ARGS: K8S_POD_NAME '" + env.pod_name.substr(0, 64) + "' has a '/' or a control character, or is over 253 bytes");
     }
   }
 

@@ -141,7 +141,11 @@ TEST(CniEnvironment, PodNamespaceDefaultsAndIsChecked) {
   ASSERT_TRUE(named) << named.error().msg;
   EXPECT_EQ(named->pod_namespace, "team-a");
   EXPECT_EQ(named->pod_name, "web-1.x");
-  for (const char* args : {"K8S_POD_NAMESPACE=Bad_NS", "K8S_POD_NAME=a/b", "K8S_POD_NAME=UPPER"}) {
+  // podman's container names are pod names too.
+  auto podman = parse_environment(env_of(with(kAdd, "CNI_ARGS", "K8S_POD_NAME=elated_Benz")));
+  ASSERT_TRUE(podman) << podman.error().msg;
+  EXPECT_EQ(podman->pod_name, "elated_Benz");
+  for (const char* args : {"K8S_POD_NAMESPACE=Bad_NS", "K8S_POD_NAME=a/b"}) {
     auto r = parse_environment(env_of(with(kAdd, "CNI_ARGS", args)));
     ASSERT_FALSE(r) << args;
     EXPECT_EQ(r.error().code, code::kInvalidEnvironment) << args;
