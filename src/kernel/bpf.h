@@ -28,7 +28,7 @@ struct TcProgram {
 // `pin_dir`/<program>.
 struct BpfObjectSpec {
   std::string name;                    // for messages: "weft_ipip"
-  std::span<const unsigned char> elf;  // the object file's bytes (a libbpf skeleton embeds them)
+  std::span<const unsigned char> elf;  // the object file's bytes (embedded in the binary at build time)
   std::string pin_dir;                 // on a bpffs, e.g. /sys/fs/bpf/weft
   std::vector<std::string> programs;   // program (function) names
 };

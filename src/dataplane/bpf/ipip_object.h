@@ -20,7 +20,7 @@ inline constexpr std::string_view kIpipTunnelMap = "weft_ipip_tun";
 inline constexpr std::string_view kIpipPoolMap = "weft_ipip_pool";
 inline constexpr std::string_view kIpipNodeMap = "weft_ipip_node";
 
-// The object, pinned under `pin_dir` (its ELF is embedded in weftd by the libbpf skeleton).
+// The object, pinned under `pin_dir` (its ELF is embedded in weftd at build time).
 kernel::BpfObjectSpec ipip_object(const std::string& pin_dir);
 
 // weft_ipip_tun: IPv4 block -> outer destination and source.
