@@ -3,6 +3,14 @@
 #include "model/keys.h"
 
 namespace weft::model {
+namespace {
+
+bool is_policy_key(std::string_view key) {
+  return key.starts_with(keys::network_policies_prefix()) || key.starts_with(keys::policies_prefix()) ||
+         key.starts_with(keys::global_policies_prefix());
+}
+
+}  // namespace
 
 void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_revision) {
   const BgpGlobal last_good_bgp = bgp;
@@ -14,7 +22,8 @@ void ClusterModel::reset(const std::vector<store::KeyValue>& kvs, int64_t at_rev
   bgp_peers.clear();
   endpoints.clear();
   namespaces.clear();
-  ++identity_generation;
+  policy_records.clear();
+  ++policy_generation;
   skipped.clear();
   for (const auto& kv : kvs) put(kv);
   if (skipped.contains(keys::bgp_config())) bgp = last_good_bgp;  // a resync keeps them too
@@ -92,7 +101,7 @@ bool ClusterModel::put(const store::KeyValue& kv) {
     return true;
   }
   if (key.starts_with(keys::endpoints_prefix())) {
-    ++identity_generation;
+    ++policy_generation;
     auto endpoint = decode_endpoint(key, kv.value);
     if (!endpoint) {
       endpoints.erase(kv.key);
@@ -104,7 +113,7 @@ bool ClusterModel::put(const store::KeyValue& kv) {
     return false;
   }
   if (key.starts_with(keys::namespaces_prefix())) {
-    ++identity_generation;
+    ++policy_generation;
     auto ns = decode_namespace(kv.value);
     if (ns && ns->name != keys::last_segment(key)) ns = fail(Errc::corrupt, "namespace '", ns->name, "' stored under another name");
     if (!ns) {
@@ -114,6 +123,11 @@ bool ClusterModel::put(const store::KeyValue& kv) {
     }
     skipped.erase(kv.key);
     namespaces[std::string(keys::last_segment(key))] = std::move(*ns);
+    return false;
+  }
+  if (is_policy_key(key)) {
+    ++policy_generation;
+    policy_records[kv.key] = kv.value;  // decoded (and refused when bad) by the policy driver
     return false;
   }
   return false;  // liveness, meta and BGP status keys do not shape the data plane
@@ -134,11 +148,15 @@ bool ClusterModel::remove(const std::string& key) {
   if (k.starts_with(keys::bgp_nodes_prefix())) return bgp_nodes.erase(std::string(keys::last_segment(k))) > 0;
   if (k.starts_with(keys::bgp_peers_prefix())) return bgp_peers.erase(std::string(keys::last_segment(k))) > 0;
   if (k.starts_with(keys::endpoints_prefix())) {
-    if (endpoints.erase(key) > 0) ++identity_generation;
+    if (endpoints.erase(key) > 0) ++policy_generation;
     return false;
   }
   if (k.starts_with(keys::namespaces_prefix())) {
-    if (namespaces.erase(std::string(keys::last_segment(k))) > 0) ++identity_generation;
+    if (namespaces.erase(std::string(keys::last_segment(k))) > 0) ++policy_generation;
+    return false;
+  }
+  if (is_policy_key(k)) {
+    if (policy_records.erase(key) > 0) ++policy_generation;
     return false;
   }
   return false;

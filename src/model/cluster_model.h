@@ -27,12 +27,15 @@ struct ClusterModel {
                                                        // the last good value while it is unreadable
   std::map<std::string, BgpNodeConfig> bgp_nodes;      // by node name
   std::map<std::string, BgpPeer> bgp_peers;            // by peer name
-  // What network policy selects by (issue 11): every endpoint (by store key) and namespace (by
-  // name, with the implicit label). They do not shape routes or BGP, so apply() does not report
-  // their changes; it bumps `identity_generation` instead, for the policy driver to compare.
+  // What network policy selects by and what it says (issue 11): every endpoint (by store key),
+  // namespace (by name, with the implicit label) and policy record (store key -> its JSON, as the
+  // policy codec reads it: the model does not interpret policies). They do not shape routes or
+  // BGP, so apply() does not report their changes; it bumps `policy_generation` instead, for the
+  // policy driver to compare.
   std::map<std::string, Endpoint> endpoints;
   std::map<std::string, Namespace> namespaces;
-  uint64_t identity_generation = 0;
+  std::map<std::string, std::string> policy_records;
+  uint64_t policy_generation = 0;
   std::map<std::string, std::string> skipped;          // store key -> why it was dropped
   int64_t revision = 0;
 

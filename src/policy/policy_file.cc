@@ -1,7 +1,12 @@
 #include "policy/policy_file.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <optional>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "policy/document_parsers.h"
 
@@ -84,10 +89,17 @@ int document_of_line(std::string_view text, int line) {
   return document;
 }
 
-// yaml-cpp 0.7 (Debian 12) never returns from LoadAll on a ',' in block context (",", "- a\n,"):
-// found by policy_file_fuzz. A plain scalar cannot start with ',', so outside flow collections,
-// quotes, comments and block scalars a line starting with one is always an error: refuse it here.
-// Returns the 1-based line of the first such ',' or 0.
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll on some ',' in block context (",", "- a\n,",
+// "!,", "\"\",": found by policy_file_fuzz). A plain scalar cannot start with ',', so outside flow
+// collections, quotes, comments and block scalars a ',' is refused unless it sits inside a word
+// that began as a plain scalar does, right after such a character ("a,b", "x=1,y=2"): anywhere
+// else it is an error or best quoted. stray_comma_line returns the 1-based line of the first
+// refused ',' or 0.
+bool plain_scalar_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '/' || c == '(' || c == ')' ||
+         c == '=' || c == '+' || (static_cast<unsigned char>(c) >= 0x80);
+}
+
 int stray_comma_line(std::string_view text) {
   int line = 1;
   int flow = 0;                 // depth of [ ] and { }
@@ -98,6 +110,7 @@ int stray_comma_line(std::string_view text) {
   bool block_header = false;    // the current line ended in | or > (a block scalar follows)
   int line_indent = 0;
   char last = '\n';            // last significant character of the line
+  char word_start = 0;          // the first character of the current word (0 between words)
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '\n') {
@@ -107,6 +120,7 @@ int stray_comma_line(std::string_view text) {
       indent = 0;
       block_header = false;
       last = '\n';
+      word_start = 0;
       continue;
     }
     if (at_line_start) {
@@ -123,42 +137,94 @@ int stray_comma_line(std::string_view text) {
         }
         block_indent = -1;
       }
-      if (!quote && flow == 0 && c == ',') return line;
     }
     if (quote) {
       if (quote == '"' && c == '\\') {
         ++i;
       } else if (c == quote) {
         quote = 0;
+        word_start = 0;  // what follows a quoted scalar starts a new token
       }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      word_start = 0;
       continue;
     }
     if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
       continue;
     }
-    if (c == '"' || c == '\'') quote = c;
+    // Allowed only inside a word that began as a plain scalar does (a letter, digit or one of a
+    // few safe characters) and right after such a character.
+    if (flow == 0 && c == ',' && (!plain_scalar_char(word_start) || !plain_scalar_char(text[i - 1]))) return line;
+    // A quote opens a quoted scalar only where a token starts ("it's" is a plain scalar, "!'" a tag).
+    const bool token_start = word_start == 0 || (flow > 0 && (text[i - 1] == '[' || text[i - 1] == '{' || text[i - 1] == ','));
+    if (word_start == 0) word_start = c;
+    if ((c == '"' || c == '\'') && token_start) quote = c;
     if (c == '[' || c == '{') ++flow;
     if ((c == ']' || c == '}') && flow > 0) --flow;
-    if (c != ' ' && c != '\t' && c != '\r') {
-      // "|", ">", "|-", ">+2" and the like end a block scalar header.
-      if ((last == '|' || last == '>') && (c == '-' || c == '+' || (c >= '1' && c <= '9'))) {
-        block_header = true;
-      } else {
-        block_header = false;
-        last = c;
-      }
+    // "|", ">", "|-", ">+2" and the like end a block scalar header.
+    if ((last == '|' || last == '>') && (c == '-' || c == '+' || (c >= '1' && c <= '9'))) {
+      block_header = true;
+    } else {
+      block_header = false;
+      last = c;
     }
   }
   return 0;
 }
 
+// YAML is printable Unicode text (YAML 1.2 §5.1: tab, LF, CR, U+0020-U+007E, U+0085 and up,
+// in valid UTF-8). yaml-cpp 0.7 loops forever on some inputs with NUL or other control bytes
+// (found by policy_file_fuzz), so they are refused before it sees them. Returns the first bad
+// byte's offset and what is wrong with it, or nullopt.
+std::optional<std::pair<size_t, std::string>> unprintable(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+        char code[16];
+        std::snprintf(code, sizeof code, "U+%04X", c);
+        return std::pair{i, std::string("control character ") + code + " is not allowed in YAML"};
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte UTF-8 sequence: lead byte, then continuation bytes; no overlong forms, no
+    // surrogates, nothing above U+10FFFF.
+    const size_t length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    uint32_t cp = length == 4 ? c & 0x07u : length == 3 ? c & 0x0fu : c & 0x1fu;
+    bool valid = length != 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      valid = (cc & 0xc0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (valid) valid = cp >= smallest[length] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+    if (valid && cp >= 0x80 && cp < 0xa0 && cp != 0x85) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", cp);
+      return std::pair{i, std::string("control character ") + code + " is not allowed in YAML"};
+    }
+    if (!valid) return std::pair{i, std::string("invalid UTF-8")};
+    i += length;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<Policy>> parse_policy_file(std::string_view text) {
+  if (const auto bad = unprintable(text)) {
+    const auto line = static_cast<int>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(bad->first), '\n'));
+    return fail(Errc::invalid_argument, "document ", std::to_string(document_of_line(text, line)), ", line ",
+                std::to_string(line + 1), ": ", bad->second);
+  }
   if (const int line = stray_comma_line(text)) {
     return fail(Errc::invalid_argument, "document ", std::to_string(document_of_line(text, line - 1)), ", line ",
-                std::to_string(line), ": ',' outside a flow collection");
+                std::to_string(line), ": ',' outside a flow collection must be quoted");
   }
   std::vector<YAML::Node> documents;
   try {

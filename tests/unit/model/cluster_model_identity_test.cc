@@ -32,19 +32,19 @@ TEST(ClusterModelIdentity, EndpointsAndNamespacesAreKeptWithoutShakingTheDataPla
   EXPECT_EQ(m.labels_of_namespace("x"), (Labels{{"team", "a"}, {"kubernetes.io/metadata.name", "x"}}));
   EXPECT_EQ(m.labels_of_namespace("nowhere"), (Labels{{"kubernetes.io/metadata.name", "nowhere"}}));
 
-  const uint64_t before = m.identity_generation;
+  const uint64_t before = m.policy_generation;
   const bool changed = m.apply(batch({{store::WatchEvent::Type::put, kv(kEp1, std::string(kEp1Value).replace(
                                                                            kEp1Value.find("web"), 3, "api"))}},
                                      6));
   EXPECT_FALSE(changed) << "a label change is no route or BGP change";
-  EXPECT_GT(m.identity_generation, before);
+  EXPECT_GT(m.policy_generation, before);
   EXPECT_EQ(m.endpoints.at(kEp1).labels.at("app"), "api");
 
-  const uint64_t mid = m.identity_generation;
+  const uint64_t mid = m.policy_generation;
   m.apply(batch({{store::WatchEvent::Type::remove, kv(keys::namespace_key("x"), "")},
                  {store::WatchEvent::Type::put, kv(keys::endpoint("h2", "c2", "eth0"), "garbage")}},
                 7));
-  EXPECT_GT(m.identity_generation, mid);
+  EXPECT_GT(m.policy_generation, mid);
   EXPECT_TRUE(m.namespaces.empty());
   EXPECT_EQ(m.endpoints.size(), 1u) << "an unreadable endpoint is dropped";
   EXPECT_TRUE(m.skipped.contains(keys::endpoint("h2", "c2", "eth0")));
@@ -55,6 +55,22 @@ TEST(ClusterModelIdentity, ANamespaceStoredUnderAnotherNameIsSkipped) {
   m.reset({kv(keys::namespace_key("x"), R"({"name":"y"})")}, 1);
   EXPECT_TRUE(m.namespaces.empty());
   EXPECT_TRUE(m.skipped.contains(keys::namespace_key("x")));
+}
+
+TEST(ClusterModelIdentity, PolicyRecordsAreKeptAsTheirTextUntilDeleted) {
+  ClusterModel m;
+  const std::string k8s = keys::network_policy("x", "deny"), weft = keys::policy("x", "p"), global = keys::global_policy("g");
+  m.reset({kv(k8s, "{1}"), kv(weft, "{2}")}, 1);
+  EXPECT_EQ(m.policy_records, (std::map<std::string, std::string>{{k8s, "{1}"}, {weft, "{2}"}}));
+  const uint64_t before = m.policy_generation;
+  EXPECT_FALSE(m.apply(batch({{store::WatchEvent::Type::put, kv(global, "{3}")},
+                              {store::WatchEvent::Type::remove, kv(k8s, "")}},
+                             2)));
+  EXPECT_GT(m.policy_generation, before);
+  EXPECT_EQ(m.policy_records, (std::map<std::string, std::string>{{global, "{3}"}, {weft, "{2}"}}));
+  const uint64_t after = m.policy_generation;
+  m.apply(batch({{store::WatchEvent::Type::remove, kv(keys::policy("x", "never-there"), "")}}, 3));
+  EXPECT_EQ(m.policy_generation, after) << "removing what was not there changes nothing";
 }
 
 }  // namespace

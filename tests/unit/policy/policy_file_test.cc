@@ -257,9 +257,16 @@ TEST(PolicyFile, ErrorsNameDocumentLineAndReason) {
 // yaml-cpp 0.7 loops forever on these; the parser refuses them before yaml-cpp sees them, and
 // leaves commas where YAML allows them alone.
 TEST(PolicyFile, StrayCommasAreRefusedNotHanging) {
-  EXPECT_EQ(parse_error(","), "document 1, line 1: ',' outside a flow collection");
-  EXPECT_EQ(parse_error("- a\n,"), "document 1, line 2: ',' outside a flow collection");
-  EXPECT_EQ(parse_error("apiVersion: weft.io/v1\n---\n  # c\n  ,*a\n"), "document 2, line 4: ',' outside a flow collection");
+  const std::string stray = ": ',' outside a flow collection must be quoted";
+  EXPECT_EQ(parse_error(","), "document 1, line 1" + stray);
+  EXPECT_EQ(parse_error("- a\n,"), "document 1, line 2" + stray);
+  EXPECT_EQ(parse_error("apiVersion: weft.io/v1\n---\n  # c\n  ,*a\n"), "document 2, line 4" + stray);
+  EXPECT_EQ(parse_error("!,"), "document 1, line 1" + stray) << "after a tag";
+  EXPECT_EQ(parse_error("!',"), "document 1, line 1" + stray) << "a quote inside a tag opens nothing";
+  EXPECT_EQ(parse_error("\"\",\"\"\"\"\" \"\"\"NU\"\"\"\"\""), "document 1, line 1" + stray) << "after a quoted scalar";
+  EXPECT_EQ(parse_error("kind: -,"), "document 1, line 1" + stray) << "after an indicator";
+  EXPECT_EQ(parse_error("kind: &a, x"), "document 1, line 1" + stray) << "after an anchor";
+  EXPECT_EQ(parse_error("kind: ,x"), "document 1, line 1" + stray) << "starting a value";
   const std::string ok = "apiVersion: weft.io/v1\nkind: Policy\nmetadata:\n  name: a\n  annotations:\n    note: |\n"
                          "      , starts a line of a block scalar\n    other: 'x\n      , inside quotes'\n"
                          "spec: {selector: \"a in {'x'\n  , 'y'}\"}\n";
@@ -268,6 +275,22 @@ TEST(PolicyFile, StrayCommasAreRefusedNotHanging) {
                      ", \"spec\": {}\n}").size(),
             1u)
       << "JSON written with leading commas: inside a flow collection";
+}
+
+// YAML is printable UTF-8 text; yaml-cpp 0.7 loops forever on some control bytes (policy_file_fuzz
+// found "\0\0,\x12..."), so they are refused first, naming the line. Non-ASCII text is fine.
+TEST(PolicyFile, ControlCharactersAndInvalidUtf8AreRefused) {
+  EXPECT_EQ(parse_error(std::string("\0\0,\x12\x9d\x9d\x9d\x9d\x90\x9a|_\n", 14)),
+            "document 1, line 1: control character U+0000 is not allowed in YAML");
+  EXPECT_EQ(parse_error("apiVersion: weft.io/v1\n---\nkind: \x01\n"),
+            "document 2, line 3: control character U+0001 is not allowed in YAML");
+  EXPECT_EQ(parse_error("kind: Policy\nmetadata: {name: \xc3}\n"), "document 1, line 2: invalid UTF-8");
+  EXPECT_EQ(parse_error("kind: \xc0\xafx\n"), "document 1, line 1: invalid UTF-8") << "an overlong '/'";
+  EXPECT_EQ(parse_error("kind: \xed\xa0\x80\n"), "document 1, line 1: invalid UTF-8") << "a surrogate";
+  EXPECT_EQ(parse_error("kind: \xc2\x90\n"), "document 1, line 1: control character U+0090 is not allowed in YAML");
+  auto ok = parse_ok("apiVersion: weft.io/v1\r\nkind: Policy\r\nmetadata:\r\n  name: a\r\n"
+                     "  annotations: {note: \"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x90\x9f\tok\"}\r\nspec: {}\r\n");
+  EXPECT_EQ(ok.size(), 1u);
 }
 
 TEST(PolicyFile, OneBadDocumentYieldsNoPolicies) {
