@@ -231,7 +231,13 @@ void Agent::on_watch(const store::WatchBatch& batch) {
     if (e.kv.key == liveness && e.type == store::WatchEvent::Type::remove) (void)lease_->renew();
   }
   check_lease();
-  if (!model_.apply(batch)) return;
+  const uint64_t policy_before = model_.policy_generation;
+  if (!model_.apply(batch)) {
+    // Endpoints, namespaces and policies shape only the policy table: reconcile for them, with
+    // no block claims to look at.
+    if (model_.policy_generation != policy_before) schedule_reconcile();
+    return;
+  }
   // A pool may have appeared, or one of our blocks vanished (lease expired, released by hand).
   std::set<std::string> held;
   for (const auto& b : model_.blocks_of(config_.node_name)) held.insert(b.pool);

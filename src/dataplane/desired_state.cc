@@ -9,6 +9,7 @@
 #include "dataplane/direct.h"
 #include "dataplane/ipip.h"
 #include "dataplane/nat.h"
+#include "dataplane/policy.h"
 #include "dataplane/vxlan.h"
 
 namespace weft::dataplane {
@@ -39,6 +40,7 @@ std::vector<std::unique_ptr<Backend>> all_backends() {
   out.push_back(std::make_unique<IpipBackend>());
   out.push_back(std::make_unique<BgpRoutesBackend>());
   out.push_back(std::make_unique<NatBackend>());
+  out.push_back(std::make_unique<PolicyBackend>());
   return out;
 }
 

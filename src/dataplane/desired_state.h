@@ -8,7 +8,8 @@
 // - vxlan (vxlan.h): the weft.vxlan device, its routes, neighbour and FDB entries;
 // - ipip (ipip.h): routes through tunl0, or through the underlay with eBPF map entries;
 // - bgp routes (bgp_routes.h): the routes the BGP speaker learned for `routes: bgp` pools;
-// - nat (nat.h): the nftables table masquerading natOutgoing pools.
+// - nat (nat.h): the nftables table masquerading natOutgoing pools;
+// - policy (policy.h): the nftables table enforcing network policy for this node's endpoints.
 // Which backend carries a remote block is decided once, by block_paths.h.
 //
 // Devices are referred to by name (DesiredRoute::device, and the VXLAN device's entries are on
@@ -98,6 +99,7 @@ struct DesiredState {
   std::vector<Prefix> pools;                  // every pool's CIDR
   std::vector<Prefix> nat_outgoing;           // CIDRs of pools whose traffic leaving the pools is masqueraded
   std::optional<kernel::NftTable> nat;        // the NAT table; nullopt: no pool asks for NAT
+  std::optional<kernel::NftTable> policy;     // the policy table (policy.h); nullopt: no policy at all
   IpipState ipip;
   uint32_t workload_mtu = 1500;
   std::vector<std::string> problems;          // what could not be connected, and why

@@ -1,7 +1,8 @@
 #include "dataplane/nat.h"
 
 #include <algorithm>
-#include <set>
+
+#include "dataplane/nft_diff.h"
 
 namespace weft::dataplane {
 namespace {
@@ -18,20 +19,6 @@ kernel::NftSet set(const char* name, const char* type, std::vector<std::string> 
   return kernel::NftSet{.name = name, .type = type, .interval = true, .elements = std::move(items)};
 }
 
-// nft prints a single-address interval element without its length; anything unreadable stays
-// text, so that it compares unequal to every prefix and the table is rewritten.
-std::set<std::string> normalised(const std::vector<std::string>& elements) {
-  std::set<std::string> out;
-  for (const auto& e : elements) {
-    auto p = Prefix::parse(e);
-    if (!p) {
-      if (auto a = IpAddress::parse(e)) p = Prefix(*a, a->bit_width());
-    }
-    out.insert(p ? p->to_string() : e);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<kernel::NftTable> nat_table(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing) {
@@ -45,17 +32,6 @@ std::optional<kernel::NftTable> nat_table(const std::vector<Prefix>& pools, cons
                                .rules = {"ip saddr @nat4 ip daddr != @pools4 counter masquerade",
                                          "ip6 saddr @nat6 ip6 daddr != @pools6 counter masquerade"}}};
   return t;
-}
-
-bool same_nat_table(const kernel::NftTable& a, const kernel::NftTable& b) {
-  if (a.family != b.family || a.name != b.name || a.chains != b.chains || a.sets.size() != b.sets.size()) return false;
-  for (size_t i = 0; i < a.sets.size(); ++i) {
-    const auto& x = a.sets[i];
-    const auto& y = b.sets[i];
-    if (x.name != y.name || x.type != y.type || x.interval != y.interval) return false;
-    if (normalised(x.elements) != normalised(y.elements)) return false;
-  }
-  return true;
 }
 
 void NatBackend::contribute(const BackendInput& in, DesiredState& out) const {
@@ -81,7 +57,7 @@ void NatBackend::reconcile_after_routes(const DesiredState& desired, kernel::Ker
     if (auto r = kernel.nft_delete_table(kNatFamily, kNatTableName); !r) return report.error(r.error());
     return report.change("nftables delete table " + id + " (no pool asks for NAT)");
   }
-  if (!unreadable && exists && same_nat_table(**actual, *desired.nat)) return;
+  if (!unreadable && exists && same_nft_table(**actual, *desired.nat)) return;
   if (auto r = kernel.nft_replace_table(*desired.nat); !r) return report.error(r.error());
   report.change("nftables replace table " + id + " (masquerade for " + std::to_string(desired.nat_outgoing.size()) +
                 " pool(s))");

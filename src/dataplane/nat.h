@@ -4,9 +4,9 @@
 //
 // nat_table() is pure: the whole table as a value (sets pools4/pools6/nat4/nat6 and one
 // postrouting chain), or nullopt when no pool asks for NAT — then the table is removed. The
-// reconcile reads the table back and compares it as a value: the set elements as prefixes (so a
-// pool taken out of natOutgoing, or added, is a difference) and the chain's rules as nft prints
-// them; it replaces the whole table atomically when anything differs, and does nothing otherwise.
+// reconcile reads the table back and compares it as a value (nft_diff.h: the set elements as
+// prefixes, so a pool taken out of natOutgoing, or added, is a difference; rules as nft prints
+// them); it replaces the whole table atomically when anything differs, and does nothing otherwise.
 #pragma once
 
 #include <optional>
@@ -21,8 +21,6 @@ inline constexpr std::string_view kNatFamily = "inet";
 inline constexpr std::string_view kNatTableName = "weft";
 
 std::optional<kernel::NftTable> nat_table(const std::vector<Prefix>& pools, const std::vector<Prefix>& nat_outgoing);
-// Same table? Set elements compared as prefixes in any order, rules as text.
-bool same_nat_table(const kernel::NftTable& a, const kernel::NftTable& b);
 
 class NatBackend final : public Backend {
  public:

@@ -420,6 +420,37 @@ Result<std::optional<NftTable>> FakeKernel::nft_get_table(std::string_view famil
   return std::optional<NftTable>(it->second);
 }
 
+Result<void> FakeKernel::nft_change_elements(std::string_view family, std::string_view name,
+                                             const std::vector<NftElementChange>& changes) {
+  std::lock_guard lock(mutex_);
+  const std::string id = std::string(family) + " " + std::string(name);
+  if (auto e = begin("nft_change_elements " + id, true)) return std::unexpected(*e);
+  auto it = nft_.find(id);
+  if (it == nft_.end()) return failed("nft_change_elements " + id, ENOENT);
+  NftTable edited = it->second;  // all or nothing, as one nft transaction
+  for (const auto& change : changes) {
+    auto set = std::find_if(edited.sets.begin(), edited.sets.end(), [&](const NftSet& s) { return s.name == change.set; });
+    if (set == edited.sets.end()) return failed("nft_change_elements " + id + " " + change.set, ENOENT);
+    for (const auto& key : change.remove) {
+      auto e = std::find_if(set->elements.begin(), set->elements.end(), [&](const std::string& x) { return element_key(x) == key; });
+      if (e == set->elements.end()) return failed("nft_change_elements " + id + " " + change.set + " " + key, ENOENT);
+      set->elements.erase(e);
+    }
+  }
+  for (const auto& change : changes) {
+    auto set = std::find_if(edited.sets.begin(), edited.sets.end(), [&](const NftSet& s) { return s.name == change.set; });
+    for (const auto& element : change.add) {
+      const auto key = element_key(element);
+      if (std::any_of(set->elements.begin(), set->elements.end(), [&](const std::string& x) { return element_key(x) == key; })) {
+        return failed("nft_change_elements " + id + " " + change.set + " " + key, EEXIST);
+      }
+      set->elements.push_back(element);
+    }
+  }
+  it->second = std::move(edited);
+  return {};
+}
+
 namespace {
 
 std::string hex_bytes(const Bytes& bytes) {

@@ -85,6 +85,8 @@ class FakeKernel final : public KernelOps {
   Result<void> nft_replace_table(const NftTable& table) override;
   Result<void> nft_delete_table(std::string_view family, std::string_view name) override;
   Result<std::optional<NftTable>> nft_get_table(std::string_view family, std::string_view name) override;
+  Result<void> nft_change_elements(std::string_view family, std::string_view name,
+                                   const std::vector<NftElementChange>& changes) override;
 
   // A loaded program's tag is a hash of the object's bytes and the program's name; maps exist
   // under the pin_dir of any object loaded before (empty until written).

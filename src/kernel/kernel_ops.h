@@ -74,6 +74,10 @@ class KernelOps {
   virtual Result<void> nft_delete_table(std::string_view family, std::string_view name) = 0;
   // nullopt when the table does not exist.
   virtual Result<std::optional<NftTable>> nft_get_table(std::string_view family, std::string_view name) = 0;
+  // Set and map elements of an existing table, all in one transaction (nothing applied on error;
+  // removing an element that is not there is not_found).
+  virtual Result<void> nft_change_elements(std::string_view family, std::string_view name,
+                                           const std::vector<NftElementChange>& changes) = 0;
 
   // eBPF objects of weft's own (bpf.h, bpf_ops.h): load an object with pinned maps and
   // programs, attach a pinned program at weft's tc slot of a device (replacing atomically),

@@ -93,6 +93,13 @@ class NetlinkKernel final : public KernelOps {
     });
   }
 
+  Result<void> nft_change_elements(std::string_view family, std::string_view name,
+                                   const std::vector<NftElementChange>& changes) override {
+    const auto script = element_changes_script(family, name, changes);
+    if (script.empty()) return {};
+    return in_netns([&] { return nft_run(script); });
+  }
+
   // BPF objects and maps are not namespaced; tc requests go over a netlink socket libbpf opens
   // in the calling thread's namespace, so they enter ours.
   Result<BpfLoaded> bpf_load(const BpfObjectSpec& spec) override { return locked([&] { return load_bpf_object(spec); }); }

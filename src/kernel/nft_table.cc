@@ -54,6 +54,29 @@ std::string replace_script(const NftTable& t) {
   return s + "}\n";
 }
 
+std::string element_key(std::string_view element) {
+  const auto colon = element.find(" : ");
+  return std::string(colon == std::string_view::npos ? element : element.substr(0, colon));
+}
+
+std::string element_changes_script(std::string_view family, std::string_view table,
+                                   const std::vector<NftElementChange>& changes) {
+  const std::string id = std::string(family) + " " + std::string(table);
+  const auto list = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+    return out;
+  };
+  std::string s;
+  for (const auto& c : changes) {
+    if (!c.remove.empty()) s += "delete element " + id + " " + c.set + " { " + list(c.remove) + " }\n";
+  }
+  for (const auto& c : changes) {
+    if (!c.add.empty()) s += "add element " + id + " " + c.set + " { " + list(c.add) + " }\n";
+  }
+  return s;
+}
+
 std::string delete_script(std::string_view family, std::string_view name) {
   return "delete table " + std::string(family) + " " + std::string(name) + "\n";
 }

@@ -47,7 +47,22 @@ struct NftTable {
   friend bool operator==(const NftTable&, const NftTable&) = default;
 };
 
+// Element edits of one set or map, applied with a table's other edits in one transaction (an
+// endpoint joining a selector changes set elements, not rules).
+struct NftElementChange {
+  std::string set{};
+  std::vector<std::string> remove{};  // keys: an element of a set, a map element without ": verdict"
+  std::vector<std::string> add{};     // elements as in NftSet::elements
+  friend bool operator==(const NftElementChange&, const NftElementChange&) = default;
+};
+
+// The key of a set or map element: "\"weft1\" : jump in_weft1" -> "\"weft1\"".
+std::string element_key(std::string_view element);
+
 std::string replace_script(const NftTable& table);
+// One nft transaction: every removal, then every addition.
+std::string element_changes_script(std::string_view family, std::string_view table,
+                                   const std::vector<NftElementChange>& changes);
 std::string delete_script(std::string_view family, std::string_view name);
 Result<NftTable> parse_listing(std::string_view text);
 

@@ -5,7 +5,10 @@
 #include "kernel/netlink_kernel.h"
 
 #include "dataplane/nat.h"
+#include "dataplane/nft_diff.h"
 #include "kernel_fixture.h"
+#include "policy/compile.h"
+#include "policy/policy_file.h"
 
 namespace weft::kernel::testing {
 namespace {
@@ -41,7 +44,7 @@ TEST_F(NetlinkKernelTest, ActsInItsNamespaceForRoutesSysctlsAndTables) {
   auto back = (*k)->nft_get_table("inet", "weft");
   ASSERT_TRUE(back) << back.error().describe();
   ASSERT_TRUE(*back);
-  EXPECT_TRUE(dataplane::same_nat_table(**back, *table))
+  EXPECT_TRUE(dataplane::same_nft_table(**back, *table))
       << "read back:\n" << replace_script(**back) << "written:\n" << replace_script(*table);
   // Absent from the root namespace: nft must answer, and answer "no such table".
   const auto root = run_command("nft list table inet weft");
@@ -50,6 +53,71 @@ TEST_F(NetlinkKernelTest, ActsInItsNamespaceForRoutesSysctlsAndTables) {
       << "the probe itself failed, or the table is in the root namespace: " << root.out;
   ASSERT_TRUE((*k)->nft_delete_table("inet", "weft"));
   EXPECT_FALSE(*(*k)->nft_get_table("inet", "weft"));
+}
+
+// The policy driver's incremental path through the real nft: a compiled policy table reads back
+// equal, and the element edits between two compilations (an endpoint moved address, another
+// joined the selector, one left this host) turn the kernel's table into the second one.
+TEST_F(NetlinkKernelTest, PolicyTableElementsChangeInPlace) {
+  const std::string name = netns("nkp");
+  auto fd = NetnsFd::open(name);
+  ASSERT_TRUE(fd) << fd.error().describe();
+  auto k = open_netlink_kernel(*fd);
+  ASSERT_TRUE(k) << k.error().describe();
+  auto policies = policy::parse_policy_file(R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 5432}, {port: http}]
+)");
+  ASSERT_TRUE(policies) << policies.error().describe();
+  const auto endpoint = [](std::string pod, std::string app, const char* v4, const char* v6, std::string veth) {
+    return policy::EndpointInfo{.name = pod, .namespace_name = "x", .labels = {{"app", app}},
+                                .addresses = {ip(v4), ip(v6)}, .ports = {{"http", policy::Protocol::tcp, 8080}},
+                                .host = "h1", .interface = veth};
+  };
+  policy::ClusterView view{.policies = *policies};
+  view.endpoints = {endpoint("db1", "db", "198.19.1.2", "fd00:198:19::2", "weft0000000001"),
+                    endpoint("db2", "db", "198.19.1.3", "fd00:198:19::3", "weft0000000002"),
+                    endpoint("web1", "web", "198.19.2.2", "fd00:198:19::1:2", "weft0000000003")};
+  const policy::CompileOptions options{.host = "h1", .own_devices = {"weft.vxlan"}};
+  const auto first = policy::compile(view, options);
+  ASSERT_TRUE((*k)->nft_replace_table(first));
+  auto back = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
+  ASSERT_TRUE(back && *back) << (back ? "no table" : back.error().describe());
+  EXPECT_TRUE(dataplane::same_nft_table(**back, first)) << "read back:\n" << replace_script(**back);
+
+  view.endpoints[2].addresses = {ip("198.19.2.9"), ip("fd00:198:19::1:9")};  // web1 moved
+  view.endpoints[1].labels = {{"app", "web"}};                               // db2 is now a web pod: it joins the peer set
+  view.endpoints.push_back(endpoint("web2", "web", "198.19.3.2", "fd00:198:19::2:2", ""));  // elsewhere
+  view.endpoints.back().host = "h2";
+  const auto second = policy::compile(view, options);
+  ASSERT_EQ(second.chains.size(), first.chains.size() - 1) << "db2 is no longer selected: its chain goes";
+  // Not an element-only difference (a chain went): the driver replaces the table.
+  EXPECT_FALSE(dataplane::element_changes(**back, second));
+
+  view.endpoints[1].labels = {{"app", "db"}};
+  const auto third = policy::compile(view, options);
+  auto changes = dataplane::element_changes(**back, third);
+  ASSERT_TRUE(changes) << "only addresses changed";
+  ASSERT_FALSE(changes->empty());
+  ASSERT_TRUE((*k)->nft_change_elements(policy::kPolicyFamily, policy::kPolicyTableName, *changes))
+      << element_changes_script(policy::kPolicyFamily, policy::kPolicyTableName, *changes);
+  back = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
+  ASSERT_TRUE(back && *back);
+  EXPECT_TRUE(dataplane::same_nft_table(**back, third)) << "read back:\n" << replace_script(**back) << "wanted:\n"
+                                                        << replace_script(third);
+  // Removing what is not there fails and changes nothing.
+  const std::vector<NftElementChange> bogus{{.set = "workloads", .remove = {"\"weft0000000001\""}},
+                                            {.set = "workloads", .remove = {"\"nothere\""}}};
+  EXPECT_FALSE((*k)->nft_change_elements(policy::kPolicyFamily, policy::kPolicyTableName, bogus));
+  back = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
+  ASSERT_TRUE(back && *back);
+  EXPECT_TRUE(dataplane::same_nft_table(**back, third)) << "one transaction: nothing applied";
 }
 
 }  // namespace

@@ -18,6 +18,9 @@
 #include "model/keys.h"
 #include "store/memory_store.h"
 #include "parse.h"
+#include "policy/compile.h"
+#include "policy/policy_codec.h"
+#include "policy/policy_file.h"
 
 namespace weft::agent {
 namespace {
@@ -119,6 +122,41 @@ TEST(Agent, AStoreChangeIsReconciledFromTheWatch) {
 
   ASSERT_TRUE(ipam::remove_node(*h.store, "h2"));
   ASSERT_TRUE(h.run_until([&] { return !h.has_route(dest.c_str()); })) << "h2's route stayed after its removal";
+}
+
+// Policies and endpoint labels change no route: the watch must still bring the policy table.
+TEST(Agent, APolicyOrLabelChangeIsEnforcedFromTheWatch) {
+  Harness h;
+  h.add_pool("lab", "198.19.0.0/16");
+  ASSERT_TRUE(h.start());
+  auto table = [&] {
+    auto t = h.kernel.nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
+    return t ? *t : std::nullopt;
+  };
+  model::Endpoint db{.node = "h1", .container_id = "c1", .ifname = "eth0", .pod_namespace = "x", .pod_name = "db",
+                     .labels = {{"app", "db"}}, .host_veth = "weftc1",
+                     .addresses = {{ip("198.19.0.5"), "lab", pfx("198.19.0.0/24")}}};
+  const auto db_key = model::keys::endpoint("h1", "c1", "eth0");
+  ASSERT_TRUE(h.store->put(db_key, dump_json(model::encode(db))));
+  auto policies = policy::parse_policy_file(
+      "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: deny, namespace: x}\n"
+      "spec: {podSelector: {matchLabels: {app: db}}, policyTypes: [Ingress]}\n");
+  ASSERT_TRUE(policies) << policies.error().describe();
+  ASSERT_TRUE(h.store->put(model::keys::network_policy("x", "deny"), dump_json(policy::encode(policies->front()))));
+  ASSERT_TRUE(h.run_until([&] {
+    auto t = table();
+    return t && t->chains.size() == 2;  // forward and db's ingress chain
+  })) << "no policy table for the selected endpoint";
+
+  db.labels = {{"app", "web"}};  // `weft endpoint label`: no longer selected
+  ASSERT_TRUE(h.store->put(db_key, dump_json(model::encode(db))));
+  ASSERT_TRUE(h.run_until([&] {
+    auto t = table();
+    return t && t->chains.size() == 1;
+  })) << "the endpoint's chain stayed after its label changed";
+
+  ASSERT_TRUE(h.store->remove(model::keys::network_policy("x", "deny")));
+  ASSERT_TRUE(h.run_until([&] { return !table(); })) << "the table stayed after the last policy went";
 }
 
 TEST(Agent, ALostLeaseIsAcquiredAgainWithTheSameBlock) {
