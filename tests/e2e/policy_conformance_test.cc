@@ -2,7 +2,8 @@
 // namespaces x, y, z with pods a, b, c on 3 hosts (lab_pods_fixture.h), probed on TCP 80, TCP 81
 // and UDP 80 by `weft lab check`. For each policy below: apply it with `weft policy apply -f -`,
 // wait until the matrix equals the case's truth table, delete it, and wait until the matrix is
-// all-allowed again (removing a policy restores the matrix).
+// all-allowed again (removing a policy restores the matrix). On every matched table, `weft explain`
+// must give the same answer (issue 11): every pair of pods, one port per pair and case in rotation.
 //
 // The truth tables are written by hand from Kubernetes' and Calico's documented semantics, not
 // computed by weft's evaluator: they are the check on it and on the nftables driver alike. One
@@ -238,6 +239,61 @@ class LabPolicy : public LabPods {
     return out;
   }
 
+  // `weft explain` on every ordered pair of pods but a pod to itself (explain judges policy; the
+  // loopback never meets it), one port per pair: pair i gets port (i + rotation) % 3, so that
+  // over consecutive cases every pair is explained on every port (one explain costs ~150 ms, all
+  // 216 flows of 27 cases would double the test's time). Returns the lines where its result
+  // differs from the table. All explains run in one shell in h1, each output followed by a
+  // separator line.
+  std::vector<std::string> explain_differences(const std::function<bool(const Probe&)>& allowed, size_t rotation) {
+    struct Flow {
+      Probe probe;
+      std::string from, to;
+    };
+    std::vector<Flow> flows;
+    for (const auto& from_ns : kNamespaces) {
+      for (const auto& from_pod : kPods) {
+        for (const auto& to_ns : kNamespaces) {
+          for (const auto& to_pod : kPods) {
+            if (from_ns == to_ns && from_pod == to_pod) continue;
+            static const std::vector<std::pair<std::string, int>> ports{{"tcp", 80}, {"tcp", 81}, {"udp", 80}};
+            const auto& [protocol, port] = ports[(flows.size() + rotation) % ports.size()];
+            flows.push_back({Probe{from_ns, from_pod, to_ns, to_pod, protocol, port}, lab_pod(from_ns, from_pod),
+                             lab_pod(to_ns, to_pod)});
+          }
+        }
+      }
+    }
+    std::string script;
+    for (const auto& f : flows) {
+      script += std::string(WEFT_CLI_PATH) + " -o json explain " + f.from + " " + f.to + " --protocol " + f.probe.protocol +
+                " --port " + std::to_string(f.probe.port) + " 2>&1; echo " + kSeparator + "\n";
+    }
+    auto r = exec("h1", {"/bin/sh", "-c", script});
+    if (r.exit_code != 0) return {"explain run failed: " + r.err};
+    std::vector<std::string> out;
+    size_t at = 0;
+    for (const auto& f : flows) {
+      const size_t end = r.out.find(std::string(kSeparator) + "\n", at);
+      if (end == std::string::npos) return {"explain printed too little:\n" + r.out.substr(at, 2000)};
+      const std::string text = r.out.substr(at, end - at);
+      at = end + std::string(kSeparator).size() + 1;
+      auto json = weft::parse_json(text);
+      const std::string line = f.from + " -> " + f.to + " " + f.probe.protocol + "/" + std::to_string(f.probe.port);
+      if (!json || !json->contains("result")) {
+        out.push_back(line + ": explain failed: " + text);
+        continue;
+      }
+      const std::string expected = allowed(f.probe) ? "allowed" : "blocked";
+      if ((*json)["result"] != expected) {
+        out.push_back(line + ": explain says " + (*json)["result"].get<std::string>() + ", the network " + expected +
+                      " (egress: " + (*json)["egress"].dump() + ", ingress: " + (*json)["ingress"].dump() + ")");
+      }
+    }
+    return out;
+  }
+  static constexpr const char* kSeparator = "--weft-explain-end--";
+
   // Polls the matrix until it equals the table or `limit` passes; returns the last differences.
   std::vector<std::string> converge(const std::function<bool(const Probe&)>& allowed,
                                     std::chrono::seconds limit = std::chrono::seconds(30)) {
@@ -278,6 +334,7 @@ TEST_F(LabPolicy, EveryPolicyMatchesItsTruthTableAndRemovingItRestoresTheMatrix)
 
   const auto list = cases();
   ASSERT_GE(list.size(), 20u);
+  size_t case_index = 0;
   int never_matched = 0;  // consecutive cases; three in a row means no enforcement at all
   for (const auto& c : list) {
     SCOPED_TRACE(c.name);
@@ -286,6 +343,11 @@ TEST_F(LabPolicy, EveryPolicyMatchesItsTruthTableAndRemovingItRestoresTheMatrix)
     auto diff = converge(c.allowed);
     EXPECT_TRUE(diff.empty()) << c.name << ": the matrix never matched its table in 30 s; last differences:\n"
                               << first_lines(diff);
+    if (diff.empty()) {
+      auto explained = explain_differences(c.allowed, case_index);
+      EXPECT_TRUE(explained.empty()) << c.name << ": weft explain disagrees with the network:\n" << first_lines(explained);
+    }
+    ++case_index;
     never_matched = diff.empty() ? 0 : never_matched + 1;
     if (never_matched == 3) {
       delete_all_policies();
