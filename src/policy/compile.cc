@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iterator>
 #include <map>
+#include <set>
 
 namespace weft::policy {
 namespace {
@@ -99,6 +100,7 @@ class Compiler {
     kernel::NftSet to{.name = "to_workload", .type = "ifname : verdict", .is_map = true};
     kernel::NftSet from{.name = "from_workload", .type = "ifname : verdict", .is_map = true};
     std::vector<kernel::NftChain> endpoint_chains;
+    std::set<std::string> chain_names;
     for (const auto* e : local) {
       workloads.elements.push_back(quoted(e->interface));
       candidates.clear();
@@ -111,7 +113,7 @@ class Compiler {
         auto chain = endpoint_chain(*e, d, candidates);
         if (!chain) continue;
         (d == Direction::ingress ? to : from).elements.push_back(quoted(e->interface) + " : jump " + chain->name);
-        endpoint_chains.push_back(std::move(*chain));
+        if (chain_names.insert(chain->name).second) endpoint_chains.push_back(std::move(*chain));
       }
     }
     std::vector<std::string> own_quoted;
@@ -139,7 +141,7 @@ class Compiler {
 
  private:
   std::optional<kernel::NftChain> endpoint_chain(const EndpointInfo& e, Direction d, const std::vector<const Policy*>& policies) {
-    kernel::NftChain chain{.name = std::string(d == Direction::ingress ? "in_" : "out_") + e.interface};
+    kernel::NftChain chain;
     bool selected = false;
     for (const Policy* p : policies) {
       if (!(d == Direction::ingress ? p->ingress_applies : p->egress_applies) || !selects(*p, e)) continue;
@@ -150,6 +152,11 @@ class Compiler {
     }
     if (!selected) return std::nullopt;
     chain.rules.push_back("drop");
+    // Named after what it does: endpoints whose rules render the same (the pods of one workload)
+    // share one chain, so the ruleset grows with the kinds of endpoint, not their number.
+    std::string text;
+    for (const auto& r : chain.rules) text += r + "\n";
+    chain.name = std::string(d == Direction::ingress ? "in_" : "out_") + hex_hash(text);
     return chain;
   }
 
