@@ -40,6 +40,7 @@ void add_block_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code);  // ipam, endpoint
 void add_namespace_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code);
+void add_policy_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_explain_command(CLI::App& app, Context& ctx, int& exit_code);
 void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code);  // cli/lab/
 

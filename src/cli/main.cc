@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   add_ipam_commands(app, ctx, exit_code);
   add_namespace_commands(app, ctx, exit_code);
   add_bgp_commands(app, ctx, exit_code);
+  add_policy_commands(app, ctx, exit_code);
   add_explain_command(app, ctx, exit_code);
   add_lab_commands(app, ctx, exit_code);
 

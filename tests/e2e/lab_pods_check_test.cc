@@ -4,42 +4,11 @@
 // The conformance layout: namespaces x, y, z with pods a, b, c each, spread over 3 hosts.
 #include <set>
 
-#include "lab_fixture.h"
+#include "lab_pods_fixture.h"
 
 namespace {
 
 using namespace weft_e2e;
-
-const std::vector<std::string> kNamespaces = {"x", "y", "z"};
-const std::vector<std::string> kPods = {"a", "b", "c"};
-
-std::string lab_pod(const std::string& ns, const std::string& pod) { return ns + "/" + pod; }
-
-// The same lab's `weft` against its store, run from a host (lab exec sets WEFT_STORE).
-Outcome weft_in(Lab& lab, const std::vector<std::string>& args) {
-  std::vector<std::string> command{WEFT_CLI_PATH};
-  command.insert(command.end(), args.begin(), args.end());
-  return lab.exec("h1", command);
-}
-
-class LabPods : public Lab {
- protected:
-  void SetUp() override {
-    Lab::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    auto up = lab({"up", "--hosts", "3", "--mode", "vxlan", "--pods-per-host", "0"});
-    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-    int host = 0;
-    for (const auto& ns : kNamespaces) {
-      for (const auto& pod : kPods) {
-        const std::string h = "h" + std::to_string(1 + host++ % 3);
-        auto add = lab({"pod", "add", pod, "--host", h, "--namespace", ns, "--label", "pod=" + pod, "--port",
-                        "serve-80-tcp=80/tcp", "--port", "serve-80-udp=80/udp", "--port", "serve-81-tcp=81"});
-        ASSERT_EQ(add.exit_code, 0) << pod << " in " << ns << ": " << add.out << add.err;
-      }
-    }
-  }
-};
 
 TEST_F(LabPods, PodsCarryTheirIdentityIntoTheStore) {
   auto listed = weft_in(*this, {"endpoint", "list", "-o", "json"});
