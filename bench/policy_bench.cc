@@ -132,6 +132,10 @@ std::string measure_kernel(ClusterView& view, const CompileOptions& options, int
     const Spread apply = measure(runs, [&] {
       if (auto r = kernel.nft_replace_table(table); !r) die("apply", r.error());
     });
+    // Reading the table back (what every round of the driver does first).
+    const Spread read_back = measure(runs, [&] {
+      if (auto r = kernel.nft_get_table(family, name); !r || !*r) die("read back", r ? Error{Errc::not_found, "no table"} : r.error());
+    });
     // An endpoint label change: it leaves one app's selector and joins another's peer sets.
     size_t changed_elements = 0;
     const Spread relabel = measure(runs, [&] {
@@ -157,7 +161,7 @@ std::string measure_kernel(ClusterView& view, const CompileOptions& options, int
       if (!actual) die("read back", actual.error());
       if (auto r = kernel.nft_replace_table(table); !r) die("replace", r.error());
     });
-    out = "\"kernel\": {" + json("full_apply", apply) + ", " + json("label_change_effective", relabel) +
+    out = "\"kernel\": {" + json("full_apply", apply) + ", " + json("read_back", read_back) + ", " + json("label_change_effective", relabel) +
           ", \"label_change_elements\": " + std::to_string(changed_elements) + ", " +
           json("policy_change_effective", policy_change) + "}";
   }
