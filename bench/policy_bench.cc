@@ -1,7 +1,10 @@
-// policy_bench: the pure part of policy at scale — compiling the nftables table for one host with
-// N endpoints (all on that host: the worst case, one chain pair each) and P policies, and the
-// evaluator's time per probe. No kernel, no root: the full apply, the time for a change to take
-// effect and the per-packet cost need the nftables driver and the lab (issue 11), not measured here.
+// policy_bench: policy at scale — compiling the nftables table for one host with N endpoints (all
+// on that host: the worst case, one chain pair each) and P policies, and the evaluator's time per
+// probe. As root, also through the real nftables in a network namespace of its own
+// (weft-bench-policy, deleted at the end), the way weftd's policy driver does it (dataplane/
+// policy.h): the full apply of the table, one endpoint label change taking effect (compile, read
+// back, diff, set elements changed in place) and one policy change taking effect (compile,
+// replace). The per-packet cost with 10 vs 10,000 endpoints is not measured yet.
 //
 // Cluster: 50 namespaces (team=t<i%5>), endpoints spread over them with app=app<k%200> and
 // tier=<front|back>, one v4 and one v6 address, a named port "http". Policies: P NetworkPolicies,
@@ -19,6 +22,11 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "dataplane/nft_diff.h"
+#include "kernel/netlink_kernel.h"
+#include "kernel/netns.h"
 #include "policy/compile.h"
 #include "policy/evaluate.h"
 
@@ -98,6 +106,69 @@ std::string json(const char* name, const Spread& s) {
   return out;
 }
 
+void die(const char* what, const Error& e) {
+  std::fprintf(stderr, "%s: %s\n", what, e.describe().c_str());
+  std::exit(3);
+}
+
+// The driver's work against the real nftables, in a namespace of our own.
+std::string measure_kernel(ClusterView& view, const CompileOptions& options, int runs) {
+  const std::string ns = "weft-bench-policy";
+  (void)kernel::delete_netns(ns);
+  if (auto r = kernel::create_netns(ns); !r) die("create netns", r.error());
+  std::string out;
+  {
+    auto fd = kernel::NetnsFd::open(ns);
+    if (!fd) die("open netns", fd.error());
+    auto k = kernel::open_netlink_kernel(*fd);
+    if (!k) die("netlink", k.error());
+    auto& kernel = **k;
+    const auto family = kPolicyFamily;
+    const auto name = kPolicyTableName;
+    // The relabelled endpoint runs on another host: its label moves it between peer sets only,
+    // the common case on a node with many peers (a local endpoint would also change its chains).
+    view.endpoints[1].host = "h1";
+    kernel::NftTable table = compile(view, options);
+    const Spread apply = measure(runs, [&] {
+      if (auto r = kernel.nft_replace_table(table); !r) die("apply", r.error());
+    });
+    // Reading the table back (what every round of the driver does first).
+    const Spread read_back = measure(runs, [&] {
+      if (auto r = kernel.nft_get_table(family, name); !r || !*r) die("read back", r ? Error{Errc::not_found, "no table"} : r.error());
+    });
+    // An endpoint label change: it leaves one app's selector and joins another's peer sets.
+    size_t changed_elements = 0;
+    const Spread relabel = measure(runs, [&] {
+      view.endpoints[1].labels["app"] = view.endpoints[1].labels["app"] == "app1" ? "app7" : "app1";
+      table = compile(view, options);
+      auto actual = kernel.nft_get_table(family, name);
+      if (!actual || !*actual) die("read back", actual ? Error{Errc::not_found, "no table"} : actual.error());
+      auto changes = dataplane::element_changes(**actual, table);
+      if (!changes) {
+        if (auto r = kernel.nft_replace_table(table); !r) die("replace", r.error());
+        return;
+      }
+      changed_elements = 0;
+      for (const auto& c : *changes) changed_elements += c.add.size() + c.remove.size();
+      if (auto r = kernel.nft_change_elements(family, name, *changes); !r) die("change elements", r.error());
+    });
+    // A policy change: a rule's port changes, so rules change and the table is replaced.
+    const Spread policy_change = measure(runs, [&] {
+      auto& port = view.policies.front().ingress.front().ports.front();
+      port.first = port.last = port.first == 80 ? 81 : 80;
+      table = compile(view, options);
+      auto actual = kernel.nft_get_table(family, name);
+      if (!actual) die("read back", actual.error());
+      if (auto r = kernel.nft_replace_table(table); !r) die("replace", r.error());
+    });
+    out = "\"kernel\": {" + json("full_apply", apply) + ", " + json("read_back", read_back) + ", " + json("label_change_effective", relabel) +
+          ", \"label_change_elements\": " + std::to_string(changed_elements) + ", " +
+          json("policy_change_effective", policy_change) + "}";
+  }
+  (void)kernel::delete_netns(ns);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +199,8 @@ int main(int argc, char** argv) {
       if (!r) std::exit(3);
     }
   });
+  std::string kernel_json = "\"kernel\": \"not measured: needs root\"";
+  if (::geteuid() == 0) kernel_json = measure_kernel(view, options, runs);
   size_t elements = 0, rules = 0;
   for (const auto& s : table.sets) elements += s.elements.size();
   for (const auto& c : table.chains) rules += c.rules.size();
@@ -135,6 +208,7 @@ int main(int argc, char** argv) {
   std::printf(" %s,\n %s,\n %s,\n", json("compile", compile_time).c_str(), json("render_script", render_time).c_str(),
               json("compile_after_one_label_change", relabel_time).c_str());
   std::printf(" %s,\n", json("evaluate_1000_probes", evaluate_time).c_str());
+  std::printf(" %s,\n", kernel_json.c_str());
   std::printf(" \"table\": {\"sets\": %zu, \"set_elements\": %zu, \"chains\": %zu, \"rules\": %zu, \"script_bytes\": %zu}}\n",
               table.sets.size(), elements, table.chains.size(), rules, script.size());
   return 0;

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <iterator>
 #include <map>
+#include <optional>
+#include <set>
+#include <tuple>
 
 namespace weft::policy {
 namespace {
@@ -71,6 +74,13 @@ std::string icmp_code_name(Protocol p, uint8_t code) {
   return it == names.end() ? std::to_string(code) : it->second;
 }
 
+// An endpoint's named ports as one text (they shape its ingress rules).
+std::string ports_text(const EndpointInfo& e) {
+  std::string out;
+  for (const auto& p : e.ports) out += p.name + "/" + std::string(l4(p.protocol)) + "/" + std::to_string(p.port) + ";";
+  return out;
+}
+
 class Compiler {
  public:
   Compiler(const ClusterView& view, const CompileOptions& options) : view_(view), options_(options) {}
@@ -78,6 +88,7 @@ class Compiler {
   kernel::NftTable run() {
     for (const auto& e : view_.endpoints) {
       if (!namespace_labels_.contains(e.namespace_name)) namespace_labels_[e.namespace_name] = namespace_labels(view_, e.namespace_name);
+      identities_[{e.namespace_name, e.labels}].push_back(&e);
     }
     std::vector<const EndpointInfo*> local;
     for (const auto& e : view_.endpoints) {
@@ -99,6 +110,12 @@ class Compiler {
     kernel::NftSet to{.name = "to_workload", .type = "ifname : verdict", .is_map = true};
     kernel::NftSet from{.name = "from_workload", .type = "ifname : verdict", .is_map = true};
     std::vector<kernel::NftChain> endpoint_chains;
+    std::set<std::string> chain_names;
+    struct Chains {
+      bool rendered = false;
+      std::optional<std::string> egress, ingress;
+    };
+    std::map<std::tuple<std::string, Labels, std::string>, Chains> chains_by_kind;
     for (const auto* e : local) {
       workloads.elements.push_back(quoted(e->interface));
       candidates.clear();
@@ -107,12 +124,20 @@ class Compiler {
       const auto& local_policies = own == by_namespace.end() ? none : own->second;
       std::merge(global.begin(), global.end(), local_policies.begin(), local_policies.end(), std::back_inserter(candidates),
                  [](const auto* a, const auto* b) { return evaluated_before(*a, *b); });
-      for (Direction d : {Direction::egress, Direction::ingress}) {
-        auto chain = endpoint_chain(*e, d, candidates);
-        if (!chain) continue;
-        (d == Direction::ingress ? to : from).elements.push_back(quoted(e->interface) + " : jump " + chain->name);
-        endpoint_chains.push_back(std::move(*chain));
+      // Endpoints of one identity and named ports (a workload's pods) get the same chains:
+      // rendered once.
+      auto& chains = chains_by_kind[{e->namespace_name, e->labels, ports_text(*e)}];
+      if (!chains.rendered) {
+        chains.rendered = true;
+        for (Direction d : {Direction::egress, Direction::ingress}) {
+          auto chain = endpoint_chain(*e, d, candidates);
+          if (!chain) continue;
+          (d == Direction::ingress ? chains.ingress : chains.egress) = chain->name;
+          if (chain_names.insert(chain->name).second) endpoint_chains.push_back(std::move(*chain));
+        }
       }
+      if (chains.egress) from.elements.push_back(quoted(e->interface) + " : jump " + *chains.egress);
+      if (chains.ingress) to.elements.push_back(quoted(e->interface) + " : jump " + *chains.ingress);
     }
     std::vector<std::string> own_quoted;
     for (const auto& d : options_.own_devices) own_quoted.push_back(quoted(d));
@@ -139,7 +164,7 @@ class Compiler {
 
  private:
   std::optional<kernel::NftChain> endpoint_chain(const EndpointInfo& e, Direction d, const std::vector<const Policy*>& policies) {
-    kernel::NftChain chain{.name = std::string(d == Direction::ingress ? "in_" : "out_") + e.interface};
+    kernel::NftChain chain;
     bool selected = false;
     for (const Policy* p : policies) {
       if (!(d == Direction::ingress ? p->ingress_applies : p->egress_applies) || !selects(*p, e)) continue;
@@ -150,6 +175,11 @@ class Compiler {
     }
     if (!selected) return std::nullopt;
     chain.rules.push_back("drop");
+    // Named after what it does: endpoints whose rules render the same (the pods of one workload)
+    // share one chain, so the ruleset grows with the kinds of endpoint, not their number.
+    std::string text;
+    for (const auto& r : chain.rules) text += r + "\n";
+    chain.name = std::string(d == Direction::ingress ? "in_" : "out_") + hex_hash(text);
     return chain;
   }
 
@@ -164,10 +194,12 @@ class Compiler {
     if (!sets_.contains(name)) {
       kernel::NftSet set{.name = name, .type = f == Family::v4 ? "ipv4_addr" : "ipv6_addr", .interval = true};
       std::vector<std::string> elements;
-      for (const auto& e : view_.endpoints) {
-        if (!peer_admits_endpoint(p, peer, e, namespace_labels_.at(e.namespace_name))) continue;
-        for (const auto& a : e.addresses) {
-          if (a.family() == f) elements.push_back(a.to_string());
+      for (const auto& [identity, members] : identities_) {
+        if (!peer_admits_endpoint(p, peer, *members.front(), namespace_labels_.at(identity.first))) continue;
+        for (const auto* e : members) {
+          for (const auto& a : e->addresses) {
+            if (a.family() == f) elements.push_back(a.to_string());
+          }
         }
       }
       std::sort(elements.begin(), elements.end());
@@ -184,13 +216,15 @@ class Compiler {
     const std::string name = (f == Family::v4 ? "n4_" : "n6_") + hex_hash(base + " " + port_name + " " + std::string(l4(protocol)));
     if (!sets_.contains(name)) {
       kernel::NftSet set{.name = name, .type = std::string(f == Family::v4 ? "ipv4_addr" : "ipv6_addr") + " . inet_proto . inet_service"};
-      for (const auto& e : view_.endpoints) {
-        if (!peer_admits_endpoint(p, peer, e, namespace_labels_.at(e.namespace_name))) continue;
-        const auto port = resolve_named_port(e, port_name, protocol);
-        if (!port) continue;
-        for (const auto& a : e.addresses) {
-          if (a.family() == f && peer_admits_address(peer, a)) {
-            set.elements.push_back(a.to_string() + " . " + std::string(l4(protocol)) + " . " + std::to_string(*port));
+      for (const auto& [identity, members] : identities_) {
+        if (!peer_admits_endpoint(p, peer, *members.front(), namespace_labels_.at(identity.first))) continue;
+        for (const auto* e : members) {
+          const auto port = resolve_named_port(*e, port_name, protocol);
+          if (!port) continue;
+          for (const auto& a : e->addresses) {
+            if (a.family() == f && peer_admits_address(peer, a)) {
+              set.elements.push_back(a.to_string() + " . " + std::string(l4(protocol)) + " . " + std::to_string(*port));
+            }
           }
         }
       }
@@ -274,6 +308,9 @@ class Compiler {
   const CompileOptions& options_;
   std::map<std::string, kernel::NftSet> sets_;
   std::map<std::string, Labels> namespace_labels_;  // computed once per compile
+  // Endpoints by (namespace, labels): what a selector sees, so each peer is matched once per
+  // identity rather than once per endpoint.
+  std::map<std::pair<std::string, Labels>, std::vector<const EndpointInfo*>> identities_;
 };
 
 }  // namespace

@@ -17,9 +17,12 @@
 //                         interface (prefix kWorkloadPrefix) that is neither a known workload nor
 //                         one of weft's own devices drops (fail closed), then egress of the source
 //                         (iifname) and ingress of the destination (oifname).
-//   chain out_<if> / in_<if>   one policy rule becomes one nft rule per address family:
+//   chain out_<h> / in_<h>   one policy rule becomes one nft rule per address family:
 //                         Allow and Pass `return` (the next stage decides), Deny drops, Log logs
-//                         and goes on; the chain ends in drop.
+//                         and goes on; the chain ends in drop. Named after a hash of its rules:
+//                         endpoints whose rules are the same (a workload's pods) share one chain,
+//                         which keeps the kernel's work on a replace (it validates every jump)
+//                         growing with the kinds of endpoint rather than their number.
 // Traffic from the host itself (kubelet probes) goes through output, not forward, so it passes.
 // The evaluator (evaluate.h) is the reference: this table means what it says.
 #pragma once

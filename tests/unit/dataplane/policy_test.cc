@@ -69,6 +69,17 @@ spec:
     - podSelector: {matchLabels: {app: web}}
 )";
 
+// Does a verdict map send `interface` to a chain?
+bool has_verdict_for(const kernel::NftTable& t, const std::string& interface) {
+  for (const auto& s : t.sets) {
+    if (!s.is_map) continue;
+    for (const auto& e : s.elements) {
+      if (e.starts_with("\"" + interface + "\" : jump ")) return true;
+    }
+  }
+  return false;
+}
+
 const kernel::NftSet* set_with(const kernel::NftTable& t, const std::string& element) {
   for (const auto& s : t.sets) {
     if (std::find(s.elements.begin(), s.elements.end(), element) != s.elements.end()) return &s;
@@ -94,7 +105,7 @@ TEST(PolicyBackend, APolicyMakesTheTableAndASecondRoundWritesNothing) {
   ASSERT_TRUE(t);
   EXPECT_EQ(*t, policy::compile(policy_inputs(n.model).view, {.host = "h1", .own_devices = {"weft.vxlan"}}));
   EXPECT_TRUE(set_with(*t, "198.19.0.3")) << "web, on another host, is in the peer set";
-  EXPECT_TRUE(set_with(*t, "\"weftc1\" : jump in_weftc1")) << "db's ingress chain is in the verdict map";
+  EXPECT_TRUE(has_verdict_for(*t, "weftc1")) << "db's ingress chain is in the verdict map";
 
   n.kernel.clear_calls();
   auto report = n.round();
@@ -177,7 +188,7 @@ TEST(PolicyBackend, AnUnreadablePolicyIsAProblemAndTheLastPolicyGoneRemovesTheTa
   ASSERT_EQ(desired.problems.size(), 1u);
   EXPECT_NE(desired.problems[0].find("/weft/v1/policies/x/broken"), std::string::npos) << desired.problems[0];
   ASSERT_TRUE(desired.policy);
-  EXPECT_TRUE(set_with(*desired.policy, "\"weftc1\" : jump in_weftc1")) << "the readable policy still applies";
+  EXPECT_TRUE(has_verdict_for(*desired.policy, "weftc1")) << "the readable policy still applies";
   ASSERT_TRUE(n.reconciler.apply(desired).ok());
 
   n.model.policy_records.clear();
