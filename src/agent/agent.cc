@@ -9,6 +9,7 @@
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
 #include "model/keys.h"
+#include "policy/model_view.h"
 
 namespace weft::agent {
 namespace {
@@ -288,7 +289,10 @@ void Agent::reconcile() {
     learned = bgp_->routes();
   }
   facts.underlay_next_hops = dataplane::underlay_next_hops(model_, facts, env_.kernel);
-  auto desired = dataplane::compute_desired(model_, facts, learned);
+  // weft.vxlan shares the workload interfaces' prefix; it is not a workload.
+  auto policy = policy::host_policy(model_, {.host = config_.node_name, .own_devices = {std::string(dataplane::kVxlanDevice)}});
+  auto desired = dataplane::compute_desired(model_, facts, learned, policy.table);
+  desired.problems.insert(desired.problems.end(), policy.problems.begin(), policy.problems.end());
   if (bgp_) desired.problems.insert(desired.problems.end(), bgp_->problems().begin(), bgp_->problems().end());
   const auto report = reconciler_.apply(desired);
   desired.problems.insert(desired.problems.end(), report.problems.begin(), report.problems.end());

@@ -8,9 +8,9 @@
 #include "cli/context.h"
 #include "dataplane/block_paths.h"
 #include "dataplane/desired_state.h"
-#include "dataplane/policy_view.h"
 #include "model/keys.h"
 #include "policy/evaluate.h"
+#include "policy/model_view.h"
 
 namespace weft::cli {
 namespace {
@@ -134,7 +134,7 @@ int run(Context& ctx, const Args& args) {
   if (!listing) return report(listing.error());
   model::ClusterModel model;
   model.reset(listing->kvs, listing->revision);
-  auto inputs = dataplane::policy_inputs(model);
+  auto inputs = policy::policy_inputs(model);
   for (const auto& p : inputs.problems) std::cerr << "weft: warning: " << p << '\n';
 
   auto from = resolve(model, inputs.view, args.from);

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,7 @@ struct BackendInput {
   const LocalFacts& self;
   const LearnedRoutes& learned;
   const std::vector<BlockPath>& blocks;  // every block with the path chosen for it
+  const std::optional<kernel::NftTable>& policy;  // the compiled policy table (compute_desired)
 };
 
 class Backend {

@@ -44,7 +44,8 @@ std::vector<std::unique_ptr<Backend>> all_backends() {
   return out;
 }
 
-DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts& self, const LearnedRoutes& learned) {
+DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts& self, const LearnedRoutes& learned,
+                             const std::optional<kernel::NftTable>& policy) {
   static const auto backends = all_backends();  // contribute() is const: one set serves every caller
   DesiredState out;
   out.workload_mtu = self.underlay_mtu;
@@ -52,7 +53,7 @@ DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts&
   for (const auto& b : blocks) {
     if (b.path == Path::local) out.routes.push_back({kernel::Route::blackhole(b.block->block), ""});
   }
-  const BackendInput input{model, self, learned, blocks};
+  const BackendInput input{model, self, learned, blocks, policy};
   for (const auto& backend : backends) backend->contribute(input, out);
   std::stable_sort(out.routes.begin(), out.routes.end(), [](const DesiredRoute& a, const DesiredRoute& b) {
     return a.route.destination < b.route.destination;

@@ -108,7 +108,10 @@ struct DesiredState {
 // Routes learned over BGP: prefix -> the next hops of its best paths.
 using LearnedRoutes = std::map<Prefix, std::vector<IpAddress>>;
 
+// `policy`: this node's policy table as the policy compiler rendered it (policy/model_view.h,
+// host_policy()), nullopt when the cluster has no policy; the agent renders it and hands it over.
 DesiredState compute_desired(const model::ClusterModel& model, const LocalFacts& self,
-                             const LearnedRoutes& learned = {});
+                             const LearnedRoutes& learned = {},
+                             const std::optional<kernel::NftTable>& policy = std::nullopt);
 
 }  // namespace weft::dataplane

@@ -1,8 +1,6 @@
 #include "dataplane/policy.h"
 
 #include "dataplane/nft_diff.h"
-#include "dataplane/policy_view.h"
-#include "policy/compile.h"
 
 namespace weft::dataplane {
 namespace {
@@ -15,17 +13,11 @@ size_t element_count(const std::vector<kernel::NftElementChange>& changes) {
 
 }  // namespace
 
-void PolicyBackend::contribute(const BackendInput& in, DesiredState& out) const {
-  if (in.model.policy_records.empty()) return;
-  auto inputs = policy_inputs(in.model);
-  out.problems.insert(out.problems.end(), inputs.problems.begin(), inputs.problems.end());
-  // weft.vxlan shares the workload interfaces' prefix; it is not a workload.
-  out.policy = policy::compile(inputs.view, {.host = in.self.node, .own_devices = {std::string(kVxlanDevice)}});
-}
+void PolicyBackend::contribute(const BackendInput& in, DesiredState& out) const { out.policy = in.policy; }
 
 void PolicyBackend::reconcile_after_routes(const DesiredState& desired, kernel::KernelOps& kernel, ReconcileReport& report) {
-  const auto family = policy::kPolicyFamily;
-  const auto table = policy::kPolicyTableName;
+  const auto family = kPolicyFamily;
+  const auto table = kPolicyTableName;
   const std::string id = std::string(family) + " " + std::string(table);
   auto actual = kernel.nft_get_table(family, table);
   // A listing we cannot read (a hand-made addition in another format) is a table that exists and

@@ -2,9 +2,9 @@
 // table the policy compiler renders (policy/compile.h: `inet weft_policy`, a forward-hook chain
 // with per-interface verdict maps).
 //
-// contribute(): the table, when the cluster has at least one policy record — no policy, no
-// table, so a cluster that does not use policy pays nothing per packet. Policy records that do
-// not decode are left out and reported as node problems (policy_view.h).
+// contribute(): the table the agent had compiled (policy/model_view.h, host_policy()), present
+// when the cluster has at least one policy record — no policy, no table, so a cluster that does
+// not use policy pays nothing per packet.
 //
 // reconcile: reads the table back and diffs it (nft_diff.h) —
 // - equal: nothing (a weftd restart does not rewrite an unchanged ruleset);
@@ -16,9 +16,16 @@
 // A failed element change falls back to the replacement in the same round.
 #pragma once
 
+#include <string_view>
+
 #include "dataplane/backend.h"
 
 namespace weft::dataplane {
+
+// The table the policy compiler renders (policy/compile.h has the same names; the dataplane unit
+// test holds them equal): the backend removes it by name when the cluster has no policy left.
+inline constexpr std::string_view kPolicyFamily = "inet";
+inline constexpr std::string_view kPolicyTableName = "weft_policy";
 
 class PolicyBackend final : public Backend {
  public:

@@ -1,7 +1,8 @@
 // The policy backend against the recording FakeKernel: no policy, no table; a policy makes the
 // table and a second round writes nothing; an endpoint joining a selector changes set elements
 // only; a rule removed by hand brings the whole table back; an unreadable policy record is a
-// problem while the others still apply. No root, no kernel.
+// problem while the others still apply. No root, no kernel. The table is compiled the way the
+// agent does it (policy::host_policy) and handed to compute_desired.
 #include "dataplane/policy.h"
 
 #include <gtest/gtest.h>
@@ -9,19 +10,19 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "dataplane/policy_view.h"
 #include "dataplane/reconciler.h"
 #include "kernel/fake_kernel.h"
 #include "model/keys.h"
 #include "policy/compile.h"
+#include "policy/model_view.h"
 #include "policy/policy_codec.h"
 #include "policy/policy_file.h"
 
 namespace weft::dataplane {
 namespace {
 
-const auto kFamily = policy::kPolicyFamily;
-const auto kTable = policy::kPolicyTableName;
+const auto kFamily = kPolicyFamily;
+const auto kTable = kPolicyTableName;
 
 struct Node {
   model::ClusterModel model;
@@ -45,7 +46,13 @@ struct Node {
       model.policy_records[model::keys::network_policy(p.namespace_name, p.name)] = dump_json(policy::encode(p));
     }
   }
-  ReconcileReport round() { return reconciler.apply(compute_desired(model, self)); }
+  DesiredState desired() const {
+    auto policy = policy::host_policy(model, {.host = self.node, .own_devices = {std::string(kVxlanDevice)}});
+    auto out = compute_desired(model, self, {}, policy.table);
+    out.problems.insert(out.problems.end(), policy.problems.begin(), policy.problems.end());
+    return out;
+  }
+  ReconcileReport round() { return reconciler.apply(desired()); }
   std::optional<kernel::NftTable> table() {
     auto t = kernel.nft_get_table(kFamily, kTable);
     EXPECT_TRUE(t);
@@ -103,7 +110,7 @@ TEST(PolicyBackend, APolicyMakesTheTableAndASecondRoundWritesNothing) {
   ASSERT_TRUE(n.round().ok());
   auto t = n.table();
   ASSERT_TRUE(t);
-  EXPECT_EQ(*t, policy::compile(policy_inputs(n.model).view, {.host = "h1", .own_devices = {"weft.vxlan"}}));
+  EXPECT_EQ(*t, policy::compile(policy::policy_inputs(n.model).view, {.host = "h1", .own_devices = {"weft.vxlan"}}));
   EXPECT_TRUE(set_with(*t, "198.19.0.3")) << "web, on another host, is in the peer set";
   EXPECT_TRUE(has_verdict_for(*t, "weftc1")) << "db's ingress chain is in the verdict map";
 
@@ -184,7 +191,7 @@ TEST(PolicyBackend, AnUnreadablePolicyIsAProblemAndTheLastPolicyGoneRemovesTheTa
   n.endpoint("h1", "c1", "x", "db", {{"app", "db"}}, "198.19.0.2");
   n.apply_policy_file(kAllowFromWeb);
   n.model.policy_records[model::keys::policy("x", "broken")] = "{\"kind\": 7}";
-  const auto desired = compute_desired(n.model, n.self);
+  const auto desired = n.desired();
   ASSERT_EQ(desired.problems.size(), 1u);
   EXPECT_NE(desired.problems[0].find("/weft/v1/policies/x/broken"), std::string::npos) << desired.problems[0];
   ASSERT_TRUE(desired.policy);
@@ -199,4 +206,10 @@ TEST(PolicyBackend, AnUnreadablePolicyIsAProblemAndTheLastPolicyGoneRemovesTheTa
 }
 
 }  // namespace
+
+TEST(PolicyBackend, RemovesTheTableTheCompilerNames) {
+  EXPECT_EQ(kPolicyFamily, policy::kPolicyFamily);
+  EXPECT_EQ(kPolicyTableName, policy::kPolicyTableName);
+}
+
 }  // namespace weft::dataplane

@@ -1,19 +1,19 @@
-#include "dataplane/policy_view.h"
+#include "policy/model_view.h"
 
 #include "policy/policy_codec.h"
 
-namespace weft::dataplane {
+namespace weft::policy {
 namespace {
 
-policy::Protocol port_protocol(const std::string& name) {
+Protocol port_protocol(const std::string& name) {
   // model::NamedPort validates its protocol to TCP, UDP or SCTP.
-  return policy::parse_protocol(name).value_or(policy::Protocol::tcp);
+  return parse_protocol(name).value_or(Protocol::tcp);
 }
 
 }  // namespace
 
-policy::EndpointInfo endpoint_info(const model::Endpoint& e) {
-  policy::EndpointInfo info{.name = e.pod_name.empty() ? e.container_id : e.pod_name,
+EndpointInfo endpoint_info(const model::Endpoint& e) {
+  EndpointInfo info{.name = e.pod_name.empty() ? e.container_id : e.pod_name,
                             .namespace_name = e.pod_namespace.empty() ? "default" : e.pod_namespace,
                             .labels = e.labels,
                             .host = e.node,
@@ -26,7 +26,7 @@ policy::EndpointInfo endpoint_info(const model::Endpoint& e) {
 PolicyInputs policy_inputs(const model::ClusterModel& model) {
   PolicyInputs in;
   for (const auto& [key, text] : model.policy_records) {
-    auto p = policy::decode_policy(key, text);
+    auto p = decode_policy(key, text);
     if (!p) {
       in.problems.push_back("policy " + key + ": " + p.error().message);
       continue;
@@ -42,4 +42,10 @@ PolicyInputs policy_inputs(const model::ClusterModel& model) {
   return in;
 }
 
-}  // namespace weft::dataplane
+HostPolicy host_policy(const model::ClusterModel& model, const CompileOptions& options) {
+  if (model.policy_records.empty()) return {};
+  auto inputs = policy_inputs(model);
+  return {.table = compile(inputs.view, options), .problems = std::move(inputs.problems)};
+}
+
+}  // namespace weft::policy
