@@ -6,16 +6,26 @@
 // when the cluster has at least one policy record — no policy, no table, so a cluster that does
 // not use policy pays nothing per packet.
 //
-// reconcile: reads the table back and diffs it (nft_diff.h) —
+// reconcile: diffs the table in the kernel with the wanted one (nft_diff.h) —
 // - equal: nothing (a weftd restart does not rewrite an unchanged ruleset);
-// - only set and map elements differ (an endpoint joined or left a selector, an address came or
-//   went): those elements are changed, in one transaction, no rule is touched;
-// - anything else (a policy changed, an endpoint came to this host, a rule was removed by hand):
-//   the whole table is replaced atomically;
+// - otherwise, when a patch can do it, only what differs changes, in one transaction: an endpoint
+//   joining or leaving a selector changes set elements and no rule; a policy change rewrites the
+//   chains whose rules changed and adds or deletes sets and chains; a rule removed by hand is put
+//   back by rewriting its chain;
+// - anything else (no table yet, a base chain's hook changed, a set changed type): the whole table
+//   is replaced atomically;
 // - not wanted: the table is deleted.
-// A failed element change falls back to the replacement in the same round.
+// A failed patch falls back to the replacement in the same round.
+//
+// The table in the kernel is listed (~0.4 s for 10,000 endpoints) only when the namespace's
+// nftables generation moved since the backend last knew the table: after its own write it knows
+// the table when the generation moved by exactly that one commit. So a round that changes one
+// element costs the compile and one small transaction, and anyone else's nftables commit (a rule
+// removed by hand, another table) makes the next round read the table back.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "dataplane/backend.h"
@@ -32,6 +42,17 @@ class PolicyBackend final : public Backend {
   std::string_view name() const override { return "policy"; }
   void contribute(const BackendInput& in, DesiredState& out) const override;
   void reconcile_after_routes(const DesiredState& desired, kernel::KernelOps& kernel, ReconcileReport& report) override;
+
+ private:
+  // The table as of an nftables generation (nullopt table: none).
+  struct Known {
+    uint32_t generation = 0;
+    std::optional<kernel::NftTable> table;
+  };
+  Result<std::optional<kernel::NftTable>> current(kernel::KernelOps& kernel, std::optional<uint32_t> generation);
+  void wrote(kernel::KernelOps& kernel, std::optional<uint32_t> before, std::optional<kernel::NftTable> now);
+
+  std::optional<Known> known_;
 };
 
 }  // namespace weft::dataplane

@@ -400,6 +400,7 @@ Result<void> FakeKernel::nft_replace_table(const NftTable& table) {
   std::lock_guard lock(mutex_);
   if (auto e = begin("nft_replace_table " + table.family + " " + table.name, true)) return std::unexpected(*e);
   nft_[table.family + " " + table.name] = table;
+  ++nft_generation_;
   return {};
 }
 
@@ -408,6 +409,7 @@ Result<void> FakeKernel::nft_delete_table(std::string_view family, std::string_v
   const std::string id = std::string(family) + " " + std::string(name);
   if (auto e = begin("nft_delete_table " + id, true)) return std::unexpected(*e);
   if (nft_.erase(id) == 0) return failed("nft_delete_table " + id, ENOENT);
+  ++nft_generation_;
   return {};
 }
 
@@ -420,35 +422,79 @@ Result<std::optional<NftTable>> FakeKernel::nft_get_table(std::string_view famil
   return std::optional<NftTable>(it->second);
 }
 
-Result<void> FakeKernel::nft_change_elements(std::string_view family, std::string_view name,
-                                             const std::vector<NftElementChange>& changes) {
-  std::lock_guard lock(mutex_);
-  const std::string id = std::string(family) + " " + std::string(name);
-  if (auto e = begin("nft_change_elements " + id, true)) return std::unexpected(*e);
-  auto it = nft_.find(id);
-  if (it == nft_.end()) return failed("nft_change_elements " + id, ENOENT);
-  NftTable edited = it->second;  // all or nothing, as one nft transaction
-  for (const auto& change : changes) {
-    auto set = std::find_if(edited.sets.begin(), edited.sets.end(), [&](const NftSet& s) { return s.name == change.set; });
-    if (set == edited.sets.end()) return failed("nft_change_elements " + id + " " + change.set, ENOENT);
+namespace {
+
+template <class T>
+auto find_named(std::vector<T>& items, const std::string& name) {
+  return std::find_if(items.begin(), items.end(), [&](const T& x) { return x.name == name; });
+}
+
+// The patch applied to `t` in the kernel's order (nft_table.h, NftTablePatch); errno on failure.
+int apply_patch(NftTable& t, const NftTablePatch& patch) {
+  for (const auto& set : patch.add_sets) {
+    if (find_named(t.sets, set.name) != t.sets.end()) return EEXIST;
+    t.sets.push_back(set);
+  }
+  for (const auto& chain : patch.add_chains) {
+    if (find_named(t.chains, chain.name) != t.chains.end()) return EEXIST;
+    t.chains.push_back(chain);
+  }
+  for (const auto& chain : patch.rewrite_chains) {
+    auto c = find_named(t.chains, chain.name);
+    if (c == t.chains.end()) return ENOENT;
+    c->rules = chain.rules;
+  }
+  for (const auto& change : patch.elements) {
+    auto set = find_named(t.sets, change.set);
+    if (set == t.sets.end()) return ENOENT;
     for (const auto& key : change.remove) {
       auto e = std::find_if(set->elements.begin(), set->elements.end(), [&](const std::string& x) { return element_key(x) == key; });
-      if (e == set->elements.end()) return failed("nft_change_elements " + id + " " + change.set + " " + key, ENOENT);
+      if (e == set->elements.end()) return ENOENT;
       set->elements.erase(e);
     }
   }
-  for (const auto& change : changes) {
-    auto set = std::find_if(edited.sets.begin(), edited.sets.end(), [&](const NftSet& s) { return s.name == change.set; });
+  for (const auto& change : patch.elements) {
+    auto set = find_named(t.sets, change.set);
     for (const auto& element : change.add) {
       const auto key = element_key(element);
       if (std::any_of(set->elements.begin(), set->elements.end(), [&](const std::string& x) { return element_key(x) == key; })) {
-        return failed("nft_change_elements " + id + " " + change.set + " " + key, EEXIST);
+        return EEXIST;
       }
       set->elements.push_back(element);
     }
   }
+  for (const auto& name : patch.delete_chains) {
+    auto c = find_named(t.chains, name);
+    if (c == t.chains.end()) return ENOENT;
+    t.chains.erase(c);
+  }
+  for (const auto& set : patch.delete_sets) {
+    auto s = find_named(t.sets, set.name);
+    if (s == t.sets.end()) return ENOENT;
+    t.sets.erase(s);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<void> FakeKernel::nft_patch_table(std::string_view family, std::string_view name, const NftTablePatch& patch) {
+  std::lock_guard lock(mutex_);
+  const std::string id = std::string(family) + " " + std::string(name);
+  if (auto e = begin("nft_patch_table " + id, true)) return std::unexpected(*e);
+  auto it = nft_.find(id);
+  if (it == nft_.end()) return failed("nft_patch_table " + id, ENOENT);
+  NftTable edited = it->second;  // all or nothing, as one nft transaction
+  if (const int err = apply_patch(edited, patch)) return failed("nft_patch_table " + id, err);
   it->second = std::move(edited);
+  ++nft_generation_;
   return {};
+}
+
+Result<uint32_t> FakeKernel::nft_generation() {
+  std::lock_guard lock(mutex_);
+  if (auto e = begin("nft_generation", false)) return std::unexpected(*e);
+  return nft_generation_;
 }
 
 namespace {

@@ -85,8 +85,9 @@ class FakeKernel final : public KernelOps {
   Result<void> nft_replace_table(const NftTable& table) override;
   Result<void> nft_delete_table(std::string_view family, std::string_view name) override;
   Result<std::optional<NftTable>> nft_get_table(std::string_view family, std::string_view name) override;
-  Result<void> nft_change_elements(std::string_view family, std::string_view name,
-                                   const std::vector<NftElementChange>& changes) override;
+  Result<void> nft_patch_table(std::string_view family, std::string_view name, const NftTablePatch& patch) override;
+  // Moves on with every successful nftables write, as the kernel's does with every commit.
+  Result<uint32_t> nft_generation() override;
 
   // A loaded program's tag is a hash of the object's bytes and the program's name; maps exist
   // under the pin_dir of any object loaded before (empty until written).
@@ -117,6 +118,7 @@ class FakeKernel final : public KernelOps {
   std::map<std::pair<int, MacAddress>, FdbEntry> fdb_;
   std::map<std::string, std::string> sysctls_;
   std::map<std::string, NftTable> nft_;
+  uint32_t nft_generation_ = 1;
   std::map<int, FakeKernel*> peer_namespaces_;
   std::set<std::string> bpf_pin_dirs_;
   std::map<std::string, std::string> pinned_programs_;  // pin path -> tag

@@ -74,10 +74,12 @@ class KernelOps {
   virtual Result<void> nft_delete_table(std::string_view family, std::string_view name) = 0;
   // nullopt when the table does not exist.
   virtual Result<std::optional<NftTable>> nft_get_table(std::string_view family, std::string_view name) = 0;
-  // Set and map elements of an existing table, all in one transaction (nothing applied on error;
-  // removing an element that is not there is not_found).
-  virtual Result<void> nft_change_elements(std::string_view family, std::string_view name,
-                                           const std::vector<NftElementChange>& changes) = 0;
+  // Edits of an existing table (nft_table.h, NftTablePatch), all in one transaction: nothing
+  // applied on error (adding what exists is already_exists, removing what is not there not_found).
+  virtual Result<void> nft_patch_table(std::string_view family, std::string_view name, const NftTablePatch& patch) = 0;
+  // The nftables ruleset generation of the namespace: every committed nftables transaction, of
+  // any table and anyone, moves it on. Equal before and after: nothing changed in between.
+  virtual Result<uint32_t> nft_generation() = 0;
 
   // eBPF objects of weft's own (bpf.h, bpf_ops.h): load an object with pinned maps and
   // programs, attach a pinned program at weft's tc slot of a device (replacing atomically),

@@ -93,11 +93,13 @@ class NetlinkKernel final : public KernelOps {
     });
   }
 
-  Result<void> nft_change_elements(std::string_view family, std::string_view name,
-                                   const std::vector<NftElementChange>& changes) override {
-    const auto script = element_changes_script(family, name, changes);
-    if (script.empty()) return {};
+  Result<void> nft_patch_table(std::string_view family, std::string_view name, const NftTablePatch& patch) override {
+    if (patch.empty()) return {};
+    const auto script = patch_script(family, name, patch);
     return in_netns([&] { return nft_run(script); });
+  }
+  Result<uint32_t> nft_generation() override {
+    return in_netns([&] { return kernel::nft_generation(); });
   }
 
   // BPF objects and maps are not namespaced; tc requests go over a netlink socket libbpf opens

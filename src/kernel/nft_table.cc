@@ -30,21 +30,24 @@ void add_elements(std::string_view text, std::vector<std::string>& out) {
   }
 }
 
+// "map NAME { type …; flags interval; elements = { … } }" (or "set …"), one line.
+std::string set_definition(const NftSet& set) {
+  std::string s = std::string(set.is_map ? "map " : "set ") + set.name + " { type " + set.type + "; ";
+  if (set.interval) s += "flags interval; ";
+  if (!set.elements.empty()) {
+    s += "elements = { ";
+    for (size_t i = 0; i < set.elements.size(); ++i) s += (i ? ", " : "") + set.elements[i];
+    s += " } ";
+  }
+  return s + "}\n";
+}
+
 }  // namespace
 
 std::string replace_script(const NftTable& t) {
   const std::string id = t.family + " " + t.name;
   std::string s = "table " + id + "\ndelete table " + id + "\ntable " + id + " {\n";
-  for (const auto& set : t.sets) {
-    s += std::string(set.is_map ? "  map " : "  set ") + set.name + " { type " + set.type + "; ";
-    if (set.interval) s += "flags interval; ";
-    if (!set.elements.empty()) {
-      s += "elements = { ";
-      for (size_t i = 0; i < set.elements.size(); ++i) s += (i ? ", " : "") + set.elements[i];
-      s += " } ";
-    }
-    s += "}\n";
-  }
+  for (const auto& set : t.sets) s += "  " + set_definition(set);
   for (const auto& chain : t.chains) {
     s += "  chain " + chain.name + " {\n";
     if (!chain.hook.empty()) s += "    " + chain.hook + "\n";
@@ -59,21 +62,36 @@ std::string element_key(std::string_view element) {
   return std::string(colon == std::string_view::npos ? element : element.substr(0, colon));
 }
 
-std::string element_changes_script(std::string_view family, std::string_view table,
-                                   const std::vector<NftElementChange>& changes) {
+std::string patch_script(std::string_view family, std::string_view table, const NftTablePatch& patch) {
   const std::string id = std::string(family) + " " + std::string(table);
   const auto list = [](const std::vector<std::string>& items) {
     std::string out;
     for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
     return out;
   };
+  const auto rules = [&](const NftChain& chain) {
+    std::string out;
+    for (const auto& rule : chain.rules) out += "add rule " + id + " " + chain.name + " " + rule + "\n";
+    return out;
+  };
   std::string s;
-  for (const auto& c : changes) {
+  // "add map inet t NAME { … }": the definition with the table named before the set's name.
+  for (const auto& set : patch.add_sets) {
+    const auto definition = set_definition(set);
+    const auto kind_end = definition.find(' ');
+    s += "add " + definition.substr(0, kind_end) + " " + id + definition.substr(kind_end);
+  }
+  for (const auto& chain : patch.add_chains) s += "add chain " + id + " " + chain.name + "\n";
+  for (const auto& chain : patch.rewrite_chains) s += "flush chain " + id + " " + chain.name + "\n" + rules(chain);
+  for (const auto& chain : patch.add_chains) s += rules(chain);
+  for (const auto& c : patch.elements) {
     if (!c.remove.empty()) s += "delete element " + id + " " + c.set + " { " + list(c.remove) + " }\n";
   }
-  for (const auto& c : changes) {
+  for (const auto& c : patch.elements) {
     if (!c.add.empty()) s += "add element " + id + " " + c.set + " { " + list(c.add) + " }\n";
   }
+  for (const auto& chain : patch.delete_chains) s += "flush chain " + id + " " + chain + "\ndelete chain " + id + " " + chain + "\n";
+  for (const auto& set : patch.delete_sets) s += std::string(set.is_map ? "delete map " : "delete set ") + id + " " + set.name + "\n";
   return s;
 }
 

@@ -56,13 +56,31 @@ struct NftElementChange {
   friend bool operator==(const NftElementChange&, const NftElementChange&) = default;
 };
 
+// The edits that turn an existing table into another, as one transaction (patch_script): what a
+// policy change or an endpoint joining a selector touches, instead of the whole table. Applied
+// in this order, so that nothing is referenced before it exists or deleted while referenced:
+// sets added (with their elements), chains added (empty), rewritten chains flushed and given
+// their rules, added chains given theirs, element changes (removals, then additions), chains
+// deleted (flushed first), sets deleted.
+struct NftTablePatch {
+  std::vector<NftSet> add_sets{};
+  std::vector<NftChain> add_chains{};      // regular chains (no hook), with their rules
+  std::vector<NftChain> rewrite_chains{};  // existing chains (the hook unchanged): every rule replaced
+  std::vector<NftElementChange> elements{};
+  std::vector<std::string> delete_chains{};
+  std::vector<NftSet> delete_sets{};  // by name (is_map says `delete map` or `delete set`)
+  bool empty() const {
+    return add_sets.empty() && add_chains.empty() && rewrite_chains.empty() && elements.empty() &&
+           delete_chains.empty() && delete_sets.empty();
+  }
+  friend bool operator==(const NftTablePatch&, const NftTablePatch&) = default;
+};
+
 // The key of a set or map element: "\"weft1\" : jump in_weft1" -> "\"weft1\"".
 std::string element_key(std::string_view element);
 
 std::string replace_script(const NftTable& table);
-// One nft transaction: every removal, then every addition.
-std::string element_changes_script(std::string_view family, std::string_view table,
-                                   const std::vector<NftElementChange>& changes);
+std::string patch_script(std::string_view family, std::string_view table, const NftTablePatch& patch);
 std::string delete_script(std::string_view family, std::string_view name);
 Result<NftTable> parse_listing(std::string_view text);
 

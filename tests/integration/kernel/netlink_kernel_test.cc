@@ -56,9 +56,11 @@ TEST_F(NetlinkKernelTest, ActsInItsNamespaceForRoutesSysctlsAndTables) {
 }
 
 // The policy driver's incremental path through the real nft: a compiled policy table reads back
-// equal, and the element edits between two compilations (an endpoint moved address, another
-// joined the selector, one left this host) turn the kernel's table into the second one.
-TEST_F(NetlinkKernelTest, PolicyTableElementsChangeInPlace) {
+// equal, and the patch between two compilations turns the kernel's table into the second one in
+// one commit (one nftables generation): element edits only (an endpoint moved address, another
+// joined the selector, one left this host), chains rewritten (a policy's port changed), chains and
+// sets deleted (the last workload left) and added again.
+TEST_F(NetlinkKernelTest, PolicyTablePatchesInPlace) {
   const std::string name = netns("nkp");
   auto fd = NetnsFd::open(name);
   ASSERT_TRUE(fd) << fd.error().describe();
@@ -99,23 +101,51 @@ spec:
   ASSERT_EQ(second.sets[2].name, "to_workload");
   ASSERT_EQ(second.sets[2].elements.size(), first.sets[2].elements.size() - 1) << "db2 is no longer selected";
   ASSERT_EQ(second.chains, first.chains) << "db1 still uses the chain the two shared";
-  auto changes = dataplane::element_changes(**back, second);
-  ASSERT_TRUE(changes) << "only elements changed";
-  ASSERT_FALSE(changes->empty());
-  ASSERT_TRUE((*k)->nft_change_elements(policy::kPolicyFamily, policy::kPolicyTableName, *changes))
-      << element_changes_script(policy::kPolicyFamily, policy::kPolicyTableName, *changes);
-  back = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
-  ASSERT_TRUE(back && *back);
-  EXPECT_TRUE(dataplane::same_nft_table(**back, second)) << "read back:\n" << replace_script(**back) << "wanted:\n"
-                                                         << replace_script(second);
-  // A rule that changes is no element edit: the driver replaces the table.
+  // Applies the patch from what the kernel lists to `wanted`, checks the listing is `wanted` after
+  // and that the patch was one commit (the policy driver trusts the generation on that).
+  const auto patch_to = [&](const NftTable& wanted) -> NftTablePatch {
+    auto listed = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
+    EXPECT_TRUE(listed && *listed);
+    if (!listed || !*listed) return {};
+    auto patch = dataplane::table_patch(**listed, wanted);
+    EXPECT_TRUE(patch) << "a patch can do it";
+    if (!patch) return {};
+    const auto before = (*k)->nft_generation();
+    EXPECT_TRUE(before) << before.error().describe();
+    EXPECT_TRUE((*k)->nft_patch_table(policy::kPolicyFamily, policy::kPolicyTableName, *patch))
+        << patch_script(policy::kPolicyFamily, policy::kPolicyTableName, *patch);
+    const auto after = (*k)->nft_generation();
+    EXPECT_TRUE(before && after && *after == *before + 1) << "one transaction, one generation";
+    listed = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
+    EXPECT_TRUE(listed && *listed && dataplane::same_nft_table(**listed, wanted))
+        << "read back:\n" << (listed && *listed ? replace_script(**listed) : "none") << "wanted:\n" << replace_script(wanted);
+    return *patch;
+  };
+  auto patch = patch_to(second);
+  EXPECT_TRUE(patch.rewrite_chains.empty() && patch.add_chains.empty() && patch.delete_chains.empty() && !patch.elements.empty())
+      << "only elements changed";
+
+  // A policy change rewrites chains in place.
   view.policies.front().ingress.front().ports.front() = policy::PortRange{5433, 5433};
-  EXPECT_FALSE(dataplane::element_changes(**back, policy::compile(view, options)));
-  const auto& third = second;
+  const auto third = policy::compile(view, options);
+  patch = patch_to(third);
+  EXPECT_FALSE(patch.rewrite_chains.empty() && patch.add_chains.empty()) << "the rules changed";
+
+  // The last workload leaving this host and the policy deleted: chains and sets go.
+  view.policies.clear();
+  view.endpoints.erase(view.endpoints.begin(), view.endpoints.begin() + 3);
+  const auto fourth = policy::compile(view, options);
+  patch = patch_to(fourth);
+  EXPECT_FALSE(patch.delete_chains.empty()) << "the endpoint chains are gone";
+  // And back: chains and sets added.
+  patch = patch_to(third);
+  EXPECT_FALSE(patch.add_chains.empty());
+
   // Removing what is not there fails and changes nothing.
-  const std::vector<NftElementChange> bogus{{.set = "workloads", .remove = {"\"weft0000000001\""}},
-                                            {.set = "workloads", .remove = {"\"nothere\""}}};
-  EXPECT_FALSE((*k)->nft_change_elements(policy::kPolicyFamily, policy::kPolicyTableName, bogus));
+  const NftTablePatch bogus{.rewrite_chains = {{.name = third.chains.back().name, .rules = {"accept"}}},
+                            .elements = {{.set = "workloads", .remove = {"\"weft0000000001\""}},
+                                         {.set = "workloads", .remove = {"\"nothere\""}}}};
+  EXPECT_FALSE((*k)->nft_patch_table(policy::kPolicyFamily, policy::kPolicyTableName, bogus));
   back = (*k)->nft_get_table(policy::kPolicyFamily, policy::kPolicyTableName);
   ASSERT_TRUE(back && *back);
   EXPECT_TRUE(dataplane::same_nft_table(**back, third)) << "one transaction: nothing applied";

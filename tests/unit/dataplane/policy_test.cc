@@ -1,7 +1,8 @@
 // The policy backend against the recording FakeKernel: no policy, no table; a policy makes the
-// table and a second round writes nothing; an endpoint joining a selector changes set elements
-// only; a rule removed by hand brings the whole table back; an unreadable policy record is a
-// problem while the others still apply. No root, no kernel. The table is compiled the way the
+// table and a second round writes nothing and lists nothing; an endpoint joining a selector
+// changes set elements only; a policy change patches chains; a rule removed by hand (another
+// nftables commit) is seen and put back; an unreadable policy record is a problem while the
+// others still apply. No root, no kernel. The table is compiled the way the
 // agent does it (policy::host_policy) and handed to compute_desired.
 #include "dataplane/policy.h"
 
@@ -58,10 +59,11 @@ struct Node {
     EXPECT_TRUE(t);
     return t ? *t : std::nullopt;
   }
-  std::vector<std::string> policy_writes() {
-    auto w = kernel.writes();
-    std::erase_if(w, [](const std::string& s) { return s.find("weft_policy") == std::string::npos; });
-    return w;
+  std::vector<std::string> policy_writes() { return about_policy(kernel.writes()); }
+  std::vector<std::string> policy_calls() { return about_policy(kernel.calls()); }
+  static std::vector<std::string> about_policy(std::vector<std::string> calls) {
+    std::erase_if(calls, [](const std::string& s) { return s.find("weft_policy") == std::string::npos; });
+    return calls;
   }
 };
 
@@ -118,6 +120,56 @@ TEST(PolicyBackend, APolicyMakesTheTableAndASecondRoundWritesNothing) {
   auto report = n.round();
   EXPECT_TRUE(report.changes.empty());
   EXPECT_TRUE(n.policy_writes().empty()) << "an unchanged ruleset is not rewritten";
+  EXPECT_EQ(n.policy_calls(), std::vector<std::string>{}) << "nor listed: the nftables generation has not moved";
+}
+
+TEST(PolicyBackend, AfterSomeoneElsesCommitTheTableIsListedAgain) {
+  Node n;
+  n.endpoint("h1", "c1", "x", "db", {{"app", "db"}}, "198.19.0.2");
+  n.apply_policy_file(kAllowFromWeb);
+  ASSERT_TRUE(n.round().ok());
+  ASSERT_TRUE(n.kernel.nft_replace_table({.family = "inet", .name = "other"}));  // any other table
+  n.kernel.clear_calls();
+  ASSERT_TRUE(n.round().ok());
+  EXPECT_EQ(n.policy_calls(), std::vector<std::string>{"nft_get_table inet weft_policy"});
+  n.kernel.clear_calls();
+  ASSERT_TRUE(n.round().ok());
+  EXPECT_EQ(n.policy_calls(), std::vector<std::string>{}) << "listed once, known again";
+}
+
+TEST(PolicyBackend, APolicyChangePatchesTheChainsNotTheTable) {
+  Node n;
+  n.endpoint("h1", "c1", "x", "db", {{"app", "db"}}, "198.19.0.2");
+  n.endpoint("h1", "c4", "x", "api", {{"app", "api"}}, "198.19.0.5");
+  n.endpoint("h2", "c2", "x", "web", {{"app", "web"}}, "198.19.0.3");
+  n.apply_policy_file(kAllowFromWeb);
+  ASSERT_TRUE(n.round().ok());
+  n.kernel.clear_calls();
+  n.apply_policy_file(R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-web, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: web}}
+    ports: [{port: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-deny, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+)");
+  auto report = n.round();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(n.policy_writes(), std::vector<std::string>{"nft_patch_table inet weft_policy"});
+  ASSERT_EQ(report.changes.size(), 1u);
+  EXPECT_NE(report.changes[0].find("chain(s) "), std::string::npos) << report.changes[0];
+  EXPECT_EQ(n.table(), n.desired().policy) << "the patched table is the compiled one";
+  EXPECT_TRUE(has_verdict_for(*n.table(), "weftc4")) << "api is now selected";
 }
 
 TEST(PolicyBackend, AnEndpointJoiningASelectorChangesSetElementsOnly) {
@@ -136,7 +188,7 @@ TEST(PolicyBackend, AnEndpointJoiningASelectorChangesSetElementsOnly) {
   n.model.endpoints.erase(model::keys::endpoint("h2", "c2", "eth0"));
   auto report = n.round();
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(n.policy_writes(), std::vector<std::string>{"nft_change_elements inet weft_policy"});
+  EXPECT_EQ(n.policy_writes(), std::vector<std::string>{"nft_patch_table inet weft_policy"});
   auto after = n.table();
   ASSERT_TRUE(after);
   EXPECT_TRUE(set_with(*after, "198.19.0.4"));
@@ -144,7 +196,7 @@ TEST(PolicyBackend, AnEndpointJoiningASelectorChangesSetElementsOnly) {
   EXPECT_EQ(after->chains, before->chains) << "no rule touched";
 }
 
-TEST(PolicyBackend, ARuleRemovedByHandBringsTheTableBackWhole) {
+TEST(PolicyBackend, ARuleRemovedByHandIsPutBack) {
   Node n;
   n.endpoint("h1", "c1", "x", "db", {{"app", "db"}}, "198.19.0.2");
   n.apply_policy_file(kAllowFromWeb);
@@ -156,11 +208,29 @@ TEST(PolicyBackend, ARuleRemovedByHandBringsTheTableBackWhole) {
   ASSERT_TRUE(n.kernel.nft_replace_table(damaged));
   n.kernel.clear_calls();
   ASSERT_TRUE(n.round().ok());
+  EXPECT_EQ(n.policy_writes(), std::vector<std::string>{"nft_patch_table inet weft_policy"});
+  EXPECT_EQ(n.table(), wanted);
+}
+
+TEST(PolicyBackend, ABaseChainHookedDifferentlyReplacesTheTable) {
+  Node n;
+  n.endpoint("h1", "c1", "x", "db", {{"app", "db"}}, "198.19.0.2");
+  n.apply_policy_file(kAllowFromWeb);
+  ASSERT_TRUE(n.round().ok());
+  auto wanted = n.table();
+  ASSERT_TRUE(wanted);
+  auto damaged = *wanted;
+  auto base = std::find_if(damaged.chains.begin(), damaged.chains.end(), [](const kernel::NftChain& c) { return !c.hook.empty(); });
+  ASSERT_NE(base, damaged.chains.end());
+  base->hook += " # by hand";
+  ASSERT_TRUE(n.kernel.nft_replace_table(damaged));
+  n.kernel.clear_calls();
+  ASSERT_TRUE(n.round().ok());
   EXPECT_EQ(n.policy_writes(), std::vector<std::string>{"nft_replace_table inet weft_policy"});
   EXPECT_EQ(n.table(), wanted);
 }
 
-TEST(PolicyBackend, AFailedElementChangeFallsBackToAReplacement) {
+TEST(PolicyBackend, AFailedPatchFallsBackToAReplacement) {
   // Two identical nodes: the first shows where in the round the element change comes, the second
   // has exactly that call fail.
   Node probe, n;
@@ -174,12 +244,12 @@ TEST(PolicyBackend, AFailedElementChangeFallsBackToAReplacement) {
   }
   ASSERT_TRUE(probe.round().ok());
   const auto calls = probe.kernel.calls();
-  const auto change = std::find(calls.begin(), calls.end(), "nft_change_elements inet weft_policy");
+  const auto change = std::find(calls.begin(), calls.end(), "nft_patch_table inet weft_policy");
   ASSERT_NE(change, calls.end());
   n.kernel.fail_call(static_cast<int>(change - calls.begin()) + 1, ENOENT);
   const auto report = n.round();
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(n.policy_writes(), (std::vector<std::string>{"nft_change_elements inet weft_policy",
+  EXPECT_EQ(n.policy_writes(), (std::vector<std::string>{"nft_patch_table inet weft_policy",
                                                          "nft_replace_table inet weft_policy"}));
   auto t = n.table();
   ASSERT_TRUE(t);
