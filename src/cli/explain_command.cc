@@ -3,9 +3,17 @@
 // decision at each end (egress at the source, ingress at the destination) with the policy and
 // rule that decided, from the evaluator (policy/evaluate.h), which the enforced ruleset means.
 // FROM and TO are pods ("namespace/name", or a name alone when unique) or addresses.
+//
+// weft explain --matrix --tcp P,… [--udp P,…]: the decision for every ordered pair of pods and
+// port, as the matrix `weft lab check --tcp/--udp` prints for the network (cli/lab/
+// port_matrix.h), so the two compare cell by cell. A pod to itself is allowed: that traffic never
+// leaves the pod, policy does not see it (as on the wire).
+#include <algorithm>
 #include <iostream>
+#include <utility>
 
 #include "cli/context.h"
+#include "cli/lab/port_matrix.h"
 #include "dataplane/block_paths.h"
 #include "dataplane/desired_state.h"
 #include "model/keys.h"
@@ -18,6 +26,8 @@ namespace {
 struct Args {
   std::string from, to, protocol = "tcp";
   int port = 0;
+  bool matrix = false;
+  std::vector<int> tcp, udp;
 };
 
 // One end of the flow: the endpoint's view when it is a pod, its address, the node it is on.
@@ -122,10 +132,64 @@ Json decision_json(const policy::Decision& d) {
   return Json{{"allowed", d.allowed}, {"policy", d.policy}, {"rule", d.rule}, {"reason", d.reason}};
 }
 
+// Every pod with an IPv4 address ("namespace/name" and that address, sorted): what `weft lab
+// check` probes, one pod's v4 address to another's.
+std::vector<std::pair<std::string, IpAddress>> v4_pods(const policy::ClusterView& view) {
+  std::vector<std::pair<std::string, IpAddress>> out;
+  for (const auto& e : view.endpoints) {
+    auto v4 = std::find_if(e.addresses.begin(), e.addresses.end(), [](const IpAddress& a) { return a.is_v4(); });
+    if (v4 != e.addresses.end()) out.emplace_back(e.namespace_name + "/" + e.name, *v4);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+int run_matrix(Context& ctx, const Args& args, const policy::ClusterView& view) {
+  if (args.tcp.empty() && args.udp.empty()) return report(Error{Errc::invalid_argument, "--matrix needs --tcp and/or --udp ports"});
+  const auto pods = v4_pods(view);
+  lab::PortMatrix matrix;
+  for (const auto& pod : pods) matrix.pods.push_back(pod.first);
+  for (int p : args.tcp) matrix.ports.push_back({"tcp", static_cast<uint16_t>(p)});
+  for (int p : args.udp) matrix.ports.push_back({"udp", static_cast<uint16_t>(p)});
+  std::vector<Json> decisions;
+  for (size_t f = 0; f < pods.size(); ++f) {
+    for (size_t t = 0; t < pods.size(); ++t) {
+      for (const auto& port : matrix.ports) {
+        if (f == t) {
+          matrix.allowed.push_back(true);
+          decisions.push_back(Json{{"reason", "a pod to itself: policy does not apply"}});
+          continue;
+        }
+        const policy::Probe probe{.from = pods[f].second, .to = pods[t].second,
+                                  .protocol = port.protocol == "udp" ? policy::Protocol::udp : policy::Protocol::tcp,
+                                  .port = port.port};
+        auto verdict = policy::evaluate(view, probe);
+        if (!verdict) return report(verdict.error());
+        matrix.allowed.push_back(verdict->allowed());
+        decisions.push_back(Json{{"egress", decision_json(verdict->egress)}, {"ingress", decision_json(verdict->ingress)}});
+      }
+    }
+  }
+  if (ctx.json()) {
+    auto out = lab::port_matrix_json(matrix);
+    for (size_t i = 0; i < decisions.size(); ++i) out["probes"][i].update(decisions[i]);
+    std::cout << out.dump(2) << '\n';
+  } else {
+    lab::print_port_matrix(matrix, std::cout);
+  }
+  return exit_ok;
+}
+
 int run(Context& ctx, const Args& args) {
+  if (!args.matrix && (args.from.empty() || args.to.empty())) {
+    return report(Error{Errc::invalid_argument, "explain needs FROM and TO, or --matrix"});
+  }
+  if (args.matrix && (!args.from.empty() || args.port)) {
+    return report(Error{Errc::invalid_argument, "--matrix takes no FROM, TO or --port: it explains every pair of pods on the --tcp/--udp ports"});
+  }
   const auto protocol = policy::parse_protocol(args.protocol);
   if (!protocol) return report(Error{Errc::invalid_argument, "unknown protocol '" + args.protocol + "'"});
-  if (policy::has_ports(*protocol) && (args.port < 1 || args.port > 65535)) {
+  if (!args.matrix && policy::has_ports(*protocol) && (args.port < 1 || args.port > 65535)) {
     return report(Error{Errc::invalid_argument, "--port 1-65535 is needed for " + args.protocol});
   }
   auto store = ctx.store();
@@ -136,6 +200,7 @@ int run(Context& ctx, const Args& args) {
   model.reset(listing->kvs, listing->revision);
   auto inputs = policy::policy_inputs(model);
   for (const auto& p : inputs.problems) std::cerr << "weft: warning: " << p << '\n';
+  if (args.matrix) return run_matrix(ctx, args, inputs.view);
 
   auto from = resolve(model, inputs.view, args.from);
   if (!from) return report(from.error());
@@ -173,9 +238,13 @@ int run(Context& ctx, const Args& args) {
 
 void add_explain_command(CLI::App& app, Context& ctx, int& exit_code) {
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("explain", "the path and the policy decision for one flow between pods or addresses");
-  cmd->add_option("from", args->from, "source: namespace/pod, pod, or an address")->required();
-  cmd->add_option("to", args->to, "destination: namespace/pod, pod, or an address")->required();
+  auto* cmd = app.add_subcommand("explain", "the path and the policy decision for one flow between pods or addresses "
+                                             "(or, with --matrix, the decision for every pair of pods)");
+  cmd->add_option("from", args->from, "source: namespace/pod, pod, or an address");
+  cmd->add_option("to", args->to, "destination: namespace/pod, pod, or an address");
+  cmd->add_flag("--matrix", args->matrix, "every ordered pair of pods on the --tcp/--udp ports, as `weft lab check` prints them");
+  cmd->add_option("--tcp", args->tcp, "with --matrix: TCP ports (80,81)")->delimiter(',')->check(CLI::Range(1, 65535));
+  cmd->add_option("--udp", args->udp, "with --matrix: UDP ports (53)")->delimiter(',')->check(CLI::Range(1, 65535));
   cmd->add_option("--port", args->port, "destination port (tcp, udp, sctp)");
   cmd->add_option("--protocol", args->protocol, "tcp, udp, sctp, icmp")->capture_default_str();
   cmd->callback([&ctx, &exit_code, args] { exit_code = run(ctx, *args); });

@@ -3,7 +3,8 @@
 // and UDP 80 by `weft lab check`. For each policy below: apply it with `weft policy apply -f -`,
 // wait until the matrix equals the case's truth table, delete it, and wait until the matrix is
 // all-allowed again (removing a policy restores the matrix). On every matched table, `weft explain`
-// must give the same answer (issue 11): every pair of pods, one port per pair and case in rotation.
+// must give the same answer (issue 11): `weft explain --matrix` on every probe, and the single-flow
+// `weft explain FROM TO` on nine flows per case in rotation.
 //
 // The truth tables are written by hand from Kubernetes' and Calico's documented semantics, not
 // computed by weft's evaluator: they are the check on it and on the nftables driver alike. One
@@ -218,9 +219,21 @@ class LabPolicy : public LabPods {
   // The probes whose result differs from `allowed`, one line each; a check that did not run is
   // one line too.
   std::vector<std::string> differences(const std::function<bool(const Probe&)>& allowed) {
-    auto check = lab({"check", "--tcp", "80,81", "--udp", "80", "-o", "json"});
-    auto json = weft::parse_json(check.out);
-    if (check.exit_code != 0 || !json || !json->contains("probes")) return {"lab check failed: " + check.out + check.err};
+    return matrix_differences(lab({"check", "--tcp", "80,81", "--udp", "80", "-o", "json"}), allowed, "the network");
+  }
+
+  // `weft explain --matrix` on the same ports: what the policies mean, for every probe.
+  std::vector<std::string> explain_matrix_differences(const std::function<bool(const Probe&)>& allowed) {
+    return matrix_differences(weft_in(*this, {"-o", "json", "explain", "--matrix", "--tcp", "80,81", "--udp", "80"}), allowed,
+                              "weft explain --matrix");
+  }
+
+  // The probes of a matrix in JSON (`weft lab check` or `weft explain --matrix`: probes[] with
+  // from, to, protocol, port, result) whose result differs from `allowed`, one line each.
+  static std::vector<std::string> matrix_differences(const Outcome& run, const std::function<bool(const Probe&)>& allowed,
+                                                     const std::string& who) {
+    auto json = weft::parse_json(run.out);
+    if (run.exit_code != 0 || !json || !json->contains("probes")) return {who + " failed: " + run.out + run.err};
     std::vector<std::string> out;
     std::set<std::string> seen;
     for (const auto& j : (*json)["probes"]) {
@@ -231,38 +244,35 @@ class LabPolicy : public LabPods {
       const bool actual = j["result"] == "allowed";
       seen.insert(from + ">" + to + ":" + p.protocol + std::to_string(p.port));
       if (expected != actual) {
-        out.push_back(from + " -> " + to + " " + p.protocol + "/" + std::to_string(p.port) + ": " +
-                      (actual ? "allowed" : "blocked") + ", expected " + (expected ? "allowed" : "blocked"));
+        out.push_back(from + " -> " + to + " " + p.protocol + "/" + std::to_string(p.port) + ": " + who + " says " +
+                      (actual ? "allowed" : "blocked") + ", the table " + (expected ? "allowed" : "blocked") +
+                      (j.contains("ingress") ? " (egress: " + j["egress"].dump() + ", ingress: " + j["ingress"].dump() + ")" : ""));
       }
     }
-    if (seen.size() != 9u * 9u * 3u) out.push_back("the matrix has " + std::to_string(seen.size()) + " probes, not 243");
+    if (seen.size() != 9u * 9u * 3u) out.push_back(who + ": the matrix has " + std::to_string(seen.size()) + " probes, not 243");
     return out;
   }
 
-  // `weft explain` on every ordered pair of pods but a pod to itself (explain judges policy; the
-  // loopback never meets it), one port per pair: pair i gets port (i + rotation) % 3, so that
-  // over consecutive cases every pair is explained on every port (one explain costs ~150 ms, all
-  // 216 flows of 27 cases would double the test's time). Returns the lines where its result
-  // differs from the table. All explains run in one shell in h1, each output followed by a
-  // separator line.
+  // The single-flow `weft explain FROM TO --port P` on nine flows per case, one from each pod, to
+  // the pod and on the port the rotation picks (over the cases each pair and port comes up):
+  // the same answer as its matrix. Returns the lines where its result differs from the table.
+  // All explains run in one shell in h1, each output followed by a separator line.
   std::vector<std::string> explain_differences(const std::function<bool(const Probe&)>& allowed, size_t rotation) {
     struct Flow {
       Probe probe;
       std::string from, to;
     };
+    static const std::vector<std::pair<std::string, int>> ports{{"tcp", 80}, {"tcp", 81}, {"udp", 80}};
+    std::vector<std::pair<std::string, std::string>> pods;
+    for (const auto& ns : kNamespaces) {
+      for (const auto& pod : kPods) pods.emplace_back(ns, pod);
+    }
     std::vector<Flow> flows;
-    for (const auto& from_ns : kNamespaces) {
-      for (const auto& from_pod : kPods) {
-        for (const auto& to_ns : kNamespaces) {
-          for (const auto& to_pod : kPods) {
-            if (from_ns == to_ns && from_pod == to_pod) continue;
-            static const std::vector<std::pair<std::string, int>> ports{{"tcp", 80}, {"tcp", 81}, {"udp", 80}};
-            const auto& [protocol, port] = ports[(flows.size() + rotation) % ports.size()];
-            flows.push_back({Probe{from_ns, from_pod, to_ns, to_pod, protocol, port}, lab_pod(from_ns, from_pod),
-                             lab_pod(to_ns, to_pod)});
-          }
-        }
-      }
+    for (size_t i = 0; i < pods.size(); ++i) {
+      const auto& [from_ns, from_pod] = pods[i];
+      const auto& [to_ns, to_pod] = pods[(i + 1 + rotation % (pods.size() - 1)) % pods.size()];  // never itself
+      const auto& [protocol, port] = ports[(i + rotation) % ports.size()];
+      flows.push_back({Probe{from_ns, from_pod, to_ns, to_pod, protocol, port}, lab_pod(from_ns, from_pod), lab_pod(to_ns, to_pod)});
     }
     std::string script;
     for (const auto& f : flows) {
@@ -344,6 +354,8 @@ TEST_F(LabPolicy, EveryPolicyMatchesItsTruthTableAndRemovingItRestoresTheMatrix)
     EXPECT_TRUE(diff.empty()) << c.name << ": the matrix never matched its table in 30 s; last differences:\n"
                               << first_lines(diff);
     if (diff.empty()) {
+      auto matrix = explain_matrix_differences(c.allowed);
+      EXPECT_TRUE(matrix.empty()) << c.name << ": weft explain --matrix disagrees with the network:\n" << first_lines(matrix);
       auto explained = explain_differences(c.allowed, case_index);
       EXPECT_TRUE(explained.empty()) << c.name << ": weft explain disagrees with the network:\n" << first_lines(explained);
     }

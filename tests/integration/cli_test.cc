@@ -5,6 +5,7 @@
 #include <ctime>
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <string>
 
@@ -478,6 +479,61 @@ TEST_P(Cli, PolicyApplyReadsStdinAndListShowsUnreadableValues) {
   ASSERT_TRUE(json && json->size() == 2u);
   EXPECT_TRUE((*json)[1].contains("error")) << json->dump();
   EXPECT_EQ(weft("policy get mangled -n y").exit_code, 1);
+}
+
+TEST_P(Cli, ExplainNamesTheDecidingPolicyAndItsMatrixCoversEveryPair) {
+  put(weft::model::keys::endpoint("h1", "c1", "eth0"),
+      R"({"node":"h1","containerId":"c1","ifname":"eth0","podNamespace":"x","podName":"a","labels":{"app":"a"},
+          "addresses":[{"address":"198.19.1.5","pool":"lab","block":"198.19.1.0/24"}]})");
+  put(weft::model::keys::endpoint("h2", "c2", "eth0"),
+      R"({"node":"h2","containerId":"c2","ifname":"eth0","podNamespace":"x","podName":"b","labels":{"app":"b"},
+          "addresses":[{"address":"198.19.2.5","pool":"lab","block":"198.19.2.0/24"}]})");
+  const auto dir = std::filesystem::temp_directory_path() / ("weft-cli-explain-" + std::to_string(::getpid()));
+  const std::string file = write_file(dir, "p.yaml", R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: a-from-b-on-80, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: a}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: b}}}]
+    ports: [{port: 80}]
+)");
+  auto apply = weft("policy apply -f " + file);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+
+  auto one = weft("-o json explain x/b x/a --port 81");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto j = weft::parse_json(one.out);
+  ASSERT_TRUE(j) << one.out;
+  EXPECT_EQ((*j)["result"], "blocked");
+  EXPECT_EQ((*j)["ingress"]["allowed"], false);
+  EXPECT_EQ((*j)["egress"]["allowed"], true);
+
+  auto matrix = weft("-o json explain --matrix --tcp 80,81 --udp 80");
+  ASSERT_EQ(matrix.exit_code, 0) << matrix.err;
+  auto m = weft::parse_json(matrix.out);
+  ASSERT_TRUE(m) << matrix.out;
+  ASSERT_EQ((*m)["probes"].size(), 2u * 2u * 3u) << "every ordered pair, a pod to itself included, on every port";
+  std::map<std::string, std::string> results;
+  for (const auto& p : (*m)["probes"]) {
+    results[p["from"].get<std::string>() + ">" + p["to"].get<std::string>() + " " + p["protocol"].get<std::string>() + "/" +
+            std::to_string(p["port"].get<int>())] = p["result"];
+  }
+  EXPECT_EQ(results["x/b>x/a tcp/80"], "allowed");
+  EXPECT_EQ(results["x/b>x/a tcp/81"], "blocked");
+  EXPECT_EQ(results["x/b>x/a udp/80"], "blocked") << "the rule's port is TCP";
+  EXPECT_EQ(results["x/a>x/b tcp/81"], "allowed") << "b is selected by no policy";
+  EXPECT_EQ(results["x/a>x/a tcp/81"], "allowed") << "a pod to itself never meets policy";
+  EXPECT_EQ((*m)["summary"]["blocked"], 2);
+
+  auto text = weft("explain --matrix --tcp 81");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("tcp/81  x/a  x/b"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("x/b     X    ."), std::string::npos) << text.out;
+  EXPECT_EQ(weft("explain --matrix").exit_code, 1) << "ports are needed";
+  EXPECT_EQ(weft("explain x/a").exit_code, 1) << "a flow needs both ends";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Cli, ::testing::Values("etcd", "file"),

@@ -6,12 +6,10 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <map>
-#include <tuple>
 
 #include "cli/lab/commands.h"
+#include "cli/lab/port_matrix.h"
 #include "cli/lab/port_probe.h"
-#include "cli/table.h"
 
 namespace weft::cli::lab {
 namespace {
@@ -40,23 +38,6 @@ struct PortSpec {
   uint16_t port;
 };
 
-void print_matrices(const std::vector<PodTarget>& pods, const std::vector<PortSpec>& ports, const std::vector<Probe>& probes) {
-  // probes are laid out from-major, then to, then port (see port_check below).
-  const size_t n = pods.size(), k = ports.size();
-  for (size_t pi = 0; pi < k; ++pi) {
-    std::vector<std::string> header{std::string(to_string(ports[pi].protocol)) + "/" + std::to_string(ports[pi].port)};
-    for (const auto& to : pods) header.push_back(to.pod->name);
-    Table table(header);
-    for (size_t f = 0; f < n; ++f) {
-      std::vector<std::string> row{pods[f].pod->name};
-      for (size_t t = 0; t < n; ++t) row.push_back(probes[(f * n + t) * k + pi].allowed ? "." : "X");
-      table.add(std::move(row));
-    }
-    table.print(std::cout);
-    std::cout << '\n';
-  }
-}
-
 }  // namespace
 
 int port_check(const std::string& state_dir, const CheckOptions& options, Context& ctx) {
@@ -84,28 +65,17 @@ int port_check(const std::string& state_dir, const CheckOptions& options, Contex
   const ProbeOptions probe_options{.timeout = options.timeout};
   if (auto r = run_probes(listeners, probes, probe_options); !r) return report(r.error());
 
-  size_t allowed = 0;
-  for (const auto& p : probes) allowed += p.allowed ? 1 : 0;
+  // probes are laid out from-major, then to, then port: the matrix's order.
+  PortMatrix matrix;
+  for (const auto& pod : pods) matrix.pods.push_back(pod.pod->name);
+  for (const auto& spec : ports) matrix.ports.push_back({std::string(to_string(spec.protocol)), spec.port});
+  for (const auto& p : probes) matrix.allowed.push_back(p.allowed);
   if (ctx.json()) {
-    Json out{{"probes", Json::array()}};
-    const size_t n = pods.size(), k = ports.size();
-    for (size_t f = 0; f < n; ++f) {
-      for (size_t t = 0; t < n; ++t) {
-        for (size_t pi = 0; pi < k; ++pi) {
-          const Probe& p = probes[(f * n + t) * k + pi];
-          out["probes"].push_back({{"from", pods[f].pod->name}, {"to", pods[t].pod->name},
-                                   {"protocol", to_string(p.protocol)}, {"port", p.port},
-                                   {"result", p.allowed ? "allowed" : "blocked"}});
-        }
-      }
-    }
-    out["summary"] = {{"probes", probes.size()}, {"allowed", allowed}, {"blocked", probes.size() - allowed},
-                      {"timeoutMs", options.timeout.count()}};
+    auto out = port_matrix_json(matrix);
+    out["summary"]["timeoutMs"] = options.timeout.count();
     std::cout << out.dump(2) << '\n';
   } else {
-    print_matrices(pods, ports, probes);
-    std::cout << ".: allowed, X: blocked (rows: from, columns: to); " << allowed << "/" << probes.size()
-              << " probes allowed\n";
+    print_port_matrix(matrix, std::cout);
   }
   return exit_ok;
 }
