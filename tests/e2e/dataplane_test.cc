@@ -201,14 +201,16 @@ TEST_F(Lab, ARouteDeletedByHandComesBack) {
 
 // A short bench run: it measures what it says (no figure is asserted: the machine is shared).
 TEST_F(Lab, BenchReportsThroughputRatiosConvergenceAndMemory) {
-  auto bench = lab({"bench", "--modes", "vxlan", "--convergence-hosts", "3", "--seconds", "1", "--repeat", "1"});
+  auto bench = lab({"bench", "--modes", "vxlan,ipip", "--convergence-hosts", "3", "--seconds", "1", "--repeat", "1"});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   auto json = weft::parse_json(bench.out);
   ASSERT_TRUE(json) << bench.out;
-  ASSERT_EQ((*json)["throughput"].size(), 2u) << "1 and 4 streams";
+  ASSERT_EQ((*json)["throughput"].size(), 4u) << "1 and 4 streams, two modes";
   for (const auto& row : (*json)["throughput"]) {
     EXPECT_GT(row["underlay_gbps"].get<double>(), 0);
     EXPECT_GT(row["ratio"].get<double>(), 0);
+    EXPECT_GT(row["pod_cpu_pct_per_gbps"].get<double>(), 0) << "the pod traffic costs some CPU: " << row.dump();
+    EXPECT_GT(row["underlay_cpu_pct_per_gbps"].get<double>(), 0) << row.dump();
   }
   ASSERT_EQ((*json)["convergence"].size(), 2u) << "vxlan and bgp";
   for (const auto& row : (*json)["convergence"]) {

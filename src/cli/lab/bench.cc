@@ -37,26 +37,59 @@ Result<std::string> weft_lab(const std::vector<std::string>& args, const std::st
   return r->out;
 }
 
-// One iperf3 test from `client_ns` to `server` (served in `server_ns`); bits per second received.
-Result<double> iperf(const std::string& server_ns, const std::string& client_ns, const std::string& server,
-                     int streams, int seconds, const std::string& state_dir) {
+// The machine's CPU time so far, from the first line of /proc/stat (jiffies): busy (everything
+// but idle and iowait) and total. Machine-wide on purpose: encapsulation runs in softirq context,
+// which iperf3's own figures (its processes' rusage) do not see.
+struct CpuTimes {
+  double busy = 0, total = 0;
+};
+
+CpuTimes cpu_times() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;
+  CpuTimes t;
+  for (int field = 0; field < 10; ++field) {
+    double v = 0;
+    if (!(in >> v)) break;
+    t.total += v;
+    if (field != 3 && field != 4) t.busy += v;  // idle, iowait
+  }
+  return t;
+}
+
+struct IperfResult {
+  double bits_per_second = 0;
+  double busy_cores = 0;  // CPU in use on the whole machine during the test, in cores
+};
+
+// One iperf3 test from `client_ns` to `server` (served in `server_ns`).
+Result<IperfResult> iperf(const std::string& server_ns, const std::string& client_ns, const std::string& server,
+                          int streams, int seconds, const std::string& state_dir) {
   auto daemon = kernel::start_in(server_ns, Command{.argv = {"iperf3", "-s", "-1", "-p", "5201"}, .new_session = true},
                                  state_dir + "/iperf3.log");
   if (!daemon) return std::unexpected(daemon.error());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto cpu_before = cpu_times();
   auto r = kernel::run_in(client_ns, Command{.argv = {"iperf3", "-c", server, "-p", "5201", "-t", std::to_string(seconds),
                                                       "-P", std::to_string(streams), "-J"}});
+  const auto cpu_after = cpu_times();
   // The server (-1) exits after one test; give it 3 s, then stop it.
   for (int i = 0; i < 30 && !daemon->exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   daemon->stop(std::chrono::milliseconds(500));
   if (!r) return std::unexpected(r.error());
   auto json = parse_json(r->out);
   if (!json || r->exit_code != 0) return fail(Errc::internal, "iperf3 to ", server, " failed: ", r->err, r->out.substr(0, 300));
+  IperfResult out;
   try {
-    return (*json)["end"]["sum_received"]["bits_per_second"].get<double>();
+    out.bits_per_second = (*json)["end"]["sum_received"]["bits_per_second"].get<double>();
   } catch (const Json::exception&) {
     return fail(Errc::internal, "iperf3 gave no throughput: ", r->out.substr(0, 300));
   }
+  const double total = cpu_after.total - cpu_before.total;
+  const double cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+  if (total > 0) out.busy_cores = (cpu_after.busy - cpu_before.busy) / total * cores;
+  return out;
 }
 
 double median(std::vector<double> v) {
@@ -88,20 +121,29 @@ Result<Json> throughput(const std::string& mode, const BenchOptions& options) {
   for (int streams : {1, 4}) {
     // Underlay and pod runs alternate, and each figure is the median of its runs: a burst of
     // load elsewhere on the machine then hits both sides of the ratio, or neither.
-    std::vector<double> base_runs, pod_runs;
+    // CPU per Gbit/s: percent of one core busy (machine-wide) per Gbit/s carried, per run.
+    std::vector<double> base_runs, pod_runs, ratios, base_cpu, pod_cpu;
+    const auto cpu_per_gbps = [](const IperfResult& r) { return r.busy_cores * 100 / (r.bits_per_second / 1e9); };
     for (int i = 0; i < options.repeat; ++i) {
       auto u = iperf(h2.netns, state->hosts.at(0).netns, underlay, streams, options.seconds, options.state_dir);
       if (!u) return std::unexpected(u.error());
       auto p = iperf(pod2_ns, pod1_ns, pod2, streams, options.seconds, options.state_dir);
       if (!p) return std::unexpected(p.error());
-      base_runs.push_back(*u);
-      pod_runs.push_back(*p);
+      base_runs.push_back(u->bits_per_second);
+      pod_runs.push_back(p->bits_per_second);
+      ratios.push_back(p->bits_per_second / u->bits_per_second);
+      base_cpu.push_back(cpu_per_gbps(*u));
+      pod_cpu.push_back(cpu_per_gbps(*p));
     }
     const double base = median(base_runs), pod = median(pod_runs);
-    out.push_back({{"mode", mode}, {"streams", streams}, {"underlay_gbps", base / 1e9},
-                   {"pod_gbps", pod / 1e9}, {"ratio", pod / base}, {"runs", options.repeat}});
+    const auto [ratio_min, ratio_max] = std::minmax_element(ratios.begin(), ratios.end());
+    out.push_back({{"mode", mode}, {"streams", streams}, {"underlay_gbps", base / 1e9}, {"pod_gbps", pod / 1e9},
+                   {"ratio", median(ratios)}, {"ratio_min", *ratio_min}, {"ratio_max", *ratio_max},
+                   {"underlay_cpu_pct_per_gbps", median(base_cpu)}, {"pod_cpu_pct_per_gbps", median(pod_cpu)},
+                   {"runs", options.repeat}});
     std::cerr << "bench: " << mode << " " << streams << " stream(s): pod " << pod / 1e9 << " Gbit/s, underlay "
-              << base / 1e9 << " Gbit/s, ratio " << pod / base << "\n";
+              << base / 1e9 << " Gbit/s, ratio " << median(ratios) << ", CPU % per Gbit/s pod " << median(pod_cpu)
+              << " underlay " << median(base_cpu) << "\n";
   }
   return out;
 }
