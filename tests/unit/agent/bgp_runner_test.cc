@@ -23,12 +23,13 @@ uint32_t v4(const char* text) {
 struct Fixture {
   asio::io_context io;
   std::unique_ptr<store::Store> store = *store::open_store({.url = "memory:"});
+  StoreWorker worker{io, *store};  // the status writes
   FakeClock clock;
   int routes_changed = 0;
   std::unique_ptr<BgpRunner> runner;
 
   Fixture() {
-    runner = std::make_unique<BgpRunner>(io, *store,
+    runner = std::make_unique<BgpRunner>(io, worker,
                                          BgpRunner::Options{.node = "h1",
                                                             .listen_port = 0,
                                                             .routes_changed = [this] { ++routes_changed; },
