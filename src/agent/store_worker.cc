@@ -12,9 +12,11 @@ StoreWorker::~StoreWorker() {
     stopping_ = true;
     dropped.swap(queue_);
   }
+  // Released before the join, outside the lock: what the dropped jobs hold (the io_context's
+  // work, a lease) need not wait for the store call in progress.
+  dropped.clear();
   wake_.notify_all();
   thread_.join();
-  // `dropped` dies here, outside the lock: its tasks release their hold on the io_context.
 }
 
 void StoreWorker::push(Task task) {
