@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <utility>
 
 #include "base/log.h"
 #include "bgp/mesh_plan.h"
@@ -27,10 +28,15 @@ uint64_t resident_bytes() {
 }  // namespace
 
 Agent::Agent(AgentConfig config, AgentEnv env)
-    : config_(std::move(config)), env_(env), store_(&env.store), reconciler_(env.kernel) {}
+    : config_(std::move(config)),
+      env_(env),
+      store_(&env.store),
+      store_worker_(std::make_unique<StoreWorker>(io_, env.store)),
+      reconciler_(env.kernel) {}
 
 Agent::~Agent() {
   watch_.reset();  // stop callbacks before the loop and model go away
+  store_worker_.reset();  // finishes the store call in progress; the queued ones are dropped
   if (route_events_) route_events_->release();  // the watcher closes its own socket
 }
 
@@ -86,8 +92,13 @@ Result<void> Agent::start() {
   // connect as soon as they see it, and a refused first attempt would cost them a retry.
   model_.nodes[config_.node_name] = node_record();
   start_bgp();
-  if (auto r = register_node(); !r) return r;
-  if (auto r = claim_blocks(); !r) return r;
+  const model::Node node = node_record();
+  if (auto r = ipam::register_node(*store_, node); !r) return r;
+  node_registered(node);
+  for (const auto& [name, pool] : model_.pools) {
+    if (!pool.disabled) block_claimed(name, ipam::claim_block(*store_, claim_request(name)));
+  }
+  if (auto r = save_local_state(config_.state_dir, local_); !r) return r;
 
   auto watch = store_->watch(std::string(model::keys::root), model_.revision + 1,
                              [this](const store::WatchBatch& batch) {
@@ -143,7 +154,7 @@ void Agent::watch_kernel_routes() {
 }
 
 void Agent::start_bgp() {
-  bgp_ = std::make_unique<BgpRunner>(io_, *store_,
+  bgp_ = std::make_unique<BgpRunner>(io_, *store_worker_,
                                      BgpRunner::Options{.node = config_.node_name,
                                                         .routes_changed = [this] { schedule_reconcile(); },
                                                         .lease = [this] { return lease_->id(); },
@@ -184,38 +195,74 @@ model::Node Agent::node_record() const {
                     std::string(dataplane::to_string(ipip_dataplane_))};
 }
 
-Result<void> Agent::register_node() {
-  const model::Node node = node_record();
-  auto it = model_.nodes.find(config_.node_name);
-  if (registered_ && it != model_.nodes.end() && it->second == node) return {};
-  if (auto r = ipam::register_node(*store_, node); !r) return r;
+void Agent::node_registered(const model::Node& node) {
   registered_ = true;
   model_.nodes[config_.node_name] = node;  // the watch will confirm it
-  return {};
 }
 
-Result<void> Agent::claim_blocks() {
-  for (const auto& [name, pool] : model_.pools) {
-    if (pool.disabled || claimed_pools_.contains(name)) continue;
-    std::optional<Prefix> preferred;
-    if (auto it = local_.blocks.find(name); it != local_.blocks.end()) preferred = it->second;
-    auto claim = ipam::claim_block(*store_, {.pool = name, .node = config_.node_name, .lease = lease_->id(),
-                                             .preferred = preferred});
-    if (!claim) {
-      // One full pool must not keep the node from the others; the next change retries.
-      spdlog::warn("pool {}: {}", name, claim.error().describe());
-      continue;
-    }
-    ++metrics_.block_claims;
-    claimed_pools_.insert(name);
-    spdlog::info("pool {}: block {} ({})", name, claim->block.to_string(),
-                 claim->already_held ? "held already" : "claimed");
-    local_.blocks[name] = claim->block;
-    // Make the model aware now; the watch event for it follows.
-    model::BlockAffinity affinity{name, claim->block, config_.node_name, false, 0};
-    model_.blocks[model::keys::block(name, claim->block)] = affinity;
+void Agent::register_node() {
+  const model::Node node = node_record();
+  auto it = model_.nodes.find(config_.node_name);
+  if (registered_ && it != model_.nodes.end() && it->second == node) return;
+  if (registering_) {
+    register_again_ = true;  // compared again, and written if still new, when this write is done
+    return;
   }
-  return save_local_state(config_.state_dir, local_);
+  registering_ = true;
+  store_worker_->post([node](store::Store& store) { return ipam::register_node(store, node); },
+                      [this, node](Result<void> r) {
+                        registering_ = false;
+                        if (r) {
+                          node_registered(node);
+                        } else {
+                          spdlog::warn("updating the node record: {}", r.error().describe());
+                        }
+                        if (std::exchange(register_again_, false)) register_node();
+                      });
+}
+
+ipam::ClaimRequest Agent::claim_request(const std::string& pool) const {
+  std::optional<Prefix> preferred;
+  if (auto it = local_.blocks.find(pool); it != local_.blocks.end()) preferred = it->second;
+  return {.pool = pool, .node = config_.node_name, .lease = lease_->id(), .preferred = preferred};
+}
+
+bool Agent::block_claimed(const std::string& name, const Result<ipam::Claim>& claim) {
+  if (!claim) {
+    // One full pool must not keep the node from the others; the next change retries.
+    spdlog::warn("pool {}: {}", name, claim.error().describe());
+    return false;
+  }
+  ++metrics_.block_claims;
+  claimed_pools_.insert(name);
+  spdlog::info("pool {}: block {} ({})", name, claim->block.to_string(),
+               claim->already_held ? "held already" : "claimed");
+  local_.blocks[name] = claim->block;
+  // Make the model aware now; the watch event for it follows.
+  model::BlockAffinity affinity{name, claim->block, config_.node_name, false, 0};
+  model_.blocks[model::keys::block(name, claim->block)] = affinity;
+  return true;
+}
+
+void Agent::claim_blocks() {
+  for (const auto& [name, pool] : model_.pools) {
+    if (pool.disabled || claimed_pools_.contains(name) || claiming_.contains(name)) continue;
+    claiming_.insert(name);
+    const ipam::ClaimRequest request = claim_request(name);
+    store_worker_->post([request](store::Store& store) { return ipam::claim_block(store, request); },
+                        [this, request](Result<ipam::Claim> claim) {
+                          claiming_.erase(request.pool);
+                          // Claimed under a lease replaced meanwhile: claim again under the new one.
+                          if (request.lease != lease_->id()) return claim_blocks();
+                          // The pool was deleted meanwhile: the watch has the store's word on it.
+                          if (!model_.pools.contains(request.pool)) return;
+                          if (!block_claimed(request.pool, claim)) return;
+                          if (auto r = save_local_state(config_.state_dir, local_); !r) {
+                            spdlog::warn("{}", r.error().describe());
+                          }
+                          schedule_reconcile();  // the block's own route
+                        });
+  }
 }
 
 void Agent::on_watch(const store::WatchBatch& batch) {
@@ -229,7 +276,7 @@ void Agent::on_watch(const store::WatchBatch& batch) {
   // model ignores liveness keys, so this comes before its verdict on the batch.)
   const std::string liveness = model::keys::liveness(config_.node_name);
   for (const auto& e : batch.events) {
-    if (e.kv.key == liveness && e.type == store::WatchEvent::Type::remove) (void)lease_->renew();
+    if (e.kv.key == liveness && e.type == store::WatchEvent::Type::remove) probe_lease();
   }
   check_lease();
   const uint64_t policy_before = model_.policy_generation;
@@ -245,9 +292,7 @@ void Agent::on_watch(const store::WatchBatch& batch) {
   std::erase_if(claimed_pools_, [&](const std::string& pool) { return !held.contains(pool); });
   bool missing = false;
   for (const auto& [name, pool] : model_.pools) missing |= !pool.disabled && !held.contains(name);
-  if (missing) {
-    if (auto r = claim_blocks(); !r) spdlog::warn("{}", r.error().describe());
-  }
+  if (missing) claim_blocks();
   schedule_reconcile();
 }
 
@@ -260,15 +305,33 @@ void Agent::schedule_reconcile() {
   });
 }
 
+void Agent::probe_lease() {
+  store_worker_->post([lease = lease_](store::Store&) { return lease->renew(); },
+                      [this](Result<void>) { check_lease(); });  // a failed renewal marks the lease lost
+}
+
 void Agent::check_lease() {
-  if (!lease_->lost()) return;
+  if (!lease_->lost() || reacquiring_) return;
+  reacquiring_ = true;
   spdlog::warn("node lease lost (the store expired it); acquiring a new one and claiming blocks again");
-  auto lease = ipam::NodeLease::acquire(*store_, {.node = config_.node_name, .ttl_seconds = config_.lease_ttl_seconds});
-  if (!lease) return spdlog::warn("{}", lease.error().describe());
-  lease_ = std::move(*lease);
-  ++metrics_.lease_reacquired;
-  claimed_pools_.clear();
-  if (auto r = claim_blocks(); !r) spdlog::warn("{}", r.error().describe());
+  const ipam::NodeLease::Options options{.node = config_.node_name, .ttl_seconds = config_.lease_ttl_seconds};
+  store_worker_->post(
+      [options](store::Store& store) -> Result<std::shared_ptr<ipam::NodeLease>> {
+        auto lease = ipam::NodeLease::acquire(store, options);
+        if (!lease) return std::unexpected(lease.error());
+        return std::shared_ptr<ipam::NodeLease>(std::move(*lease));
+      },
+      [this](Result<std::shared_ptr<ipam::NodeLease>> lease) {
+        reacquiring_ = false;
+        if (!lease) return spdlog::warn("{}", lease.error().describe());  // the next round tries again
+        // The old lease's renewer may be in a store call: it stops (and is joined) on the worker.
+        store_worker_->post([old = std::exchange(lease_, std::move(*lease))](store::Store&) { return Result<void>{}; },
+                            [](Result<void>) {});
+        ++metrics_.lease_reacquired;
+        claimed_pools_.clear();
+        claim_blocks();
+        if (ipam_) ipam_->set_node_facts(lease_->id(), workload_mtu_);
+      });
 }
 
 void Agent::reconcile() {
@@ -312,7 +375,7 @@ void Agent::reconcile() {
     }
     problems_ = desired.problems;
     workload_mtu_ = desired.workload_mtu;
-    if (auto r = register_node(); !r) spdlog::warn("updating the node record: {}", r.error().describe());
+    register_node();
   }
   if (ipam_) ipam_->set_node_facts(lease_->id(), workload_mtu_);  // the lease may be new, the MTU changed
 }
@@ -359,6 +422,8 @@ std::string Agent::metrics_text() const {
   metric("weft_bgp_routes_kept", "gauge", "Routes kept from before a restart until the BGP peers resync.",
          static_cast<double>(bgp_ ? bgp_->routes_kept() : 0));
   metric("weft_store_round_trips_total", "counter", "Requests sent to the store.", static_cast<double>(store_->counters().round_trips.load()));
+  metric("weft_store_jobs_pending", "gauge", "Store calls queued or running off the event loop (growing: a slow store).",
+         static_cast<double>(store_worker_->pending()));
   metric("weft_last_reconcile_seconds", "gauge", "Duration of the last reconcile round.", metrics_.last_reconcile_ms / 1000.0);
   metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", static_cast<double>(resident_bytes()));
   return out;

@@ -11,6 +11,13 @@
 // lease (reusing the node's live lease after a restart), register the node, read /weft/v1/ into
 // the model, claim a block in every pool, then watch /weft/v1/ from the read's revision and
 // reconcile on every change and every reconcile interval.
+//
+// Store calls (issue 9): start() makes its own directly, since the loop serves nothing yet and a
+// failure must fail the start. Once the loop runs, every store call of the agent and its
+// BgpRunner — node record updates, block claims, lease probes and re-acquires, BGP status —
+// goes through the StoreWorker, and its result is applied on the loop when it comes back: a slow
+// or hung etcd delays those writes, never BGP keepalives, the IPAM socket, /metrics or a
+// reconcile round. (The IPAM service has its own worker thread for the same reason.)
 // Stop (SIGTERM/SIGINT): the loop ends; the data plane and the lease stay as they are, so
 // traffic keeps flowing and a restart finds everything in place.
 #pragma once
@@ -30,10 +37,12 @@
 #include "agent/ipam_service.h"
 #include "agent/ipam_socket.h"
 #include "agent/local_state.h"
+#include "agent/store_worker.h"
 #include "agent/underlay.h"
 #include "dataplane/desired_state.h"
 #include "dataplane/reconciler.h"
 #include "model/cluster_model.h"
+#include "ipam/block_leases.h"
 #include "ipam/node_lease.h"
 #include "base/clock.h"
 #include "kernel/kernel_ops.h"
@@ -87,14 +96,23 @@ class Agent {
   IpamService* ipam() { return ipam_.get(); }
   BgpRunner* bgp() { return bgp_.get(); }
   HttpResponse serve_http(const std::string& path);
+  // The /metrics address with its real port ("" without one); for tests that ask over HTTP.
+  std::string http_address() const { return http_ ? http_->local_address() : ""; }
+  // Tests drain it (then run the loop) to apply pending store results deterministically.
+  StoreWorker& store_worker() { return *store_worker_; }
 
  private:
-  Result<void> claim_blocks();
+  ipam::ClaimRequest claim_request(const std::string& pool) const;
+  // Applies a claim's result (on the loop); false if there was nothing to apply.
+  bool block_claimed(const std::string& pool, const Result<ipam::Claim>& claim);
+  void claim_blocks();  // posts a claim for every pool without a block and none in flight
   model::Node node_record() const;
-  Result<void> register_node();  // writes the record once at start, then when it changes
+  void node_registered(const model::Node& node);
+  void register_node();  // posts a write of the record when it changed since the last one
   void on_watch(const store::WatchBatch& batch);
   void schedule_reconcile();
   void arm_periodic();
+  void probe_lease();
   void check_lease();
   void watch_kernel_routes();
   void start_bgp();
@@ -105,11 +123,14 @@ class Agent {
   asio::io_context io_;
   asio::signal_set signals_{io_};
   asio::steady_timer periodic_{io_};
-  store::Store* store_;  // env_.store, as the code below has always used it
+  store::Store* store_;  // env_.store: start() calls it directly, the loop through store_worker_
+  // Declared after io_ and destroyed first (~Agent): no store job runs while the agent dies.
+  std::unique_ptr<StoreWorker> store_worker_;
   dataplane::Reconciler reconciler_;
   Underlay underlay_;
   LocalState local_;
-  std::unique_ptr<ipam::NodeLease> lease_;
+  // Shared with the store jobs that use it (a probe may still run when a new lease replaces it).
+  std::shared_ptr<ipam::NodeLease> lease_;
   model::ClusterModel model_;
   std::unique_ptr<store::Watch> watch_;
   std::unique_ptr<HttpServer> http_;
@@ -118,6 +139,12 @@ class Agent {
   std::optional<kernel::RouteWatcher> route_watcher_;
   std::optional<asio::posix::stream_descriptor> route_events_;
   bool registered_ = false;
+  // Store writes in flight on the worker: none is posted twice, and what changed meanwhile is
+  // written after it.
+  bool registering_ = false;
+  bool register_again_ = false;
+  bool reacquiring_ = false;
+  std::set<std::string> claiming_;
   bool reconcile_pending_ = false;
   bool healthy_ = false;
   uint32_t workload_mtu_ = 0;

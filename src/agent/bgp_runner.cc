@@ -1,6 +1,7 @@
 #include "agent/bgp_runner.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/log.h"
 #include "base/clock.h"
@@ -15,7 +16,7 @@ int64_t unix_seconds(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-BgpRunner::BgpRunner(asio::io_context& io, store::Store& store, Options options)
+BgpRunner::BgpRunner(asio::io_context& io, StoreWorker& store, Options options)
     : io_(io), store_(store), options_(std::move(options)), publish_timer_(io) {}
 
 BgpRunner::~BgpRunner() {
@@ -223,13 +224,32 @@ void BgpRunner::schedule_publish(std::chrono::milliseconds delay) {
 }
 
 void BgpRunner::publish() {
+  if (writing_) {
+    publish_again_ = true;  // decided on what the write in flight leaves behind
+    return;
+  }
   const std::string key = model::keys::bgp_status(options_.node);
+  // Completions of writes run on the loop, maybe after this runner is gone.
+  auto done = [this, alive = std::weak_ptr<int>(alive_)](auto apply) {
+    return [this, alive, apply = std::move(apply)](const auto& r) {
+      if (alive.expired()) return;
+      writing_ = false;
+      if (r) {
+        apply();
+      } else {
+        spdlog::warn("bgp status: {}", r.error().describe());
+      }
+      if (std::exchange(publish_again_, false)) publish();
+    };
+  };
   if (!applied_.enabled) {
     // Also once after a start: a status written before a restart may hang on a lease kept since.
     if (published_ || !status_cleared_) {
-      if (auto r = store_.remove(key); !r) return spdlog::warn("bgp status: {}", r.error().describe());
-      published_.reset();
-      status_cleared_ = true;
+      writing_ = true;
+      store_.post([key](store::Store& store) { return store.remove(key); }, done([this] {
+        published_.reset();
+        status_cleared_ = true;
+      }));
     }
     return;
   }
@@ -245,14 +265,15 @@ void BgpRunner::publish() {
   if (published_ && *published_ == s && lease == published_lease_ && fresh) return;
   auto stamped = s;
   stamped.updated_at_unix = options_.clock->unix_seconds();
-  if (auto r = store_.put(key, dump_json(model::encode(stamped)), lease); !r) {
-    spdlog::warn("bgp status: {}", r.error().describe());
-    return;
-  }
-  published_ = s;
-  published_at_ = now;
-  published_lease_ = lease;
-  status_cleared_ = false;
+  writing_ = true;
+  store_.post([key, value = dump_json(model::encode(stamped)), lease](store::Store& store) {
+    return store.put(key, value, lease);
+  }, done([this, s, now, lease] {
+    published_ = s;
+    published_at_ = now;
+    published_lease_ = lease;
+    status_cleared_ = false;
+  }));
 }
 
 }  // namespace weft::agent

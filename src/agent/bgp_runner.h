@@ -16,7 +16,9 @@
 // peer's accepted prefixes) only changes the import filter and asks the peers for their routes
 // again (route refresh): no session ends.
 //
-// Everything runs on the agent's io_context thread.
+// Everything runs on the agent's io_context thread, but the status writes: they go through the
+// agent's StoreWorker (a hung store must not stall the sessions' keepalives), one at a time, and
+// a status that changed while one was in flight is written after it.
 #pragma once
 
 #include <asio.hpp>
@@ -27,11 +29,11 @@
 #include <optional>
 
 #include "base/clock.h"
+#include "agent/store_worker.h"
 #include "bgp/mesh_plan.h"
 #include "bgp/speaker.h"
 #include "dataplane/desired_state.h"
 #include "model/bgp_config.h"
-#include "store/store.h"
 
 namespace weft::agent {
 
@@ -46,7 +48,7 @@ class BgpRunner {
     std::function<int64_t()> lease;           // the node lease status keys hang on
     const Clock* clock = &system_clock();     // decides when the restart time is over
   };
-  BgpRunner(asio::io_context& io, store::Store& store, Options options);
+  BgpRunner(asio::io_context& io, StoreWorker& store, Options options);
   ~BgpRunner();  // closes the sessions without a Cease: peers keep our routes (graceful restart)
 
   void keep_routes_from_before(dataplane::LearnedRoutes routes);
@@ -70,7 +72,7 @@ class BgpRunner {
   model::BgpNodeStatus status() const;
 
   asio::io_context& io_;
-  store::Store& store_;
+  StoreWorker& store_;
   Options options_;
   std::unique_ptr<bgp::Speaker> speaker_;
   bgp::BgpPlan applied_;  // what the speaker runs now
@@ -84,6 +86,8 @@ class BgpRunner {
   std::chrono::steady_clock::time_point published_at_{};
   int64_t published_lease_ = 0;
   bool status_cleared_ = false;
+  bool writing_ = false;        // a status write is on the store worker
+  bool publish_again_ = false;  // publish() was asked for meanwhile
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

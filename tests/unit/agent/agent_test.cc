@@ -6,17 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <future>
 
+#include "agent_harness.h"
 #include "base/json.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
-#include "ipam/pool_registry.h"
-#include "kernel/fake_kernel.h"
 #include "model/keys.h"
-#include "store/memory_store.h"
 #include "parse.h"
 #include "policy/compile.h"
 #include "policy/policy_codec.h"
@@ -28,69 +24,8 @@ namespace {
 using weft::testing::ip;
 using weft::testing::pfx;
 
-namespace fs = std::filesystem;
 namespace proto = ipam::protocol;
 
-
-struct Harness {
-  FakeClock clock;
-  // The embedded store on the same clock: lease expiry happens when the test says (expire_due).
-  std::unique_ptr<store::MemoryStore> store = *store::MemoryStore::open("", clock);
-  kernel::FakeKernel kernel;
-  fs::path dir;
-  AgentConfig config;
-  std::unique_ptr<Agent> agent;
-
-  Harness() {
-    char tmpl[] = "/tmp/weft-agent-test-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    auto eth0 = kernel.add_device({.name = "eth0", .kind = "veth", .mtu = 1500, .up = true});
-    kernel.add_address_silently({eth0.index, *IpAddress::parse("198.18.1.11"), 24});
-    config.node_name = "h1";
-    config.interface = "eth0";
-    config.state_dir = (dir / "state").string();
-    config.socket_path = (dir / "weftd.sock").string();
-    config.metrics_address = "none";
-    config.lease_ttl_seconds = 60;
-  }
-  ~Harness() {
-    agent.reset();
-    fs::remove_all(dir);
-  }
-  void add_pool(const char* name, const char* cidr, model::Encapsulation e = model::Encapsulation::none) {
-    model::Pool p;
-    p.name = name;
-    p.cidr = pfx(cidr);
-    p.block_length = 24;
-    p.encapsulation = e;
-    ASSERT_TRUE(ipam::add_pool(*store, p));
-  }
-  Result<void> start() {
-    agent = std::make_unique<Agent>(config, AgentEnv{*store, kernel, clock, /*kernel_route_events=*/false});
-    return agent->start();
-  }
-  // Runs the loop until `done` holds; false if it did not within a generous bound (an event that
-  // never comes fails the test instead of hanging it).
-  template <class Pred>
-  bool run_until(Pred done) {
-    for (int i = 0; i < 2000 && !done(); ++i) agent->io().run_one_for(std::chrono::milliseconds(5));
-    return done();
-  }
-  bool has_route(const char* destination) const {
-    for (const auto& r : kernel.routes()) {
-      if (r.destination == pfx(destination)) return true;
-    }
-    return false;
-  }
-  std::optional<model::BlockAffinity> block_of(const char* node) const {
-    auto listing = store->list(model::keys::blocks_prefix());
-    for (const auto& kv : listing->kvs) {
-      auto b = model::decode_affinity(kv.key, kv.value);
-      if (b && b->node == node) return *b;
-    }
-    return std::nullopt;
-  }
-};
 
 TEST(Agent, StartRegistersTheNodeClaimsABlockAndProgramsIt) {
   Harness h;

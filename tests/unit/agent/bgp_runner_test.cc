@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gated_store.h"
+#include "model/keys.h"
 #include "store/store.h"
 #include "parse.h"
 
@@ -23,12 +25,13 @@ uint32_t v4(const char* text) {
 struct Fixture {
   asio::io_context io;
   std::unique_ptr<store::Store> store = *store::open_store({.url = "memory:"});
+  StoreWorker worker{io, *store};  // the status writes
   FakeClock clock;
   int routes_changed = 0;
   std::unique_ptr<BgpRunner> runner;
 
   Fixture() {
-    runner = std::make_unique<BgpRunner>(io, *store,
+    runner = std::make_unique<BgpRunner>(io, worker,
                                          BgpRunner::Options{.node = "h1",
                                                             .listen_port = 0,
                                                             .routes_changed = [this] { ++routes_changed; },
@@ -89,6 +92,44 @@ TEST(BgpRunner, KeptRoutesGoOnceEveryPeerSentEndOfRib) {
   EXPECT_GE(f.routes_changed, 1) << "a reconcile was asked for to drop the kept route";
   // The peer learns this node's block once the restart is over (selection deferral ended).
   ASSERT_TRUE(f.run_until([&] { return !(*peer)->routes(pfx("198.19.1.0/24")).empty(); }));
+}
+
+// Issue 9: the status write goes through the store worker, so a hung store holds the write, not
+// the loop (which runs the sessions' keepalives); the write lands once the store answers. (The
+// publish is batched on a 500 ms timer: the test waits for it as for any event.)
+TEST(BgpRunner, TheStatusIsWrittenOffTheLoop) {
+  asio::io_context io;
+  std::unique_ptr<store::Store> memory = *store::open_store({.url = "memory:"});
+  GatedStore gate(*memory);
+  StoreWorker worker(io, gate);
+  struct Opener {  // before the worker joins: a write held at the gate would never end
+    GatedStore& gate;
+    ~Opener() { gate.open(); }
+  } opener{gate};
+  FakeClock clock;
+  BgpRunner runner(io, worker,
+                   BgpRunner::Options{.node = "h1", .listen_port = 0, .lease = [] { return int64_t{0}; }, .clock = &clock});
+  auto run_until = [&](auto done) {
+    for (int i = 0; i < 2000 && !done(); ++i) io.run_one_for(std::chrono::milliseconds(5));
+    return done();
+  };
+  gate.close();
+  runner.apply(bgp::BgpPlan{.enabled = true, .local_as = 64512, .router_id = v4("127.0.0.1"),
+                            .allowed = {pfx("198.19.0.0/16")}, .announce = {pfx("198.19.1.0/24")}});
+  ASSERT_TRUE(run_until([&] { return gate.waiting() == 1; })) << "no status write reached the store";
+  bool served = false;
+  asio::post(io, [&] { served = true; });
+  ASSERT_TRUE(run_until([&] { return served; })) << "the loop is held by the status write";
+  EXPECT_FALSE(memory->get(model::keys::bgp_status("h1")).value().has_value());
+
+  gate.open();
+  ASSERT_TRUE(worker.drain());
+  io.poll();
+  auto written = memory->get(model::keys::bgp_status("h1"));
+  ASSERT_TRUE(written && *written);
+  auto status = model::decode_bgp_status((*written)->value);
+  ASSERT_TRUE(status) << status.error().describe();
+  EXPECT_EQ(status->as_number, 64512u);
 }
 
 }  // namespace
