@@ -154,11 +154,15 @@ void Agent::watch_kernel_routes() {
 }
 
 void Agent::start_bgp() {
+  next_hops_.new_round(underlay_.address, model_);
   bgp_ = std::make_unique<BgpRunner>(io_, *store_worker_,
                                      BgpRunner::Options{.node = config_.node_name,
                                                         .routes_changed = [this] { schedule_reconcile(); },
                                                         .lease = [this] { return lease_->id(); },
-                                                        .clock = &env_.clock});
+                                                        .clock = &env_.clock,
+                                                        .next_hop_usable = [this](const IpAddress& hop, const IpAddress& from) {
+                                                          return next_hops_.usable(hop, from);
+                                                        }});
   // Routes weft installed for BGP pools before a restart stay until the sessions are back.
   const auto plan = bgp::plan_bgp(model_, config_.node_name);
   if (!plan.enabled) return;
@@ -346,10 +350,12 @@ void Agent::reconcile() {
                                     .vxlan = {config_.vxlan_vni, config_.vxlan_port},
                                     .ipip = ipip_dataplane_,
                                     .bpf_dir = config_.bpf_dir};
+  next_hops_.new_round(underlay_.address, model_);
   dataplane::LearnedRoutes learned;
   if (bgp_) {
     bgp_->apply(bgp::plan_bgp(model_, config_.node_name));
     learned = bgp_->routes();
+    facts.bgp_next_hops = next_hops_.resolve(learned);
   }
   facts.underlay_next_hops = dataplane::underlay_next_hops(model_, facts, env_.kernel);
   // weft.vxlan shares the workload interfaces' prefix; it is not a workload.

@@ -37,6 +37,7 @@
 #include "agent/ipam_service.h"
 #include "agent/ipam_socket.h"
 #include "agent/local_state.h"
+#include "agent/next_hop_resolver.h"
 #include "agent/store_worker.h"
 #include "agent/underlay.h"
 #include "dataplane/desired_state.h"
@@ -128,6 +129,7 @@ class Agent {
   std::unique_ptr<StoreWorker> store_worker_;
   dataplane::Reconciler reconciler_;
   Underlay underlay_;
+  NextHopResolver next_hops_{env_.kernel};
   LocalState local_;
   // Shared with the store jobs that use it (a probe may still run when a new lease replaces it).
   std::shared_ptr<ipam::NodeLease> lease_;

@@ -88,6 +88,11 @@ void BgpRunner::apply(const bgp::BgpPlan& plan) {
         problems_.push_back(r.error().describe());
       }
     }
+    if (old != applied_.peers.end() && old->config.export_allow != p.config.export_allow) {
+      if (auto r = speaker_->set_export_allow(p.config.address, p.config.export_allow); !r) {
+        problems_.push_back(r.error().describe());
+      }
+    }
     if (speaker_->peer(p.config.address)) continue;
     spdlog::info("bgp: peer {} ({} AS {}, {})", p.name, p.config.address.to_string(), p.config.peer_as, p.kind);
     if (auto r = speaker_->add_peer(p.config); !r) problems_.push_back(r.error().describe());
@@ -108,7 +113,8 @@ void BgpRunner::start_speaker(const bgp::BgpPlan& plan) {
                               .listen_port = options_.listen_port,
                               .allowed = plan.allowed,
                               .graceful_restart_time = static_cast<uint16_t>(options_.restart_time.count()),
-                              .restarting = restarting_});
+                              .restarting = restarting_,
+                              .next_hop_usable = options_.next_hop_usable});
   if (!speaker) {
     problems_.push_back(speaker.error().describe());
     return;

@@ -47,6 +47,7 @@ class BgpRunner {
     std::function<void()> routes_changed;     // schedule a reconcile
     std::function<int64_t()> lease;           // the node lease status keys hang on
     const Clock* clock = &system_clock();     // decides when the restart time is over
+    bgp::NextHopCheck next_hop_usable;        // bgp/rib.h; empty: every next hop is
   };
   BgpRunner(asio::io_context& io, StoreWorker& store, Options options);
   ~BgpRunner();  // closes the sessions without a Cease: peers keep our routes (graceful restart)

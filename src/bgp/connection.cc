@@ -126,7 +126,7 @@ void Connection::post_event(Event e) {
 }
 
 void Connection::connect(const asio::ip::tcp::endpoint& remote,
-                         const std::optional<IpAddress>& source, const std::string& md5_key) {
+                         const std::optional<IpAddress>& source, const std::string& md5_key, uint8_t ttl) {
   drop();
   socket_.emplace(io_);
   const uint64_t g = ++gen_;
@@ -138,6 +138,7 @@ void Connection::connect(const asio::ip::tcp::endpoint& remote,
       ec = asio::error::invalid_argument;
     }
   }
+  if (!ec && ttl != 0) socket_->set_option(asio::ip::unicast::hops(ttl), ec);
   if (!ec && source) socket_->bind(asio::ip::tcp::endpoint(to_asio(*source), 0), ec);
   if (ec) {
     spdlog::debug("bgp: connect to {} failed: {}", remote.address().to_string(), ec.message());

@@ -62,10 +62,10 @@ class Connection {
   void stop_timer(Timer t) { timers_[static_cast<size_t>(t)]->stop(); }
   void stop_all_timers();
 
-  // ConnectTcp: a fresh socket (MD5 key and source address set first), then async connect; the
-  // outcome arrives as TcpConnectionAcknowledged or TcpConnectionFails.
+  // ConnectTcp: a fresh socket (MD5 key, TTL and source address set first; ttl 0: the system's),
+  // then async connect; the outcome arrives as TcpConnectionAcknowledged or TcpConnectionFails.
   void connect(const asio::ip::tcp::endpoint& remote, const std::optional<IpAddress>& source,
-               const std::string& md5_key);
+               const std::string& md5_key, uint8_t ttl = 0);
   // An accepted socket; the caller then feeds TcpConnectionConfirmed.
   void attach(asio::ip::tcp::socket socket);
   void send(const Bytes& bytes);

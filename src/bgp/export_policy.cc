@@ -32,11 +32,16 @@ std::optional<PathAttributes> rewrite(const Rib& rib, Family family, const Path&
     if (!self) return std::nullopt;
     AsPath path = a.as_path.value_or(AsPath{});
     const uint32_t local_as = rib.config().local_as;
-    if (!path.empty() && path.front().type == SegmentType::as_sequence &&
-        path.front().asns.size() < 255) {
-      path.front().asns.insert(path.front().asns.begin(), local_as);
-    } else {
-      path.insert(path.begin(), AsSegment{SegmentType::as_sequence, {local_as}});
+    // A route learned from another node goes out one AS longer than that node's own
+    // advertisement: a router peered with both then prefers the owner, instead of choosing by
+    // router id and sending the block's traffic to a node that would hand it back.
+    const bool relayed_within_as = !local && !rib.peer(best.peer).ebgp;
+    for (int i = relayed_within_as ? 2 : 1; i > 0; --i) {
+      if (!path.empty() && path.front().type == SegmentType::as_sequence && path.front().asns.size() < 255) {
+        path.front().asns.insert(path.front().asns.begin(), local_as);
+      } else {
+        path.insert(path.begin(), AsSegment{SegmentType::as_sequence, {local_as}});
+      }
     }
     a.as_path = std::move(path);
     a.next_hop = *self;

@@ -10,8 +10,10 @@
 // - never back to the peer it was learned from.
 //
 // Which attributes (RFC 4271 §5.1, RFC 4456 §8):
-// - to eBGP: our AS prepended, NEXT_HOP self, no LOCAL_PREF, no MED learned from another AS
-//   (§5.1.4), no ORIGINATOR_ID/CLUSTER_LIST;
+// - to eBGP: our AS prepended (twice for a route learned over iBGP, i.e. another node's block:
+//   a router peered with that node too then prefers the node's own, shorter advertisement),
+//   NEXT_HOP self, no LOCAL_PREF, no MED learned from another AS (§5.1.4), no
+//   ORIGINATOR_ID/CLUSTER_LIST;
 // - to iBGP: LOCAL_PREF (100 if absent); NEXT_HOP self for local routes, unchanged otherwise;
 //   reflected routes get ORIGINATOR_ID (the source's BGP Identifier) if absent and our
 //   CLUSTER_ID prepended to CLUSTER_LIST.

@@ -19,6 +19,25 @@ bool applies_to(const model::BgpPeer& peer, const model::Node& self) {
   return selector && model::matches(*selector, self.labels);
 }
 
+// A router's session: from the node's address on the link towards it (the kernel's choice unless
+// configured), so that next hop self is an address the router can reach (RFC 4271 §5.1.3); TTL
+// 1 for eBGP unless multihop; learned pool routes exported to it (mode pools) with next hop self.
+PeerConfig external_session(const model::BgpPeer& peer, const BgpPlan& plan, const model::Node& me) {
+  PeerConfig c;
+  c.address = peer.address;
+  c.peer_as = peer.as_number;
+  c.local_address = peer.local_address;
+  c.md5_password = peer.password;
+  c.import_allow = peer.accept;
+  c.next_hop_v6 = me.underlay_link_local;
+  for (const auto& hop : peer.next_hop_self) (hop.is_v4() ? c.next_hop_v4 : c.next_hop_v6) = hop;
+  const bool ebgp = peer.as_number != plan.local_as;
+  c.ttl = peer.ttl != 0 ? peer.ttl : ebgp ? 1 : 0;
+  if (peer.export_mode == model::ExportMode::pools) c.export_allow = plan.allowed;
+  c.export_allow.insert(c.export_allow.end(), peer.exports.begin(), peer.exports.end());
+  return c;
+}
+
 }  // namespace
 
 BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
@@ -105,10 +124,7 @@ BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
       continue;
     }
     if (peer.address == *my_address) continue;  // a peer for the others, e.g. a reflector node's own entry
-    PeerConfig c = session(peer.address, peer.as_number);
-    c.md5_password = peer.password;
-    c.import_allow = peer.accept;
-    plan.peers.push_back(PlannedPeer{name, "external", std::move(c)});
+    plan.peers.push_back(PlannedPeer{name, "external", external_session(peer, plan, me)});
   }
   std::sort(plan.peers.begin(), plan.peers.end(),
             [](const PlannedPeer& a, const PlannedPeer& b) { return a.config.address < b.config.address; });
@@ -118,7 +134,8 @@ BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
 bool same_session(const PeerConfig& a, const PeerConfig& b) {
   return a.address == b.address && a.peer_as == b.peer_as && a.port == b.port && a.passive == b.passive &&
          a.md5_password == b.md5_password && a.rr_client == b.rr_client && a.hold_time == b.hold_time &&
-         a.local_address == b.local_address && a.next_hop_v6 == b.next_hop_v6 && a.export_allow == b.export_allow;
+         a.local_address == b.local_address && a.next_hop_v4 == b.next_hop_v4 && a.next_hop_v6 == b.next_hop_v6 &&
+         a.ttl == b.ttl;
 }
 
 }  // namespace weft::bgp

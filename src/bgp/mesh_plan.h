@@ -45,7 +45,8 @@ struct BgpPlan {
 BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self);
 
 // Whether two peer configurations open the same session (a change needs the session restarted);
-// import_allow is not part of it: it changes on a running session (Speaker::set_import_allow).
+// import_allow and export_allow are not part of it: they change on a running session
+// (Speaker::set_import_allow, set_export_allow).
 bool same_session(const PeerConfig& a, const PeerConfig& b);
 
 }  // namespace weft::bgp

@@ -70,6 +70,11 @@ void Peer::accept(asio::ip::tcp::socket socket) {
                  config_.address.to_string());
     feed(*established_, TcpConnectionFails{});
   }
+  if (config_.ttl != 0) {
+    asio::error_code ec;
+    socket.set_option(asio::ip::unicast::hops(config_.ttl), ec);
+    if (ec) spdlog::warn("bgp: {}: setting TTL {}: {}", config_.address.to_string(), config_.ttl, ec.message());
+  }
   if (in_) bury(in_);
   in_ = std::make_unique<Connection>(io_, Connection::Direction::inbound, fsm_config(true),
                                      [this](Connection& c, const Event& e) { feed(c, e); });
@@ -96,7 +101,7 @@ void Peer::perform(Connection& c, const Action& action) {
           c.stop_timer(a.timer);
         } else if constexpr (std::is_same_v<T, ConnectTcp>) {
           c.connect(asio::ip::tcp::endpoint(to_asio(config_.address), config_.port),
-                    config_.local_address, config_.md5_password);
+                    config_.local_address, config_.md5_password, config_.ttl);
         } else if constexpr (std::is_same_v<T, DropTcp>) {
           c.drop();
         } else if constexpr (std::is_same_v<T, DeliverUpdate>) {

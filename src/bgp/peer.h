@@ -38,6 +38,9 @@ struct PeerConfig {
   uint16_t hold_time = 90;
   Seconds connect_retry_time{5};
   std::optional<IpAddress> local_address;  // source of outgoing connections
+  uint8_t ttl = 0;                         // IP TTL of the session's packets; 0: the system's
+  // NEXT_HOP "self" for IPv4 routes; default: the session's local address.
+  std::optional<IpAddress> next_hop_v4;
   std::optional<IpAddress> next_hop_v6;    // next hop self for IPv6 routes on an IPv4 session
   std::vector<Prefix> import_allow;        // accepted from this peer on top of the pools
   std::vector<Prefix> export_allow;        // learned routes exported to this peer
@@ -78,6 +81,11 @@ class Peer {
   PeerStatus status() const;
   void count_malformed() { ++malformed_; }
   void mark_end_of_rib(const AfiSafi& family);
+  // The session's learned-route export filter (PeerConfig::export_allow), now and for later sessions.
+  void set_export_allow(std::vector<Prefix> allow) {
+    config_.export_allow = allow;
+    export_view.export_allow = std::move(allow);
+  }
   // The R bit (RFC 4724) in the OPENs of connections made from now on.
   void set_restarting(bool restarting);
 

@@ -177,9 +177,13 @@ ApplyStats Rib::apply(PeerId id, const Update& u) {
       attrs = pool_.intern(a);
       if (attrs) AttrPool::ref(attrs);  // held while loading, so that it is not freed in between
     }
+    const bool usable = !config_.next_hop_usable || config_.next_hop_usable(next_hop, peers_[id].address);
     for (const Prefix& p : nlri) {
       if (looped || attrs == nullptr) {
         ++stats.looped;
+        remove_path(p, id, stats);
+      } else if (!usable) {
+        ++stats.unusable;
         remove_path(p, id, stats);
       } else if (!import_allowed(id, p)) {
         ++stats.filtered;

@@ -15,10 +15,13 @@
 // - Import policy: a peer's route is accepted only if its prefix lies inside one of
 //   RibConfig::allowed (the pools) or the peer's own import_allow; otherwise it is treated as
 //   withdrawn (a previous path from that peer for the prefix is removed).
+// - Next hops: a route whose next hop RibConfig::next_hop_usable refuses is treated as withdrawn,
+//   like a filtered one (it is not kept: a later session or route refresh brings it again).
 // - Nothing fails: malformed input was already turned into withdrawals by the codec (RFC 7606).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -29,12 +32,18 @@
 
 namespace weft::bgp {
 
+// Whether a received NEXT_HOP can be used (RFC 4271 §9.1.2.1: routes whose next hop is not
+// resolvable are left out of the decision), given the peer it came from; e.g. an IPv6 link-local
+// next hop is only usable from a peer on a shared link. Called once per UPDATE and next hop.
+using NextHopCheck = std::function<bool(const IpAddress& next_hop, const IpAddress& from)>;
+
 struct RibConfig {
   uint32_t local_as = 0;
   uint32_t router_id = 0;
   uint32_t cluster_id = 0;      // RFC 4456 §7; 0: the router id
   std::vector<Prefix> allowed;  // import filter for every peer (the pools)
   size_t max_paths = 8;         // ECMP set size; 1 disables multipath (at most 16)
+  NextHopCheck next_hop_usable; // empty: every next hop is
 };
 
 struct RibPeer {
@@ -51,6 +60,7 @@ struct ApplyStats {
   size_t withdrawn = 0;  // paths removed
   size_t filtered = 0;   // prefixes the import filter refused
   size_t looped = 0;     // prefixes refused by loop detection
+  size_t unusable = 0;   // prefixes refused for a next hop that cannot be used (NextHopCheck)
 };
 
 class Rib {

@@ -39,7 +39,8 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config)
                      .router_id = config_.router_id,
                      .cluster_id = config_.cluster_id,
                      .allowed = config_.allowed,
-                     .max_paths = config_.max_paths}) {}
+                     .max_paths = config_.max_paths,
+                     .next_hop_usable = config_.next_hop_usable}) {}
 
 Speaker::~Speaker() {
   alive_.reset();
@@ -204,8 +205,10 @@ void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
                     .reflector = has_rr_clients(),
                     .export_allow = pc.export_allow};
   const auto local = c.local_address();
+  // Next hop self is the session's own address unless configured (RFC 4271 §5.1.3: on a directly
+  // connected eBGP session it must be on the shared link, which the local address is).
   if (local && local->is_v4()) view.next_hop_v4 = local;
-  if (pc.local_address && pc.local_address->is_v4()) view.next_hop_v4 = pc.local_address;
+  if (pc.next_hop_v4) view.next_hop_v4 = pc.next_hop_v4;
   if (local && !local->is_v4()) view.next_hop_v6 = local;
   if (pc.next_hop_v6) view.next_hop_v6 = pc.next_hop_v6;
 
@@ -286,6 +289,14 @@ Result<void> Speaker::set_import_allow(const IpAddress& address, std::vector<Pre
   return {};
 }
 
+Result<void> Speaker::set_export_allow(const IpAddress& address, std::vector<Prefix> allow) {
+  Peer* p = find_peer(address);
+  if (!p) return fail(Errc::not_found, "bgp: peer ", address.to_string());
+  p->set_export_allow(std::move(allow));
+  reexport_all(*p);
+  return {};
+}
+
 void Speaker::request_refresh(Peer& peer) {
   if (!peer.established()) return;  // its next session brings everything anyway
   if (!peer.negotiated()->route_refresh) {
@@ -335,7 +346,11 @@ void Speaker::update_received(Peer& peer, const Update& u) {
     if (gr_.count(peer.id())) sweep(peer.id(), family->afi == kAfiIpv6 ? Family::v6 : Family::v4);
     return;
   }
-  rib_.apply(peer.id(), u);
+  const ApplyStats stats = rib_.apply(peer.id(), u);
+  if (stats.unusable > 0) {
+    spdlog::debug("bgp: {} prefixes from {} refused: next hop not usable from here", stats.unusable,
+                  peer.config().address.to_string());
+  }
   schedule_export();
 }
 

@@ -55,6 +55,7 @@ struct SpeakerConfig {
   Seconds selection_deferral{10};
   bool forwarding_preserved = true;     // the F bit: the kernel keeps weft's routes over a restart
   Seconds stale_time{300};              // stale routes' lifetime once the peer is back, until EoR
+  NextHopCheck next_hop_usable;         // rib.h; empty: every next hop is usable
 };
 
 struct RouteInfo {  // one path of a prefix, for tests and the CLI
@@ -85,6 +86,9 @@ class Speaker {
   // refused before come again (others send them on their next session).
   void set_allowed(std::vector<Prefix> allowed);
   Result<void> set_import_allow(const IpAddress& peer, std::vector<Prefix> allow);
+  // New export filter for a peer's learned routes, without a session reset: what it now may or
+  // may no longer get is announced or withdrawn at once.
+  Result<void> set_export_allow(const IpAddress& peer, std::vector<Prefix> allow);
   void announce(const Prefix& prefix);
   void withdraw(const Prefix& prefix);
   void on_best_change(BestChangeFn fn) { best_change_ = std::move(fn); }

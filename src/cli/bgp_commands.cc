@@ -17,10 +17,58 @@ struct ConfigArgs {
 };
 
 struct PeerArgs {
-  std::string name, peer_ip, node, node_selector, password;
+  std::string name, peer_ip, node, node_selector, password, local_address, export_mode = "pools";
   int64_t as_number = 0;
-  std::vector<std::string> accept;
+  int ttl = 0;
+  bool multihop = false;
+  std::vector<std::string> accept, exports, next_hop_self;
 };
+
+Result<std::vector<Prefix>> parse_prefixes(const std::vector<std::string>& texts, std::string_view flag) {
+  std::vector<Prefix> out;
+  for (const auto& text : texts) {
+    auto p = Prefix::parse(text);
+    if (!p) return fail(Errc::invalid_argument, flag, ": ", p.error().message);
+    out.push_back(*p);
+  }
+  return out;
+}
+
+// The model's peer from `weft bgp peer add`'s flags; validated by the store write.
+Result<model::BgpPeer> peer_from_args(const PeerArgs& args) {
+  auto address = IpAddress::parse(args.peer_ip);
+  if (!address) return fail(Errc::invalid_argument, "--peer-ip: ", address.error().message);
+  if (auto r = model::validate_as_number(args.as_number); !r) return std::unexpected(r.error());
+  model::BgpPeer peer;
+  peer.name = args.name.empty() ? model::default_peer_name(*address) : args.name;
+  peer.address = *address;
+  peer.as_number = static_cast<uint32_t>(args.as_number);
+  peer.node = args.node;
+  peer.node_selector = args.node_selector;
+  peer.password = args.password;
+  auto accept = parse_prefixes(args.accept, "--accept");
+  if (!accept) return std::unexpected(accept.error());
+  peer.accept = *accept;
+  auto exports = parse_prefixes(args.exports, "--export");
+  if (!exports) return std::unexpected(exports.error());
+  peer.exports = *exports;
+  if (!args.local_address.empty()) {
+    auto a = IpAddress::parse(args.local_address);
+    if (!a) return fail(Errc::invalid_argument, "--local-address: ", a.error().message);
+    peer.local_address = *a;
+  }
+  for (const auto& text : args.next_hop_self) {
+    auto a = IpAddress::parse(text);
+    if (!a) return fail(Errc::invalid_argument, "--next-hop-self: ", a.error().message);
+    peer.next_hop_self.push_back(*a);
+  }
+  if (args.ttl < 0 || args.ttl > 255) return fail(Errc::invalid_argument, "--ttl must be 1-255");
+  peer.ttl = static_cast<uint8_t>(args.multihop ? 255 : args.ttl);
+  auto mode = model::parse_export_mode(args.export_mode);
+  if (!mode) return fail(Errc::invalid_argument, "--export-mode: ", mode.error().message);
+  peer.export_mode = *mode;
+  return peer;
+}
 
 // weftd rewrites its status at least every minute (BgpRunner::kStatusRefresh); older means it
 // stopped reporting.
@@ -92,16 +140,9 @@ int config(Context& ctx, const ConfigArgs& args) {
 }
 
 int peer_add(Context& ctx, const PeerArgs& args) {
-  auto address = IpAddress::parse(args.peer_ip);
-  if (!address) return report(Error{Errc::invalid_argument, "--peer-ip: " + address.error().message});
-  if (auto r = model::validate_as_number(args.as_number); !r) return report(r.error());
-  model::BgpPeer peer{args.name.empty() ? model::default_peer_name(*address) : args.name,
-                     *address, static_cast<uint32_t>(args.as_number), args.node, args.node_selector, args.password, {}};
-  for (const auto& text : args.accept) {
-    auto p = Prefix::parse(text);
-    if (!p) return report(Error{Errc::invalid_argument, "--accept: " + p.error().message});
-    peer.accept.push_back(*p);
-  }
+  auto parsed = peer_from_args(args);
+  if (!parsed) return report(parsed.error());
+  const model::BgpPeer& peer = *parsed;
   auto store = ctx.store();
   if (!store) return report(store.error());
   if (auto r = ipam::add_bgp_peer(**store, peer); !r) return report(r.error());
@@ -124,13 +165,23 @@ int peer_list(Context& ctx) {
     std::cout << out.dump(2) << '\n';
     return exit_ok;
   }
-  Table table({"NAME", "PEER-IP", "AS", "NODES", "PASSWORD", "ACCEPT"});
+  Table table({"NAME", "PEER-IP", "AS", "NODES", "PASSWORD", "ACCEPT", "EXPORT", "SESSION"});
+  auto joined = [](const auto& items) {
+    std::string out;
+    for (const auto& a : items) out += (out.empty() ? "" : ",") + a.to_string();
+    return out.empty() ? std::string("-") : out;
+  };
   for (const auto& p : peers->items) {
-    std::string accept;
-    for (const auto& a : p.accept) accept += (accept.empty() ? "" : ",") + a.to_string();
     const std::string nodes = !p.node.empty() ? p.node : !p.node_selector.empty() ? p.node_selector : "all";
+    std::string exports(model::to_string(p.export_mode));
+    if (!p.exports.empty()) exports += "+" + joined(p.exports);
+    std::string session;
+    if (p.local_address) session += "local " + p.local_address->to_string() + " ";
+    if (!p.next_hop_self.empty()) session += "next-hop " + joined(p.next_hop_self) + " ";
+    if (p.ttl != 0) session += "ttl " + std::to_string(p.ttl) + " ";
+    if (!session.empty()) session.pop_back();
     table.add({p.name, p.address.to_string(), std::to_string(p.as_number), nodes, p.password.empty() ? "-" : "set",
-               accept.empty() ? "-" : accept});
+               joined(p.accept), exports, session.empty() ? "-" : session});
   }
   table.print(std::cout);
   return exit_ok;
@@ -215,6 +266,15 @@ void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
   add->add_option("--node-selector", pargs->node_selector, "the nodes whose labels match (k=v,k!=v,k,!k)")->excludes(only_node);
   add->add_option("--password", pargs->password, "TCP MD5 password (RFC 2385)");
   add->add_option("--accept", pargs->accept, "prefixes accepted from it besides the pools (repeatable)");
+  add->add_option("--export-mode", pargs->export_mode,
+                  "pools: every route in the BGP pools, learned ones too, next hop self (default); own: this node's blocks only")
+      ->check(CLI::IsMember({"pools", "own"}));
+  add->add_option("--export", pargs->exports, "learned routes inside this prefix are exported to it too (repeatable)");
+  add->add_option("--local-address", pargs->local_address, "the session's source address (default: the kernel's choice)");
+  add->add_option("--next-hop-self", pargs->next_hop_self,
+                  "the NEXT_HOP to advertise, one per family (default: the session's local address; IPv6: the underlay link-local)");
+  auto* ttl = add->add_option("--ttl", pargs->ttl, "IP TTL of the session (default: 1 for eBGP, the system's for iBGP)");
+  add->add_flag("--multihop", pargs->multihop, "eBGP to a router that is not directly connected (TTL 255)")->excludes(ttl);
   add->callback([&ctx, &exit_code, pargs] { exit_code = peer_add(ctx, *pargs); });
   peer->add_subcommand("list", "list external peers")->callback([&ctx, &exit_code] { exit_code = peer_list(ctx); });
   auto name = std::make_shared<std::string>();

@@ -4,32 +4,42 @@
 #include <set>
 
 #include "dataplane/ipip.h"
+#include "dataplane/next_hops.h"
 
 namespace weft::dataplane {
 namespace {
 
-bool link_local_v6(const IpAddress& a) { return !a.is_v4() && a.bytes()[0] == 0xfe && (a.bytes()[1] & 0xc0) == 0x80; }
-
-// The route for a learned prefix, or nullopt (with problems) when no next hop is usable.
-std::optional<kernel::Route> learned_route(const Prefix& prefix, const std::vector<IpAddress>& hops,
-                                           const LocalFacts& self, std::vector<std::string>& problems) {
+// The route for a learned prefix, or nullopt (with problems) when no next hop is usable. Next hops
+// on the underlay's subnet (IPv4) or link-local (IPv6) leave through the underlay device; others
+// as the kernel reaches them (LocalFacts::bgp_next_hops). One route has one device: next hops
+// through another device than the first usable one are left out.
+std::optional<DesiredRoute> learned_route(const Prefix& prefix, const std::vector<IpAddress>& hops,
+                                          const LocalFacts& self, std::vector<std::string>& problems) {
   std::vector<kernel::Nexthop> nexthops;
+  std::string device;
   for (const auto& hop : hops) {
-    const bool on_link = hop.is_v4() ? self.underlay.subnet().contains(hop) : link_local_v6(hop);
     if (hop.is_v4() != prefix.address().is_v4()) {
       problems.push_back("bgp: " + prefix.to_string() + " has next hop " + hop.to_string() + " of the other family");
       continue;
     }
+    const bool on_link = hop.is_v4() ? self.underlay.subnet().contains(hop) : link_local_v6(hop);
+    ResolvedHop via{hop, self.underlay_device};
     if (!on_link) {
-      problems.push_back("bgp: next hop " + hop.to_string() + " of " + prefix.to_string() + " is not on-link from " +
-                         self.underlay.subnet().to_string());
-      continue;
+      auto it = self.bgp_next_hops.find(hop);
+      if (it == self.bgp_next_hops.end()) {
+        problems.push_back("bgp: next hop " + hop.to_string() + " of " + prefix.to_string() + " is not reachable from here");
+        continue;
+      }
+      via = it->second;
     }
-    nexthops.push_back(kernel::Nexthop{.gateway = hop});
+    if (device.empty()) device = via.device;
+    if (via.device != device) continue;  // another link: ECMP within one device only
+    kernel::Nexthop nh{.gateway = via.gateway};
+    if (std::find(nexthops.begin(), nexthops.end(), nh) == nexthops.end()) nexthops.push_back(nh);
   }
   if (nexthops.empty()) return std::nullopt;
-  if (nexthops.size() == 1) return kernel::Route::via_gateway(prefix, *nexthops[0].gateway);
-  return kernel::Route::multipath(prefix, std::move(nexthops));
+  if (nexthops.size() == 1) return DesiredRoute{kernel::Route::via_gateway(prefix, *nexthops[0].gateway), device};
+  return DesiredRoute{kernel::Route::multipath(prefix, std::move(nexthops)), device};
 }
 
 }  // namespace
@@ -55,9 +65,7 @@ void BgpRoutesBackend::contribute(const BackendInput& in, DesiredState& out) con
         continue;
       }
     }
-    if (auto route = learned_route(prefix, hops, in.self, out.problems)) {
-      out.routes.push_back({std::move(*route), in.self.underlay_device});
-    }
+    if (auto route = learned_route(prefix, hops, in.self, out.problems)) out.routes.push_back(std::move(*route));
   }
 }
 

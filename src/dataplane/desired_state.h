@@ -50,6 +50,13 @@ inline constexpr uint32_t kIpipOverhead = 20;                    // the outer IP
 enum class IpipDataplane { kernel, ebpf };
 std::string_view to_string(IpipDataplane dataplane);
 
+// How a BGP next hop off the underlay subnet is reached (next_hops.h).
+struct ResolvedHop {
+  IpAddress gateway;   // the next hop itself when on-link, else the kernel route's gateway
+  std::string device;  // the link it leaves through
+  friend bool operator==(const ResolvedHop&, const ResolvedHop&) = default;
+};
+
 struct LocalFacts {
   std::string node;
   model::InterfaceAddress underlay;  // the address other nodes reach this one at, with its prefix
@@ -64,6 +71,9 @@ struct LocalFacts {
   // node's underlay subnet (the gateway of the kernel's route to it). eBPF IPIP routes blocks
   // there: the encapsulated packet leaves with that next hop's MAC.
   std::map<IpAddress, IpAddress> underlay_next_hops;
+  // BGP next hops that are neither on the underlay subnet nor link-local (a router on its own
+  // link, another segment's node, a multihop router), as the kernel reaches them (next_hops.h).
+  std::map<IpAddress, ResolvedHop> bgp_next_hops;
 };
 
 // A route whose next hops all leave through `device` (empty for a blackhole); the nexthops'

@@ -75,6 +75,14 @@ bool matches(const LabelSelector& selector, const std::map<std::string, std::str
   });
 }
 
+std::string_view to_string(ExportMode mode) { return mode == ExportMode::own ? "own" : "pools"; }
+
+Result<ExportMode> parse_export_mode(std::string_view text) {
+  if (text == "pools") return ExportMode::pools;
+  if (text == "own") return ExportMode::own;
+  return fail(Errc::invalid_argument, "export mode '", text, "' (expected pools or own)");
+}
+
 std::string default_peer_name(const IpAddress& address) {
   std::string name = address.to_string();
   std::replace_if(name.begin(), name.end(), [](char c) { return c == '.' || c == ':'; }, '-');
@@ -107,6 +115,15 @@ Result<void> validate(const BgpPeer& peer) {
   if (!std::all_of(peer.password.begin(), peer.password.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
     return fail(Errc::invalid_argument, "TCP MD5 password: printable ASCII only");
   }
+  if (peer.local_address && peer.local_address->is_v4() != peer.address.is_v4()) {
+    return fail(Errc::invalid_argument, "local address ", peer.local_address->to_string(),
+                " is not of the peer address's family");
+  }
+  const auto v4_hops = std::count_if(peer.next_hop_self.begin(), peer.next_hop_self.end(),
+                                     [](const IpAddress& a) { return a.is_v4(); });
+  if (v4_hops > 1 || peer.next_hop_self.size() - static_cast<size_t>(v4_hops) > 1) {
+    return fail(Errc::invalid_argument, "at most one next-hop-self address per family");
+  }
   return {};
 }
 
@@ -123,6 +140,19 @@ Json encode(const BgpPeer& peer) {
     Json accept = Json::array();
     for (const auto& p : peer.accept) accept.push_back(p.to_string());
     j["accept"] = accept;
+  }
+  if (peer.local_address) j["localAddress"] = peer.local_address->to_string();
+  if (!peer.next_hop_self.empty()) {
+    Json hops = Json::array();
+    for (const auto& a : peer.next_hop_self) hops.push_back(a.to_string());
+    j["nextHopSelf"] = hops;
+  }
+  if (peer.ttl != 0) j["ttl"] = peer.ttl;
+  if (peer.export_mode != ExportMode::pools) j["exportMode"] = std::string(to_string(peer.export_mode));
+  if (!peer.exports.empty()) {
+    Json exports = Json::array();
+    for (const auto& p : peer.exports) exports.push_back(p.to_string());
+    j["export"] = exports;
   }
   return j;
 }
@@ -180,12 +210,47 @@ Result<BgpPeer> decode_bgp_peer(std::string_view text) {
   auto address = IpAddress::parse(*ip);
   if (!address) return std::unexpected(corrupt("bgp peer " + *name, address.error()));
   if (*as < 0 || *as > 4294967295LL) return fail(Errc::corrupt, "bgp peer ", *name, ": asNumber out of range");
-  peer = BgpPeer{*name, *address, static_cast<uint32_t>(*as), *node, *selector, *password, {}};
-  for (const auto& text_prefix : *accept) {
-    auto p = Prefix::parse(text_prefix);
-    if (!p) return std::unexpected(corrupt("bgp peer " + *name, p.error()));
-    peer.accept.push_back(*p);
+  peer.name = *name;
+  peer.address = *address;
+  peer.as_number = static_cast<uint32_t>(*as);
+  peer.node = *node;
+  peer.node_selector = *selector;
+  peer.password = *password;
+  const std::string what = "bgp peer " + *name;
+  auto prefixes = [&](const std::vector<std::string>& texts, std::vector<Prefix>& out) -> Result<void> {
+    for (const auto& text_prefix : texts) {
+      auto p = Prefix::parse(text_prefix);
+      if (!p) return std::unexpected(corrupt(what, p.error()));
+      out.push_back(*p);
+    }
+    return {};
+  };
+  if (auto r = prefixes(*accept, peer.accept); !r) return std::unexpected(r.error());
+  auto local = json_string_or(*j, "localAddress", "");
+  auto hops = json_string_list(*j, "nextHopSelf");
+  auto ttl = json_int_or(*j, "ttl", 0);
+  auto mode = json_string_or(*j, "exportMode", "pools");
+  auto exports = json_string_list(*j, "export");
+  for (const Error* e : {local ? nullptr : &local.error(), hops ? nullptr : &hops.error(), ttl ? nullptr : &ttl.error(),
+                         mode ? nullptr : &mode.error(), exports ? nullptr : &exports.error()}) {
+    if (e != nullptr) return std::unexpected(corrupt(what, *e));
   }
+  if (!local->empty()) {
+    auto a = IpAddress::parse(*local);
+    if (!a) return std::unexpected(corrupt(what, a.error()));
+    peer.local_address = *a;
+  }
+  for (const auto& text_hop : *hops) {
+    auto a = IpAddress::parse(text_hop);
+    if (!a) return std::unexpected(corrupt(what, a.error()));
+    peer.next_hop_self.push_back(*a);
+  }
+  if (*ttl < 0 || *ttl > 255) return fail(Errc::corrupt, what, ": ttl out of range 0-255");
+  peer.ttl = static_cast<uint8_t>(*ttl);
+  auto export_mode = parse_export_mode(*mode);
+  if (!export_mode) return std::unexpected(corrupt(what, export_mode.error()));
+  peer.export_mode = *export_mode;
+  if (auto r = prefixes(*exports, peer.exports); !r) return std::unexpected(r.error());
   if (auto r = validate(peer); !r) return std::unexpected(corrupt("bgp peer " + *name, r.error()));
   return peer;
 }

@@ -53,6 +53,14 @@ using LabelSelector = std::vector<LabelTerm>;
 Result<LabelSelector> parse_selector(std::string_view text);
 bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
 
+// Which learned routes an external peer gets besides this node's own blocks (which always go).
+enum class ExportMode {
+  pools,  // every route inside a bgp pool, learned ones too, with this node as next hop (Calico's)
+  own,    // only the node's own blocks (and the peer's `exports`)
+};
+std::string_view to_string(ExportMode mode);
+Result<ExportMode> parse_export_mode(std::string_view text);
+
 struct BgpPeer {
   std::string name;
   IpAddress address;
@@ -61,6 +69,17 @@ struct BgpPeer {
   std::string node_selector;  // the nodes whose labels match; neither: every node
   std::string password;       // TCP MD5 (RFC 2385); stored as is, readable by whoever reads the store
   std::vector<Prefix> accept; // prefixes accepted from it besides the pools
+  // The session's own end: the source address of the connection (default: the kernel's choice
+  // by route, i.e. the node's address on the link towards the peer).
+  std::optional<IpAddress> local_address;
+  // The NEXT_HOP advertised, at most one per family (default: the session's local address for
+  // IPv4 routes, the node's underlay link-local address for IPv6 routes).
+  std::vector<IpAddress> next_hop_self;
+  // IP TTL of the session's packets; 0: 1 for eBGP (directly connected, as BIRD and FRR expect),
+  // the system default for iBGP. Multihop eBGP needs more (`--multihop` is 255).
+  uint8_t ttl = 0;
+  ExportMode export_mode = ExportMode::pools;
+  std::vector<Prefix> exports;  // learned routes inside these are exported to it too
   friend bool operator==(const BgpPeer&, const BgpPeer&) = default;
 };
 

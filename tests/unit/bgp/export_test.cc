@@ -47,6 +47,25 @@ TEST_F(ExportFixture, LocalRoutesGoEverywhereWithNextHopSelf) {
   EXPECT_FALSE(eb->local_pref);
 }
 
+// An eBGP router gets learned pool routes only through its export filter (weft's `pools` export
+// mode), with this node as next hop and its AS prepended; an iBGP-learned route otherwise stays
+// inside the AS.
+TEST_F(ExportFixture, LearnedRoutesGoToAnEbgpPeerThroughItsExportFilterWithNextHopSelf) {
+  learn(nonclient, "198.19.7.0/26", "198.18.1.3");
+  auto peer = to(ebgp);
+  EXPECT_FALSE(export_attributes(rib, pfx("198.19.7.0/26"), best("198.19.7.0/26"), peer)) << "no export filter";
+  peer.export_allow = {pfx("198.19.0.0/16")};
+  peer.next_hop_v4 = ip("198.18.100.1");  // the session's own address on the router's link
+  auto out = export_attributes(rib, pfx("198.19.7.0/26"), best("198.19.7.0/26"), peer);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->next_hop, ip("198.18.100.1"));
+  EXPECT_EQ(out->as_path, (AsPath{AsSegment{SegmentType::as_sequence, {kLocalAs, kLocalAs}}}))
+      << "one AS longer than the owner's own advertisement";
+  EXPECT_FALSE(out->local_pref);
+  EXPECT_FALSE(export_attributes(rib, pfx("198.19.7.0/26"), best("198.19.7.0/26"), to(client1, false)))
+      << "split horizon: iBGP to iBGP without reflection";
+}
+
 TEST_F(ExportFixture, ReflectionRules) {
   learn(client1, "198.19.1.0/26", "198.18.1.1");
   learn(nonclient, "198.19.3.0/26", "198.18.1.3");

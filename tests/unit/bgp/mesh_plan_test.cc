@@ -51,6 +51,12 @@ Cluster four_nodes() {
   return c;
 }
 
+model::BgpPeer external(const char* name, const char* address, uint32_t as, const char* node = "",
+                        const char* selector = "") {
+  return model::BgpPeer{.name = name, .address = *IpAddress::parse(address), .as_number = as, .node = node,
+                        .node_selector = selector};
+}
+
 std::vector<std::string> names(const BgpPlan& plan) {
   std::vector<std::string> out;
   for (const auto& p : plan.peers) out.push_back(p.name + ":" + p.kind);
@@ -108,9 +114,12 @@ TEST(MeshPlan, ExternalPeersByNodeSelectorOrAll) {
   c.node("h2", "198.18.1.12/24", {{"rack", "a"}});
   c.model.bgp.node_mesh = false;
   c.model.bgp_nodes["h2"] = model::BgpNodeConfig{"h2", 65002};
-  c.peer({"tor-a", *IpAddress::parse("198.18.1.1"), 65000, "", "rack=a", "pw", {*Prefix::parse("0.0.0.0/0")}});
-  c.peer({"rs", *IpAddress::parse("198.18.0.5"), 65100, "", "", "", {}});
-  c.peer({"only-h3", *IpAddress::parse("198.18.1.2"), 65000, "h3", "", "", {}});
+  auto tor = external("tor-a", "198.18.1.1", 65000, "", "rack=a");
+  tor.password = "pw";
+  tor.accept = {*Prefix::parse("0.0.0.0/0")};
+  c.peer(tor);
+  c.peer(external("rs", "198.18.0.5", 65100));
+  c.peer(external("only-h3", "198.18.1.2", 65000, "h3"));
   auto h2 = plan_bgp(c.model, "h2");
   EXPECT_EQ(h2.local_as, 65002u);
   EXPECT_EQ(names(h2), (std::vector<std::string>{"rs:external", "tor-a:external"}));
@@ -120,9 +129,53 @@ TEST(MeshPlan, ExternalPeersByNodeSelectorOrAll) {
   EXPECT_EQ(names(plan_bgp(c.model, "h3")), (std::vector<std::string>{"rs:external", "only-h3:external"}));
 }
 
+// A router on its own link: the session leaves from the node's address on that link (the
+// kernel's choice, not the underlay address), so that next hop self is on the shared subnet;
+// eBGP is single-hop unless told; the pools' learned routes are exported to it.
+TEST(MeshPlan, AnExternalEbgpPeerGetsThePoolsFromTheSessionsOwnAddress) {
+  auto c = four_nodes();
+  c.peer(external("tor", "198.18.100.2", 65100, "h1"));
+  auto plan = plan_bgp(c.model, "h1");
+  ASSERT_EQ(names(plan).back(), "tor:external");
+  const PeerConfig& tor = plan.peers.back().config;
+  EXPECT_FALSE(tor.local_address) << "the kernel picks the source on the router's link";
+  EXPECT_FALSE(tor.next_hop_v4) << "next hop self is the session's local address";
+  EXPECT_EQ(tor.ttl, 1);
+  EXPECT_EQ(tor.export_allow, (std::vector<Prefix>{*Prefix::parse("198.19.0.0/16")})) << "the bgp pool, not the store one";
+  // Mesh sessions keep the underlay address (both ends know each other by it).
+  EXPECT_EQ(plan.peers.front().config.local_address, IpAddress::parse("198.18.1.11").value());
+  EXPECT_EQ(plan.peers.front().config.ttl, 0);
+}
+
+TEST(MeshPlan, AnExternalPeersSessionSettingsAndExportModeOwn) {
+  auto c = four_nodes();
+  auto tor = external("tor", "198.18.100.2", 65100, "h1");
+  tor.local_address = *IpAddress::parse("198.18.100.1");
+  tor.next_hop_self = {*IpAddress::parse("198.18.50.1"), *IpAddress::parse("fd00::50:1")};
+  tor.ttl = 4;
+  tor.export_mode = model::ExportMode::own;
+  tor.exports = {*Prefix::parse("10.96.0.0/12")};
+  c.peer(tor);
+  c.peer(external("ibgp-rr", "198.18.7.7", 64512));
+  auto plan = plan_bgp(c.model, "h1");
+  const PeerConfig* got = nullptr;
+  const PeerConfig* ibgp = nullptr;
+  for (const auto& p : plan.peers) {
+    if (p.name == "tor") got = &p.config;
+    if (p.name == "ibgp-rr") ibgp = &p.config;
+  }
+  ASSERT_TRUE(got && ibgp);
+  EXPECT_EQ(got->local_address, IpAddress::parse("198.18.100.1").value());
+  EXPECT_EQ(got->next_hop_v4, IpAddress::parse("198.18.50.1").value());
+  EXPECT_EQ(got->next_hop_v6, IpAddress::parse("fd00::50:1").value());
+  EXPECT_EQ(got->ttl, 4);
+  EXPECT_EQ(got->export_allow, (std::vector<Prefix>{*Prefix::parse("10.96.0.0/12")})) << "own: only --export";
+  EXPECT_EQ(ibgp->ttl, 0) << "iBGP keeps the system's TTL";
+}
+
 TEST(MeshPlan, AnExternalPeerOnANodesAddressIsReportedNotDoubled) {
   auto c = four_nodes();
-  c.peer({"dup", *IpAddress::parse("198.18.1.12"), 65000, "", "", "", {}});
+  c.peer(external("dup", "198.18.1.12", 65000));
   auto plan = plan_bgp(c.model, "h1");
   EXPECT_EQ(names(plan), (std::vector<std::string>{"h2:mesh", "h3:mesh", "h4:mesh"}));
   ASSERT_EQ(plan.problems.size(), 1u);
@@ -172,6 +225,14 @@ TEST(MeshPlan, SameSessionComparesWhatTheSessionIsMadeOf) {
   b = a;
   b.import_allow = {*Prefix::parse("0.0.0.0/0")};
   EXPECT_TRUE(same_session(a, b)) << "accepted prefixes change on the running session";
+  b.export_allow = {*Prefix::parse("10.0.0.0/8")};
+  EXPECT_TRUE(same_session(a, b)) << "exported prefixes change on the running session";
+  b = a;
+  b.ttl = 255;
+  EXPECT_FALSE(same_session(a, b));
+  b = a;
+  b.next_hop_v4 = *IpAddress::parse("198.18.9.9");
+  EXPECT_FALSE(same_session(a, b));
 }
 
 }  // namespace

@@ -98,6 +98,34 @@ TEST_F(RibFixture, ImportFilterRefusesPrefixesOutsideThePools) {
   EXPECT_NE(rib.find(pfx("10.0.0.0/8")), nullptr);
 }
 
+// RFC 4271 §9.1.2.1: a path whose next hop this node cannot reach is not a candidate, so the
+// usable path of another peer is chosen (a node on another segment and the fabric router
+// advertise the same block; only the router's next hop is reachable).
+TEST(RibNextHops, AnUnusableNextHopIsRefusedAndTheUsablePathWins) {
+  Rib rib{RibConfig{.local_as = kLocalAs,
+                    .router_id = id("198.18.0.1"),
+                    .allowed = {pfx("198.19.0.0/16")},
+                    .next_hop_usable = [](const IpAddress& hop, const IpAddress& from) {
+                      return hop != ip("198.18.2.13") && from != ip("198.18.9.9");
+                    }}};
+  PeerId far = rib.add_peer({.address = ip("198.18.2.13"), .peer_as = kLocalAs, .router_id = id("198.18.2.13")});
+  PeerId tor = rib.add_peer({.address = ip("198.18.1.1"), .peer_as = 65100, .ebgp = true, .router_id = id("198.18.1.1")});
+  Update u;
+  u.attributes.origin = Origin::igp;
+  u.attributes.as_path = AsPath{};
+  u.attributes.next_hop = ip("198.18.2.13");
+  u.nlri = {pfx("198.19.3.0/26")};
+  auto stats = rib.apply(far, u);
+  EXPECT_EQ(stats.unusable, 1u);
+  EXPECT_EQ(rib.find(pfx("198.19.3.0/26")), nullptr);
+  u.attributes.as_path = AsPath{AsSegment{SegmentType::as_sequence, {65100}}};
+  u.attributes.next_hop = ip("198.18.1.1");
+  EXPECT_EQ(rib.apply(tor, u).unusable, 0u);
+  const PathSet* s = rib.find(pfx("198.19.3.0/26"));
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(Rib::next_hops(*s), std::vector{ip("198.18.1.1")});
+}
+
 TEST_F(RibFixture, OwnAsInPathIsALoop) {
   auto stats = rib.apply(ebgp1, route("198.19.1.0/24", "198.18.1.1", seq({65001, kLocalAs})));
   EXPECT_EQ(stats.looped, 1u);

@@ -50,7 +50,10 @@ TEST(LabelSelector, RejectsWhatIsNotATerm) {
   }
 }
 
-model::BgpPeer tor() { return model::BgpPeer{"tor-a", ip("198.18.1.1"), 65000, "", "rack=a", "s3cret", {}}; }
+model::BgpPeer tor() {
+  return model::BgpPeer{.name = "tor-a", .address = ip("198.18.1.1"), .as_number = 65000, .node_selector = "rack=a",
+                        .password = "s3cret"};
+}
 
 TEST(BgpPeerValidate, NamesWhatIsWrong) {
   EXPECT_TRUE(validate(tor()));
@@ -66,6 +69,8 @@ TEST(BgpPeerValidate, NamesWhatIsWrong) {
       {[](model::BgpPeer& p) { p.node_selector = "a b"; }, "node selector term"},
       {[](model::BgpPeer& p) { p.password = std::string(81, 'x'); }, "longer than 80"},
       {[](model::BgpPeer& p) { p.password = "tab\there"; }, "printable ASCII"},
+      {[](model::BgpPeer& p) { p.local_address = ip("2001:db8::1"); }, "not of the peer address's family"},
+      {[](model::BgpPeer& p) { p.next_hop_self = {ip("198.18.9.1"), ip("198.18.9.2")}; }, "one next-hop-self address per family"},
   };
   for (const auto& c : cases) {
     auto p = tor();
@@ -84,10 +89,33 @@ TEST(BgpCodec, RoundTrips) {
   auto peer = tor();
   peer.accept = {pfx("0.0.0.0/0"), pfx("2001:db8::/32")};
   EXPECT_EQ(*model::decode_bgp_peer(dump_json(encode(peer))), peer);
+  peer.local_address = ip("198.18.100.1");
+  peer.next_hop_self = {ip("198.18.100.1"), ip("fd00:198:18:100::1")};
+  peer.ttl = 3;
+  peer.export_mode = model::ExportMode::own;
+  peer.exports = {pfx("10.96.0.0/12")};
+  EXPECT_EQ(*model::decode_bgp_peer(dump_json(encode(peer))), peer);
   const model::BgpNodeStatus status{"h1", 64512, "198.18.1.11", true, 1790000000,
                              {{"h2", "rr-client", ip("198.18.1.12"), 64512, "Established", 1790000000, 4, 6, ""},
                               {"tor-a", "external", ip("198.18.1.1"), 65000, "Active", 0, 0, 0, "connect: refused"}}};
   EXPECT_EQ(*model::decode_bgp_status(dump_json(encode(status))), status);
+}
+
+TEST(BgpCodec, APeerWrittenBeforeTheSessionSettingsKeepsTheDefaults) {
+  auto peer = model::decode_bgp_peer(R"({"name": "tor-a", "peerIp": "198.18.1.1", "asNumber": 65000})");
+  ASSERT_TRUE(peer) << peer.error().describe();
+  EXPECT_EQ(peer->export_mode, model::ExportMode::pools);
+  EXPECT_EQ(peer->ttl, 0);
+  EXPECT_FALSE(peer->local_address);
+  EXPECT_TRUE(peer->next_hop_self.empty());
+  for (const char* bad : {R"({"name": "t", "peerIp": "198.18.1.1", "asNumber": 1, "ttl": 256})",
+                          R"({"name": "t", "peerIp": "198.18.1.1", "asNumber": 1, "exportMode": "all"})",
+                          R"({"name": "t", "peerIp": "198.18.1.1", "asNumber": 1, "localAddress": "x"})",
+                          R"({"name": "t", "peerIp": "198.18.1.1", "asNumber": 1, "export": ["10.0.0.0/33"]})"}) {
+    auto r = model::decode_bgp_peer(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
+  }
 }
 
 TEST(BgpCodec, DefaultsAndCorruptValues) {
