@@ -195,8 +195,20 @@ ApplyStats Rib::apply(PeerId id, const Update& u) {
     if (attrs) pool_.unref(attrs);
   };
   if (v4) load(u.nlri, *in.next_hop);
-  if (mp) load(in.mp_reach->nlri, in.mp_reach->next_hop);
+  if (mp) load(in.mp_reach->nlri, mp_next_hop(*in.mp_reach, id));
   return stats;
+}
+
+// RFC 2545 §3: a 32-octet IPv6 next hop is a global address and a link-local one. A speaker
+// without a global address on the link sends "::" as the global (BIRD does): the link-local one
+// is then the next hop, as it is when only it is usable from here.
+IpAddress Rib::mp_next_hop(const MpReach& mp, PeerId id) const {
+  if (!mp.link_local_next_hop) return mp.next_hop;
+  const bool unspecified = mp.next_hop == IpAddress::v6({});
+  const IpAddress& from = peers_[id].address;
+  const bool global_unusable = config_.next_hop_usable && !config_.next_hop_usable(mp.next_hop, from) &&
+                               config_.next_hop_usable(*mp.link_local_next_hop, from);
+  return unspecified || global_unusable ? *mp.link_local_next_hop : mp.next_hop;
 }
 
 bool Rib::announce(const Prefix& prefix) {

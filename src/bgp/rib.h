@@ -116,6 +116,7 @@ class Rib {
   static std::vector<IpAddress> next_hops(const PathSet& set);
 
  private:
+  IpAddress mp_next_hop(const MpReach& mp, PeerId id) const;
   bool import_allowed(PeerId id, const Prefix& p) const;
   std::optional<const char*> loop(PeerId id, const PathAttributes& attrs) const;
   void add_path(const Prefix& p, const Path& path, ApplyStats& stats);

@@ -126,6 +126,36 @@ TEST(RibNextHops, AnUnusableNextHopIsRefusedAndTheUsablePathWins) {
   EXPECT_EQ(Rib::next_hops(*s), std::vector{ip("198.18.1.1")});
 }
 
+// RFC 2545 §3 next hops of 32 octets: "::" plus a link-local address (what BIRD sends without a
+// global address on the link) routes via the link-local one; so does a global one that is not
+// usable from here while the link-local one is.
+TEST(RibNextHops, AGlobalAndLinkLocalNextHopFallsBackToTheLinkLocalOne) {
+  Rib rib{RibConfig{.local_as = kLocalAs,
+                    .router_id = id("198.18.0.1"),
+                    .allowed = {pfx("fd00:198:19::/48")},
+                    .next_hop_usable = [](const IpAddress& hop, const IpAddress&) { return hop != ip("2001:db8::9"); }}};
+  PeerId rr = rib.add_peer({.address = ip("198.18.1.1"), .peer_as = kLocalAs, .router_id = id("198.18.1.1")});
+  Update u;
+  u.attributes.origin = Origin::igp;
+  u.attributes.as_path = AsPath{};
+  u.attributes.mp_reach = MpReach{.family = kIpv6Unicast,
+                                  .next_hop = ip("::"),
+                                  .link_local_next_hop = ip("fe80::1"),
+                                  .nlri = {pfx("fd00:198:19::100/120")}};
+  rib.apply(rr, u);
+  const PathSet* s = rib.find(pfx("fd00:198:19::100/120"));
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(Rib::next_hops(*s), std::vector{ip("fe80::1")});
+
+  u.attributes.mp_reach->next_hop = ip("2001:db8::9");
+  rib.apply(rr, u);
+  EXPECT_EQ(Rib::next_hops(*rib.find(pfx("fd00:198:19::100/120"))), std::vector{ip("fe80::1")});
+  u.attributes.mp_reach->next_hop = ip("2001:db8::8");
+  rib.apply(rr, u);
+  EXPECT_EQ(Rib::next_hops(*rib.find(pfx("fd00:198:19::100/120"))), std::vector{ip("2001:db8::8")})
+      << "a usable global next hop is the one";
+}
+
 TEST_F(RibFixture, OwnAsInPathIsALoop) {
   auto stats = rib.apply(ebgp1, route("198.19.1.0/24", "198.18.1.1", seq({65001, kLocalAs})));
   EXPECT_EQ(stats.looped, 1u);

@@ -282,7 +282,7 @@ TEST(DesiredStateBgp, RoutesComeFromWhatBgpLearnedNotFromTheStore) {
   EXPECT_TRUE(s.problems.empty());
 }
 
-TEST(DesiredStateBgp, NextHopsThatAreNotOnLinkAreProblems) {
+TEST(DesiredStateBgp, NextHopsTheKernelCannotReachAreProblems) {
   const LearnedRoutes learned = {
       {*Prefix::parse("198.19.3.0/24"), {*IpAddress::parse("198.18.2.13")}},
       {*Prefix::parse("198.19.4.0/24"), {*IpAddress::parse("198.18.2.13"), *IpAddress::parse("198.18.1.12")}},
@@ -297,9 +297,35 @@ TEST(DesiredStateBgp, NextHopsThatAreNotOnLinkAreProblems) {
   EXPECT_EQ(route_to(s, "fd00:198:19::300/120"), std::nullopt);
   EXPECT_EQ(route_to(s, "fd00:198:19::400/120"), std::nullopt);
   ASSERT_EQ(s.problems.size(), 4u);
-  EXPECT_NE(s.problems[0].find("next hop 198.18.2.13 of 198.19.3.0/24 is not on-link from 198.18.1.0/24"),
+  EXPECT_NE(s.problems[0].find("next hop 198.18.2.13 of 198.19.3.0/24 is not reachable from here"),
             std::string::npos) << s.problems[0];
   EXPECT_NE(s.problems[3].find("of the other family"), std::string::npos) << s.problems[3];
+}
+
+// Next hops off the underlay subnet go the way the kernel reaches them (weftd resolves them into
+// LocalFacts::bgp_next_hops): another segment's node through the underlay gateway, a router on
+// its own link through that link. One route keeps one device.
+TEST(DesiredStateBgp, NextHopsTheKernelReachesAreRoutedThroughTheirGatewayAndDevice) {
+  auto facts = h1_facts();
+  const auto gw = *IpAddress::parse("198.18.1.1"), tor = *IpAddress::parse("198.18.200.1");
+  facts.bgp_next_hops = {{*IpAddress::parse("198.18.2.13"), ResolvedHop{gw, "eth0"}},
+                         {tor, ResolvedHop{tor, "tor0"}}};
+  const LearnedRoutes learned = {
+      {*Prefix::parse("198.19.3.0/24"), {*IpAddress::parse("198.18.2.13")}},
+      {*Prefix::parse("10.99.0.0/24"), {tor}},
+      {*Prefix::parse("198.19.5.0/24"), {tor, *IpAddress::parse("198.18.2.13")}},
+  };
+  auto s = compute_desired(bgp_cluster().model, facts, learned);
+  EXPECT_EQ(*route_to(s, "198.19.3.0/24"), kernel::Route::via_gateway(*Prefix::parse("198.19.3.0/24"), gw, kEth0));
+  auto to_tor = std::find_if(s.routes.begin(), s.routes.end(),
+                             [](const DesiredRoute& r) { return r.route.destination.to_string() == "10.99.0.0/24"; });
+  ASSERT_NE(to_tor, s.routes.end());
+  EXPECT_EQ(to_tor->device, "tor0");
+  auto mixed = std::find_if(s.routes.begin(), s.routes.end(),
+                            [](const DesiredRoute& r) { return r.route.destination.to_string() == "198.19.5.0/24"; });
+  ASSERT_NE(mixed, s.routes.end());
+  EXPECT_EQ(mixed->device, "tor0") << "the first usable next hop's device; the other link's hop is left out";
+  EXPECT_TRUE(s.problems.empty());
 }
 
 TEST(DesiredStateBgp, AnIpipPoolTunnelsLearnedRoutesAlwaysOrOnlyAcrossSegments) {
