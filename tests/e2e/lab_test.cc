@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "lab_fixture.h"
+#include "cli/lab/fabric_router.h"
 #include "cli/lab/topology.h"
 
 namespace {
@@ -165,14 +166,48 @@ TEST(LabTopology, DirectModeDoesNotCrossSegments) {
   auto t = plan_topology({.hosts = 3, .segments = 2});
   ASSERT_TRUE(t);
   std::string why;
-  EXPECT_TRUE(mode_connects(Mode::direct, true, t->hosts[0], t->hosts[2], &why));
-  EXPECT_FALSE(mode_connects(Mode::direct, true, t->hosts[0], t->hosts[1], &why));
+  EXPECT_TRUE(mode_connects(Mode::direct, Router::plain, true, t->hosts[0], t->hosts[2], &why));
+  EXPECT_FALSE(mode_connects(Mode::direct, Router::plain, true, t->hosts[0], t->hosts[1], &why));
   EXPECT_EQ(why, "direct routes do not cross segments");
-  EXPECT_TRUE(mode_connects(Mode::vxlan, true, t->hosts[0], t->hosts[1], nullptr));
-  EXPECT_TRUE(mode_connects(Mode::vxlan_cross_subnet, true, t->hosts[0], t->hosts[1], nullptr));
-  EXPECT_FALSE(mode_connects(Mode::vxlan, false, t->hosts[0], t->hosts[1], nullptr));
+  EXPECT_TRUE(mode_connects(Mode::vxlan, Router::plain, true, t->hosts[0], t->hosts[1], nullptr));
+  EXPECT_TRUE(mode_connects(Mode::vxlan_cross_subnet, Router::plain, true, t->hosts[0], t->hosts[1], nullptr));
+  EXPECT_FALSE(mode_connects(Mode::vxlan, Router::plain, false, t->hosts[0], t->hosts[1], nullptr));
   EXPECT_EQ(pod_mtu(Mode::direct), 1500);
   EXPECT_EQ(pod_mtu(Mode::vxlan_cross_subnet), 1450);
+}
+
+// BGP-routed modes cross segments when the router speaks BGP; the node mesh off needs it.
+TEST(LabTopology, ABgpRouterCarriesBgpModesAcrossSegments) {
+  using namespace weft::cli::lab;
+  auto t = plan_topology({.hosts = 4, .segments = 2});
+  ASSERT_TRUE(t);
+  std::string why;
+  EXPECT_FALSE(mode_connects(Mode::bgp, Router::plain, true, t->hosts[0], t->hosts[1], &why));
+  EXPECT_EQ(why, "the router between the segments does not speak BGP (--router bgp)");
+  EXPECT_TRUE(mode_connects(Mode::bgp, Router::bgp, true, t->hosts[0], t->hosts[1], nullptr));
+  EXPECT_TRUE(mode_connects(Mode::bgp_node_mesh_off, Router::bgp, true, t->hosts[0], t->hosts[1], nullptr, true));
+  EXPECT_FALSE(mode_connects(Mode::direct, Router::bgp, true, t->hosts[0], t->hosts[1], nullptr));
+  EXPECT_FALSE(validate_router(Mode::bgp_node_mesh_off, Router::plain));
+  EXPECT_FALSE(validate_router(Mode::vxlan, Router::bgp));
+  EXPECT_TRUE(validate_router(Mode::bgp_rr, Router::bgp));
+  EXPECT_EQ(bgp_sessions_of(Mode::bgp, Router::bgp, 4, 2), 4);
+  EXPECT_EQ(bgp_sessions_of(Mode::bgp_node_mesh_off, Router::bgp, 4, 2), 1);
+  EXPECT_EQ(bgp_sessions_of(Mode::bgp_rr, Router::plain, 4, 2), 1);
+}
+
+// BIRD's configuration: one reflector client per host, from the router's address on its segment.
+TEST(LabTopology, TheFabricRouterConfigPeersWithEveryHostOnItsSegment) {
+  using namespace weft::cli::lab;
+  auto t = plan_topology({.hosts = 3, .segments = 2});
+  ASSERT_TRUE(t);
+  const std::string c = fabric_bird_config(*t);
+  EXPECT_NE(c.find("protocol bgp h1 from weft_host { neighbor 198.18.1.11 as 64512; source address 198.18.1.1; }"),
+            std::string::npos) << c;
+  EXPECT_NE(c.find("protocol bgp h2 from weft_host { neighbor 198.18.2.12 as 64512; source address 198.18.2.1; }"),
+            std::string::npos) << c;
+  EXPECT_NE(c.find("rr client;"), std::string::npos);
+  EXPECT_NE(c.find("[ 198.19.0.0/16+ ]"), std::string::npos) << "only pod addresses are imported";
+  EXPECT_NE(c.find("[ fd00:198:19::/48+ ]"), std::string::npos) << "only pod addresses are imported";
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ int check(const std::string& state_dir, Context& ctx) {
           p.expected = false;
           p.reason = "unknown host";
         } else {
-          p.expected = mode_connects(state->mode, state->agents, *a, *b, &p.reason, v6);
+          p.expected = mode_connects(state->mode, state->options.router, state->agents, *a, *b, &p.reason, v6);
         }
         pairs.push_back(std::move(p));
       }

@@ -17,6 +17,7 @@ namespace weft::cli::lab {
 struct UpOptions {
   TopologyOptions topology;
   std::string mode = "vxlan";
+  std::string router = "plain";
   std::string weftd;  // empty: $WEFT_WEFTD, <dir of weft>/../agent/weftd, weftd on PATH
   std::string state_dir = std::string(kDefaultStateDir);
   bool no_agent = false;  // hidden: reserve blocks instead of running weftd (tests the lab itself)

@@ -41,8 +41,16 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
   up->add_option("--hosts", up_options->topology.hosts, "number of hosts")->capture_default_str();
   up->add_option("--segments", up_options->topology.segments, "L2 segments; hosts are spread round-robin")
       ->capture_default_str();
-  up->add_option("--mode", up_options->mode, "direct, vxlan, vxlan-cross-subnet, bgp (full mesh), bgp-rr (h1 reflects), ipip, ipip-cross-subnet or bgp-ipip-cross-subnet")
-      ->check(CLI::IsMember({"direct", "vxlan", "vxlan-cross-subnet", "bgp", "bgp-rr", "ipip", "ipip-cross-subnet", "bgp-ipip-cross-subnet"}))
+  up->add_option("--mode", up_options->mode,
+                 "direct, vxlan, vxlan-cross-subnet, bgp (full mesh), bgp-rr (h1 reflects), ipip, ipip-cross-subnet, "
+                 "bgp-ipip-cross-subnet or bgp-node-mesh-off (only the fabric router carries routes; needs --router bgp)")
+      ->check(CLI::IsMember({"direct", "vxlan", "vxlan-cross-subnet", "bgp", "bgp-rr", "ipip", "ipip-cross-subnet",
+                             "bgp-ipip-cross-subnet", "bgp-node-mesh-off"}))
+      ->capture_default_str();
+  up->add_option("--router", up_options->router,
+                 "the router between the segments: plain (IP forwarding only) or bgp (BIRD as the hosts' iBGP route "
+                 "reflector, installing every pod block: routed modes cross segments without a tunnel)")
+      ->check(CLI::IsMember({"plain", "bgp"}))
       ->capture_default_str();
   up->add_option("--pods-per-host", up_options->topology.pods_per_host, "pods on every host")
       ->capture_default_str();

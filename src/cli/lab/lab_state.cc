@@ -110,6 +110,7 @@ Json encode(const LabState& s) {
          {"hostCount", s.options.hosts},
          {"segments", s.options.segments},
          {"podsPerHost", s.options.pods_per_host},
+         {"router", std::string(to_string(s.options.router))},
          {"agents", s.agents},
          {"weftd", s.weftd},
          {"phase", s.phase},
@@ -138,6 +139,8 @@ Result<LabState> decode_state(const Json& j) {
   LAB_TRY(hosts, json_int_or(j, "hostCount", 0));
   LAB_TRY(segments, json_int_or(j, "segments", 1));
   LAB_TRY(pods, json_int_or(j, "podsPerHost", 0));
+  LAB_TRY(router_text, json_string_or(j, "router", "plain"));
+  LAB_TRY(router, parse_router(router_text));
   LAB_TRY(agents, json_bool_or(j, "agents", true));
   LAB_TRY(weftd, json_string_or(j, "weftd", ""));
   LAB_TRY(phase, json_string_or(j, "phase", ""));
@@ -146,7 +149,7 @@ Result<LabState> decode_state(const Json& j) {
   s.store = store;
   s.mode = mode;
   s.options = {.hosts = static_cast<int>(hosts), .segments = static_cast<int>(segments),
-               .pods_per_host = static_cast<int>(pods)};
+               .pods_per_host = static_cast<int>(pods), .router = router};
   s.agents = agents;
   s.weftd = weftd;
   s.phase = phase;

@@ -151,6 +151,31 @@ Result<void> create_pools(Mode mode) {
   return {};
 }
 
+Result<void> configure_fabric_bgp(const Topology& topology, bool node_mesh) {
+  auto r = with_store([&](store::Store& s) -> Result<std::string> {
+    if (!node_mesh) {
+      auto global = ipam::get_bgp_global(s);
+      if (!global) return std::unexpected(global.error());
+      global->node_mesh = false;
+      if (auto set = ipam::set_bgp_global(s, *global); !set) return std::unexpected(set.error());
+    }
+    for (const auto& h : topology.hosts) {
+      const auto& seg = topology.segments.at(static_cast<size_t>(h.segment - 1));
+      auto address = IpAddress::parse(seg.gateway);
+      if (!address) return std::unexpected(address.error());
+      model::BgpPeer peer;
+      peer.name = "router-" + h.name;
+      peer.address = *address;
+      peer.as_number = model::kDefaultAsNumber;
+      peer.node = h.name;
+      if (auto added = ipam::add_bgp_peer(s, peer); !added) return wrap(added.error(), "adding BGP peer " + peer.name);
+    }
+    return std::string();
+  });
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
 const Prefix* StoreSnapshot::block(const std::string& node, std::string_view pool) const {
   auto n = blocks.find(node);
   if (n == blocks.end()) return nullptr;

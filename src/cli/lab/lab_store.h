@@ -34,6 +34,11 @@ Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::millisecon
 // Adds the pools "lab" and "lab6" with the mode's encapsulation.
 Result<void> create_pools(Mode mode);
 
+// For `--router bgp`: every host peers with the router on its segment ("router-hN", iBGP in the
+// cluster's AS, as `weft bgp peer add --node hN` would add it); `node_mesh` false turns the
+// node-to-node mesh off.
+Result<void> configure_fabric_bgp(const Topology& topology, bool node_mesh);
+
 // What the store says about the lab's hosts: node records and held blocks per node and pool.
 struct StoreSnapshot {
   std::set<std::string> nodes;

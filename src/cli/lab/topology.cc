@@ -14,6 +14,7 @@ std::string_view to_string(Mode mode) {
     case Mode::ipip: return "ipip";
     case Mode::ipip_cross_subnet: return "ipip-cross-subnet";
     case Mode::bgp_ipip_cross_subnet: return "bgp-ipip-cross-subnet";
+    case Mode::bgp_node_mesh_off: return "bgp-node-mesh-off";
   }
   return "?";
 }
@@ -27,13 +28,24 @@ Result<Mode> parse_mode(std::string_view text) {
   if (text == "ipip") return Mode::ipip;
   if (text == "ipip-cross-subnet") return Mode::ipip_cross_subnet;
   if (text == "bgp-ipip-cross-subnet") return Mode::bgp_ipip_cross_subnet;
+  if (text == "bgp-node-mesh-off") return Mode::bgp_node_mesh_off;
   return fail(Errc::invalid_argument, "unknown lab mode '", text,
-              "' (expected direct, vxlan, vxlan-cross-subnet, bgp, bgp-rr, ipip, ipip-cross-subnet or "
-              "bgp-ipip-cross-subnet)");
+              "' (expected direct, vxlan, vxlan-cross-subnet, bgp, bgp-rr, ipip, ipip-cross-subnet, "
+              "bgp-ipip-cross-subnet or bgp-node-mesh-off)");
+}
+
+std::string_view to_string(Router router) { return router == Router::bgp ? "bgp" : "plain"; }
+
+Result<Router> parse_router(std::string_view text) {
+  if (text == "plain") return Router::plain;
+  if (text == "bgp") return Router::bgp;
+  return fail(Errc::invalid_argument, "unknown router '", text, "' (expected plain or bgp)");
 }
 
 namespace {
-bool routed(Mode mode) { return mode == Mode::direct || mode == Mode::bgp || mode == Mode::bgp_rr; }
+bool routed(Mode mode) {
+  return mode == Mode::direct || mode == Mode::bgp || mode == Mode::bgp_rr || mode == Mode::bgp_node_mesh_off;
+}
 bool ipip(Mode mode) {
   return mode == Mode::ipip || mode == Mode::ipip_cross_subnet || mode == Mode::bgp_ipip_cross_subnet;
 }
@@ -44,7 +56,24 @@ std::string_view pool_encapsulation(Mode mode) { return routed(mode) ? "none" : 
 std::string_view pool_encapsulation_v6(Mode mode) { return ipip(mode) ? "none" : pool_encapsulation(mode); }
 
 std::string_view pool_routes(Mode mode) {
-  return mode == Mode::bgp || mode == Mode::bgp_rr || mode == Mode::bgp_ipip_cross_subnet ? "bgp" : "store";
+  return mode == Mode::bgp || mode == Mode::bgp_rr || mode == Mode::bgp_ipip_cross_subnet ||
+                 mode == Mode::bgp_node_mesh_off
+             ? "bgp"
+             : "store";
+}
+
+bool node_mesh(Mode mode) { return mode != Mode::bgp_node_mesh_off; }
+
+Result<void> validate_router(Mode mode, Router router) {
+  if (mode == Mode::bgp_node_mesh_off && router != Router::bgp) {
+    return fail(Errc::invalid_argument,
+                "--mode bgp-node-mesh-off needs --router bgp: without the node mesh only the fabric router carries routes");
+  }
+  if (router == Router::bgp && pool_routes(mode) != "bgp") {
+    return fail(Errc::invalid_argument, "--router bgp needs a mode whose pools are routed by BGP (bgp, bgp-rr, "
+                                        "bgp-ipip-cross-subnet or bgp-node-mesh-off), not ", to_string(mode));
+  }
+  return {};
 }
 
 std::vector<std::string> host_labels(Mode mode, int host_index) {
@@ -58,9 +87,11 @@ std::string_view pool_encapsulate(Mode mode) {
              : "always";
 }
 
-int bgp_sessions_of(Mode mode, int hosts, int host_index) {
-  if (mode == Mode::bgp || mode == Mode::bgp_ipip_cross_subnet) return hosts - 1;
-  if (mode == Mode::bgp_rr) return host_index == 1 ? hosts - 1 : (hosts > 1 ? 1 : 0);
+int bgp_sessions_of(Mode mode, Router router, int hosts, int host_index) {
+  const int fabric = router == Router::bgp ? 1 : 0;
+  if (mode == Mode::bgp || mode == Mode::bgp_ipip_cross_subnet) return hosts - 1 + fabric;
+  if (mode == Mode::bgp_rr) return (host_index == 1 ? hosts - 1 : (hosts > 1 ? 1 : 0)) + fabric;
+  if (mode == Mode::bgp_node_mesh_off) return fabric;
   return 0;
 }
 
@@ -150,19 +181,21 @@ Result<IpAddress> pod_address(const Prefix& block, int slot) {
   return a;
 }
 
-bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why, bool v6) {
+bool mode_connects(Mode mode, Router router, bool agents, const Host& a, const Host& b, std::string* why,
+                   bool v6) {
   if (a.name == b.name) return true;
   if (!agents) {
     if (why) *why = "no agents: only pods on the same host";
     return false;
   }
-  if (v6 && ipip(mode) && a.segment != b.segment) {
+  const bool fabric = pool_routes(mode) == "bgp" && router == Router::bgp;  // the router learns every block
+  if (v6 && ipip(mode) && a.segment != b.segment && !fabric) {
     if (why) *why = "IPIP carries IPv4 only: the IPv6 pool routes directly, within a segment";
     return false;
   }
-  if (routed(mode) && a.segment != b.segment) {
+  if (routed(mode) && a.segment != b.segment && !fabric) {
     if (why) *why = mode == Mode::direct ? "direct routes do not cross segments"
-                                         : "BGP next hops on another segment are not on-link";
+                                         : "the router between the segments does not speak BGP (--router bgp)";
     return false;
   }
   return true;

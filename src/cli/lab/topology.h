@@ -8,7 +8,9 @@
 //                     └── hN ── eth0 198.18.S.(10+N)/24  weft-lab-hN (hosts round-robin over segments)
 //   weft-lab-hN-pK eth0 <block+10+K>/32 ── weft<hash> in weft-lab-hN
 //
-// The router knows the underlay only: it has no route to any pod address.
+// The router knows the underlay only: it has no route to any pod address, unless it runs BGP
+// (`--router bgp`, fabric_router.h): then BIRD in weft-lab-router reflects every host's pod
+// blocks to the others and installs them into its kernel, so routed modes cross segments.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +49,20 @@ inline constexpr int kMaxPodsPerHost = 200;  // block first + 10 + K must stay i
 // with it only.
 // ipip modes: the IPv4 pool uses IPIP (eBPF where the kernel has no ipip module); IPIP carries
 // IPv4 only, so the IPv6 pool routes directly (same segment only). bgp-ipip-cross-subnet is
-// Calico's recommended setup: BGP full mesh, IPIP only across segments.
-enum class Mode { direct, vxlan, vxlan_cross_subnet, bgp, bgp_rr, ipip, ipip_cross_subnet, bgp_ipip_cross_subnet };
+// Calico's recommended setup: BGP full mesh, IPIP only across segments. bgp-node-mesh-off: no
+// node-to-node sessions at all, the fabric router (`--router bgp`) carries every route (Calico's
+// large-cluster setup).
+enum class Mode {
+  direct,
+  vxlan,
+  vxlan_cross_subnet,
+  bgp,
+  bgp_rr,
+  ipip,
+  ipip_cross_subnet,
+  bgp_ipip_cross_subnet,
+  bgp_node_mesh_off,
+};
 std::string_view to_string(Mode mode);
 Result<Mode> parse_mode(std::string_view text);
 // The pool settings a mode stands for: "none"/"vxlan"/"ipip" and "always"/"cross-subnet".
@@ -57,10 +71,20 @@ std::string_view pool_encapsulation(Mode mode);
 std::string_view pool_encapsulation_v6(Mode mode);
 std::string_view pool_encapsulate(Mode mode);
 std::string_view pool_routes(Mode mode);  // "store" or "bgp"
+bool node_mesh(Mode mode);                // false: bgp-node-mesh-off
+
+// What the router between the segments is: a plain IP router, or a BGP speaker too.
+enum class Router { plain, bgp };
+std::string_view to_string(Router router);
+Result<Router> parse_router(std::string_view text);
+// invalid_argument when the mode needs another router (bgp-node-mesh-off needs --router bgp, a
+// BGP router needs a mode whose pools are routed by BGP).
+Result<void> validate_router(Mode mode, Router router);
 // The weftd labels of a host in a mode (bgp-rr: the first host is the route reflector).
 std::vector<std::string> host_labels(Mode mode, int host_index);
-// The BGP sessions host `host_index` (1-based) of `hosts` runs in a mode (0 without BGP).
-int bgp_sessions_of(Mode mode, int hosts, int host_index);
+// The BGP sessions host `host_index` (1-based) of `hosts` runs in a mode (0 without BGP), the
+// fabric router's included.
+int bgp_sessions_of(Mode mode, Router router, int hosts, int host_index);
 // The MTU a pod gets: the underlay's, less the VXLAN overhead where pods' packets may be tunnelled.
 int pod_mtu(Mode mode);
 
@@ -68,6 +92,7 @@ struct TopologyOptions {
   int hosts = 4;
   int segments = 1;
   int pods_per_host = 2;
+  Router router = Router::plain;
 };
 
 struct Segment {
@@ -124,7 +149,8 @@ inline constexpr std::string_view kPodGatewayV4 = "169.254.1.1";
 
 // Whether the mode can carry traffic between pods on hosts `a` and `b`; when it cannot, `why`
 // says so for the check's report. `agents` false (a lab without weftd) connects same-host pods only.
-bool mode_connects(Mode mode, bool agents, const Host& a, const Host& b, std::string* why, bool v6 = false);
+bool mode_connects(Mode mode, Router router, bool agents, const Host& a, const Host& b, std::string* why,
+                   bool v6 = false);
 
 // Where a lab host's weftd pins its BPF maps and programs (one bpffs directory per host).
 inline constexpr std::string_view kBpfDir = "/sys/fs/bpf/weft-lab";

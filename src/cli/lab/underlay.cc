@@ -43,8 +43,14 @@ Result<void> create_netns(const std::string& name) {
 }
 
 Result<void> configure_router_netns() {
-  return write_sysctls(std::string(kRouterNetns), {{"net.ipv4.ip_forward", "1"}});
+  // IPv6 forwarding for a BGP router (--router bgp); no DAD, so that a port's link-local address,
+  // the hosts' IPv6 next hop, is usable as soon as the port is up (as on the hosts).
+  return write_sysctls(std::string(kRouterNetns), {{"net.ipv4.ip_forward", "1"},
+                                                   {"net.ipv6.conf.all.forwarding", "1"},
+                                                   {"net.ipv6.conf.all.accept_dad", "0"},
+                                                   {"net.ipv6.conf.default.accept_dad", "0"}});
 }
+
 
 Result<void> configure_host_netns(const Host& host) {
   // accept_dad=0 on `default` before any pod veth exists: the host side of a pod's veth must hold

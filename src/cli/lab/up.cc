@@ -10,9 +10,11 @@
 
 #include "cli/lab/cni_pods.h"
 #include "cli/lab/commands.h"
+#include "cli/lab/fabric_router.h"
 #include "cli/lab/pod_wiring.h"
 #include "cli/lab/processes.h"
 #include "cli/lab/underlay.h"
+#include "model/bgp_config.h"
 
 namespace weft::cli::lab {
 namespace {
@@ -116,6 +118,9 @@ class Builder {
              " /" + std::to_string(kPoolV6BlockLength) + ", encapsulation " +
              std::string(pool_encapsulation(state_.mode)) + "/" + std::string(pool_encapsulate(state_.mode)) +
              ", routes " + std::string(pool_routes(state_.mode)));
+    if (state_.options.router == Router::bgp) {
+      if (auto r = start_router_bgp(); !r) return r;
+    }
 
     if (options_.no_agent) {
       if (auto r = reserve_blocks(topology_.hosts); !r) return r;
@@ -152,6 +157,20 @@ class Builder {
                 << "  weft lab exec NAME -- CMD  run CMD in a namespace (h1, h1-p1, router, etcd)\n"
                 << "  weft lab down              remove the lab\n";
     }
+    return {};
+  }
+
+  // BIRD in the router namespace and one peer per host in the store, before any weftd starts (so
+  // that every weftd opens its router session at once).
+  Result<void> start_router_bgp() {
+    if (auto r = configure_fabric_bgp(topology_, node_mesh(state_.mode)); !r) return r;
+    auto bird = start_fabric_router(options_.state_dir, topology_);
+    if (!bird) return std::unexpected(bird.error());
+    state_.processes.push_back(*bird);
+    if (auto r = save(); !r) return r;
+    progress("router: BIRD reflects the hosts' routes (iBGP, AS " + std::to_string(model::kDefaultAsNumber) +
+             (node_mesh(state_.mode) ? ", node mesh on" : ", node mesh off") + "); `weft lab exec router -- birdc -s " +
+             fabric_dir(options_.state_dir) + "/bird.ctl show route`");
     return {};
   }
 
@@ -198,7 +217,7 @@ class Builder {
         int total = 0;
         std::vector<std::string> lacking;
         for (const auto& h : topology_.hosts) {
-          const int want = bgp_sessions_of(state_.mode, hosts, h.index);
+          const int want = bgp_sessions_of(state_.mode, state_.options.router, hosts, h.index);
           auto it = sessions->find(h.name);
           if (it == sessions->end() || it->second.first != want || it->second.second != want) {
             lacking.push_back(h.name + " (" + (it == sessions->end() ? "no status" : std::to_string(it->second.first) + "/" + std::to_string(want)) + ")");
@@ -350,12 +369,20 @@ int up(const UpOptions& options, Context& ctx) {
   if (::geteuid() != 0) return report(Error{Errc::invalid_argument, "weft lab needs root (network namespaces)"});
   auto mode = parse_mode(options.mode);
   if (!mode) return report(mode.error());
-  auto topology = plan_topology(options.topology);
+  auto router = parse_router(options.router);
+  if (!router) return report(router.error());
+  if (auto r = validate_router(*mode, *router); !r) return report(r.error());
+  UpOptions resolved = options;
+  resolved.topology.router = *router;
+  auto topology = plan_topology(resolved.topology);
   if (!topology) return report(topology.error());
   for (const char* tool : {"ip", "etcd"}) {
     if (!find_program(tool)) {
       return report(Error{Errc::not_found, std::string(tool) + " not found (weft lab needs iproute2 and etcd)"});
     }
+  }
+  if (*router == Router::bgp && !find_program("/usr/sbin/bird")) {
+    return report(Error{Errc::not_found, "/usr/sbin/bird not found: --router bgp runs BIRD 2 (apt install bird2)"});
   }
 
   const std::string& dir = options.state_dir;
@@ -372,7 +399,6 @@ int up(const UpOptions& options, Context& ctx) {
   if (ec) return report(Error{Errc::io, "cannot create " + dir + ": " + ec.message()});
   const std::string absolute = fs::absolute(dir, ec).lexically_normal().string();
 
-  UpOptions resolved = options;
   resolved.state_dir = absolute;
   Builder builder(resolved, ctx, *mode, std::move(*topology));
   return builder.run();
