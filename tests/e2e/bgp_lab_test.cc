@@ -7,6 +7,7 @@
 // operator accepted, and only that.
 #include <signal.h>
 
+#include "bgp_fixture.h"
 #include "lab_fixture.h"
 #include "require.h"
 
@@ -14,34 +15,6 @@ namespace {
 
 using namespace weft_e2e;
 using namespace std::chrono_literals;
-
-Outcome weft_cli(Lab& lab, const std::string& args_line) {
-  std::vector<std::string> argv{WEFT_CLI_PATH, "--store", "etcd://198.18.0.2:2379"};
-  std::string word;
-  for (char c : args_line + " ") {
-    if (c != ' ') {
-      word += c;
-    } else if (!word.empty()) {
-      argv.push_back(word);
-      word.clear();
-    }
-  }
-  return lab.exec("h1", argv);
-}
-
-// node -> peer name -> state, from `weft bgp status -o json`. A failed command or an answer
-// that is not a JSON array fails the test (it must not read as "no sessions").
-std::map<std::string, std::map<std::string, std::string>> sessions(Lab& lab) {
-  std::map<std::string, std::map<std::string, std::string>> out;
-  auto r = weft_cli(lab, "bgp status -o json");
-  auto status = weft::parse_json(r.out);
-  EXPECT_TRUE(r.exit_code == 0 && status && status->is_array()) << "probe failed: weft bgp status: " << r.out << r.err;
-  if (!status || !status->is_array()) return out;
-  for (const auto& node : *status) {
-    for (const auto& s : node["sessions"]) out[node["node"]][s["peer"]] = s["state"];
-  }
-  return out;
-}
 
 struct BgpCase {
   const char* mode;
