@@ -1,0 +1,227 @@
+// A top-of-rack router attached the way users attach one: its own namespace, linked to lab host h1
+// over a point-to-point /30 (not the lab's segment), eBGP with a TCP-MD5 password, added with
+// `weft bgp peer add --node h1`. BIRD 2 and FRR each: the router installs a route to every pod
+// block of every host via h1's address on the link (h1 exports what it learned over the node
+// mesh, next hop self), h1 installs the prefix it accepts from the router and not the other one,
+// and withdrawals go both ways (the router stops offering; a host leaves the cluster).
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "bgp_fixture.h"
+#include "lab_fixture.h"
+#include "require.h"
+
+namespace {
+
+using namespace weft_e2e;
+using namespace std::chrono_literals;
+
+constexpr const char* kPassword = "s3cret-md5";
+
+// The test's own router namespace weft-e2e-<name>, linked to weft-lab-h1: "h1" on the router's
+// side with 198.18.<net>.1/30, `h1_device` on h1 with 198.18.<net>.2/30. Deleted with the object.
+class P2pRouter {
+ public:
+  P2pRouter(std::string name, std::string h1_device, int net)
+      : ns_("weft-e2e-" + std::move(name)), h1_device_(std::move(h1_device)), net_("198.18." + std::to_string(net) + ".") {
+    run({"/usr/sbin/ip", "netns", "del", ns_});  // a leftover of a crashed run
+    ok_ = step({"/usr/sbin/ip", "netns", "add", ns_}) &&
+          step({"/usr/sbin/ip", "-n", "weft-lab-h1", "link", "add", h1_device_, "type", "veth", "peer", "name", "h1",
+                "netns", ns_}) &&
+          step({"/usr/sbin/ip", "-n", "weft-lab-h1", "addr", "add", h1_address() + "/30", "dev", h1_device_}) &&
+          step({"/usr/sbin/ip", "-n", "weft-lab-h1", "link", "set", h1_device_, "up"}) &&
+          step({"/usr/sbin/ip", "-n", ns_, "addr", "add", address() + "/30", "dev", "h1"}) &&
+          step({"/usr/sbin/ip", "-n", ns_, "link", "set", "h1", "up"}) &&
+          step({"/usr/sbin/ip", "-n", ns_, "link", "set", "lo", "up"});
+  }
+  ~P2pRouter() {
+    for (auto& d : daemons_) d.stop();
+    run({"/usr/sbin/ip", "netns", "del", ns_});
+  }
+  P2pRouter(const P2pRouter&) = delete;
+  P2pRouter& operator=(const P2pRouter&) = delete;
+
+  bool ok() const { return ok_; }
+  std::string address() const { return net_ + "1"; }
+  std::string h1_address() const { return net_ + "2"; }
+  const std::string& h1_device() const { return h1_device_; }
+
+  Outcome exec(std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", ns_});
+    return run(argv);
+  }
+  // A daemon in the foreground inside the namespace, stopped with the object.
+  bool start(std::vector<std::string> argv, const fs::path& log) {
+    argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", ns_});
+    auto child = weft::Child::start(weft::Command{.argv = argv}, log.string());
+    EXPECT_TRUE(child.has_value()) << (child ? "" : child.error().describe());
+    if (!child) return false;
+    daemons_.push_back(std::move(*child));
+    return true;
+  }
+  // The router's kernel route to `prefix` ("" when none). A failing probe fails the test.
+  std::string route(const std::string& prefix) {
+    auto r = exec({"/usr/sbin/ip", "route", "show", prefix});
+    EXPECT_EQ(r.exit_code, 0) << "probe failed: ip route show in " << ns_ << ": " << r.err;
+    return r.out;
+  }
+
+ private:
+  bool step(const std::vector<std::string>& argv) {
+    auto r = run(argv);
+    EXPECT_EQ(r.exit_code, 0) << argv[1] << " " << argv[2] << " " << argv[3] << ": " << r.err;
+    return r.exit_code == 0;
+  }
+
+  std::string ns_, h1_device_, net_;
+  bool ok_ = false;
+  std::vector<weft::Child> daemons_;
+};
+
+// Every IPv4 block the lab's hosts hold, by host.
+std::map<std::string, std::vector<std::string>> v4_blocks(Lab& lab) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const char* host : {"h1", "h2", "h3"}) {
+    auto h = host_status(lab, host);
+    if (!h) continue;
+    for (const auto& b : (*h)["blocks"]) {
+      const auto text = b.get<std::string>();
+      if (text.find(':') == std::string::npos) out[host].push_back(text);
+    }
+  }
+  return out;
+}
+
+// The part both routers share once their daemon runs and offers `offered` and `refused`:
+// weft's peer, the routes each way, and the withdrawals each way (`withdraw` makes the router
+// stop offering `offered`).
+void expect_router_interop(Lab& lab, P2pRouter& router, const std::string& as, const std::string& offered,
+                           const std::string& refused, const std::function<void()>& withdraw,
+                           const std::function<std::string()>& router_log) {
+  auto add = weft_cli(lab, "bgp peer add --node h1 --peer-ip " + router.address() + " --as " + as +
+                               " --name tor --password " + kPassword + " --accept " + offered);
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  auto up = within(20s, [&] { return sessions(lab)["h1"]["tor"] == "Established"; });
+  ASSERT_TRUE(up) << weft_cli(lab, "bgp status").out << router_log();
+  EXPECT_EQ(sessions(lab)["h2"].count("tor"), 0u) << "only h1 peers with it";
+
+  // The router routes every block of every host through h1, at h1's address on their link.
+  const auto blocks = v4_blocks(lab);
+  ASSERT_EQ(blocks.size(), 3u);
+  for (const auto& [host, list] : blocks) {
+    for (const auto& block : list) {
+      auto learned = within(10s, [&] {
+        return router.route(block).find("via " + router.h1_address() + " dev h1") != std::string::npos;
+      });
+      EXPECT_TRUE(learned) << host << "'s " << block << " in the router's kernel:\n"
+                           << router.exec({"/usr/sbin/ip", "route"}).out << router_log();
+    }
+  }
+  // h1 installs what it accepts, through the router's link, and nothing else from it.
+  auto accepted = within(10s, [&] {
+    return probe(lab, "h1", {"/usr/sbin/ip", "route", "show", offered})
+               .find("via " + router.address() + " dev " + router.h1_device() + " proto 247") != std::string::npos;
+  });
+  EXPECT_TRUE(accepted) << probe(lab, "h1", {"/usr/sbin/ip", "route"});
+  EXPECT_EQ(probe(lab, "h1", {"/usr/sbin/ip", "route", "show", refused}), "") << "not accepted, not installed";
+
+  // The router withdraws: h1 drops the route.
+  withdraw();
+  auto dropped = within(10s, [&] { return probe(lab, "h1", {"/usr/sbin/ip", "route", "show", offered}).empty(); });
+  EXPECT_TRUE(dropped) << probe(lab, "h1", {"/usr/sbin/ip", "route"});
+
+  // h3 leaves the cluster: h1 withdraws its block from the router; the others stay.
+  auto h3 = host_status(lab, "h3");
+  ASSERT_TRUE(h3);
+  ASSERT_EQ(::kill((*h3)["agentPid"].get<int>(), SIGTERM), 0);
+  ASSERT_EQ(weft_cli(lab, "node delete h3").exit_code, 0);
+  const std::string gone = blocks.at("h3").front();
+  auto withdrawn = within(10s, [&] { return router.route(gone).empty(); });
+  EXPECT_TRUE(withdrawn) << gone << " is still routed by the router:\n" << router.route(gone);
+  EXPECT_NE(router.route(blocks.at("h2").front()), "") << "h2's block stays";
+}
+
+TEST_F(Lab, BirdOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
+  WEFT_REQUIRE(fs::exists("/usr/sbin/bird"), "bird2 is not installed (scripts/setup installs it)");
+  auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  P2pRouter router("bird", "tor0", 200);
+  ASSERT_TRUE(router.ok());
+  const fs::path dir = dir_ / "tor-bird";
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "bird.conf") << "router id " << router.address() << ";\n"
+                                     << "protocol device { }\n"
+                                     << "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
+                                     << "protocol static offered { ipv4; route 10.99.0.0/24 blackhole; route 10.98.0.0/24 blackhole; }\n"
+                                     << "protocol bgp h1 {\n"
+                                     << "  local " << router.address() << " as 65100;\n"
+                                     << "  neighbor " << router.h1_address() << " as 64512;\n"
+                                     << "  password \"" << kPassword << "\";\n"
+                                     << "  connect retry time 1;\n"
+                                     << "  ipv4 { import all; export where proto = \"offered\"; };\n"
+                                     << "}\n";
+  }
+  const std::string ctl = (dir / "bird.ctl").string();
+  ASSERT_TRUE(router.start({"/usr/sbin/bird", "-f", "-c", (dir / "bird.conf").string(), "-s", ctl}, dir / "bird.log"));
+  expect_router_interop(
+      *this, router, "65100", "10.99.0.0/24", "10.98.0.0/24",
+      [&] {
+        auto r = router.exec({"/usr/sbin/birdc", "-s", ctl, "disable", "offered"});
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+      },
+      [&] { return slurp(dir / "bird.log") + router.exec({"/usr/sbin/birdc", "-s", ctl, "show", "protocols", "all", "h1"}).out; });
+}
+
+TEST_F(Lab, FrrOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
+  WEFT_REQUIRE(fs::exists("/usr/lib/frr/bgpd") && fs::exists("/usr/lib/frr/zebra") && fs::exists("/usr/bin/vtysh"),
+               "FRR is not installed (scripts/setup installs it)");
+  const passwd* frr = ::getpwnam("frr");
+  WEFT_REQUIRE(frr != nullptr, "the frr user is missing (the frr package creates it)");
+  auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  P2pRouter router("frr", "tor1", 201);
+  ASSERT_TRUE(router.ok());
+  // zebra and bgpd drop to the frr user: their directory is frr's.
+  const fs::path dir = dir_ / "tor-frr";
+  fs::create_directories(dir);
+  ASSERT_EQ(::chown(dir.c_str(), frr->pw_uid, frr->pw_gid), 0);
+  {
+    std::ofstream(dir / "bgpd.conf") << "frr defaults traditional\n"
+                                     << "hostname tor\n"
+                                     << "router bgp 65200\n"
+                                     << " bgp router-id " << router.address() << "\n"
+                                     << " no bgp ebgp-requires-policy\n"
+                                     << " no bgp network import-check\n"
+                                     << " neighbor " << router.h1_address() << " remote-as 64512\n"
+                                     << " neighbor " << router.h1_address() << " password " << kPassword << "\n"
+                                     << " neighbor " << router.h1_address() << " timers connect 1\n"
+                                     << " address-family ipv4 unicast\n"
+                                     << "  network 10.97.0.0/24\n"
+                                     << "  network 10.96.0.0/24\n"
+                                     << " exit-address-family\n";
+  }
+  const std::string d = dir.string();
+  ASSERT_TRUE(router.start({"/usr/lib/frr/zebra", "-u", "frr", "-g", "frr", "-i", d + "/zebra.pid", "-z",
+                            d + "/zserv.api", "--vty_socket", d, "-f", "/dev/null"},
+                           dir / "zebra.log"));
+  ASSERT_TRUE(within(5s, [&] { return fs::exists(dir / "zserv.api"); })) << slurp(dir / "zebra.log");
+  ASSERT_TRUE(router.start({"/usr/lib/frr/bgpd", "-u", "frr", "-g", "frr", "-i", d + "/bgpd.pid", "-z",
+                            d + "/zserv.api", "--vty_socket", d, "-f", d + "/bgpd.conf", "-p", "179"},
+                           dir / "bgpd.log"));
+  auto vtysh = [&](std::vector<std::string> commands) {
+    std::vector<std::string> argv{"/usr/bin/vtysh", "--vty_socket", d};
+    for (auto& c : commands) argv.insert(argv.end(), {"-c", c});
+    return router.exec(argv);
+  };
+  expect_router_interop(
+      *this, router, "65200", "10.97.0.0/24", "10.96.0.0/24",
+      [&] {
+        auto r = vtysh({"configure terminal", "router bgp 65200", "address-family ipv4 unicast", "no network 10.97.0.0/24"});
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+      },
+      [&] { return slurp(dir / "bgpd.log") + vtysh({"show ip bgp summary"}).out; });
+}
+
+}  // namespace
