@@ -24,8 +24,10 @@ struct PeerArgs {
   std::vector<std::string> accept, exports, next_hop_self;
 };
 
+// A list flag's prefixes; the single word "none" is the empty list (`peer set --accept none`).
 Result<std::vector<Prefix>> parse_prefixes(const std::vector<std::string>& texts, std::string_view flag) {
   std::vector<Prefix> out;
+  if (texts.size() == 1 && texts[0] == "none") return out;
   for (const auto& text : texts) {
     auto p = Prefix::parse(text);
     if (!p) return fail(Errc::invalid_argument, flag, ": ", p.error().message);
@@ -34,39 +36,66 @@ Result<std::vector<Prefix>> parse_prefixes(const std::vector<std::string>& texts
   return out;
 }
 
-// The model's peer from `weft bgp peer add`'s flags; validated by the store write.
+// Applies the flags `peer add` and `peer set` share to `peer`, those `given` only (add: all).
+// Validation of the whole peer is the store write's (ipam::add_bgp_peer, update_bgp_peer).
+Result<void> apply_peer_flags(const PeerArgs& args, const std::function<bool(std::string_view)>& given,
+                              model::BgpPeer& peer) {
+  if (given("--as")) {
+    if (auto r = model::validate_as_number(args.as_number); !r) return std::unexpected(r.error());
+    peer.as_number = static_cast<uint32_t>(args.as_number);
+  }
+  if (given("--node") || given("--node-selector")) {
+    peer.node = args.node;
+    peer.node_selector = args.node_selector;
+  }
+  if (given("--password")) peer.password = args.password;
+  if (given("--accept")) {
+    auto accept = parse_prefixes(args.accept, "--accept");
+    if (!accept) return std::unexpected(accept.error());
+    peer.accept = *accept;
+  }
+  if (given("--export")) {
+    auto exports = parse_prefixes(args.exports, "--export");
+    if (!exports) return std::unexpected(exports.error());
+    peer.exports = *exports;
+  }
+  if (given("--export-mode")) {
+    auto mode = model::parse_export_mode(args.export_mode);
+    if (!mode) return fail(Errc::invalid_argument, "--export-mode: ", mode.error().message);
+    peer.export_mode = *mode;
+  }
+  if (given("--local-address")) {
+    peer.local_address.reset();
+    if (!args.local_address.empty() && args.local_address != "none") {
+      auto a = IpAddress::parse(args.local_address);
+      if (!a) return fail(Errc::invalid_argument, "--local-address: ", a.error().message);
+      peer.local_address = *a;
+    }
+  }
+  if (given("--next-hop-self")) {
+    peer.next_hop_self.clear();
+    for (const auto& text : args.next_hop_self) {
+      if (text == "none" && args.next_hop_self.size() == 1) break;
+      auto a = IpAddress::parse(text);
+      if (!a) return fail(Errc::invalid_argument, "--next-hop-self: ", a.error().message);
+      peer.next_hop_self.push_back(*a);
+    }
+  }
+  if (given("--ttl") || given("--multihop")) {
+    if (args.ttl < 0 || args.ttl > 255) return fail(Errc::invalid_argument, "--ttl must be 1-255 (0: the default)");
+    peer.ttl = static_cast<uint8_t>(args.multihop ? 255 : args.ttl);
+  }
+  return {};
+}
+
+// The model's peer from `weft bgp peer add`'s flags.
 Result<model::BgpPeer> peer_from_args(const PeerArgs& args) {
   auto address = IpAddress::parse(args.peer_ip);
   if (!address) return fail(Errc::invalid_argument, "--peer-ip: ", address.error().message);
-  if (auto r = model::validate_as_number(args.as_number); !r) return std::unexpected(r.error());
   model::BgpPeer peer;
   peer.name = args.name.empty() ? model::default_peer_name(*address) : args.name;
   peer.address = *address;
-  peer.as_number = static_cast<uint32_t>(args.as_number);
-  peer.node = args.node;
-  peer.node_selector = args.node_selector;
-  peer.password = args.password;
-  auto accept = parse_prefixes(args.accept, "--accept");
-  if (!accept) return std::unexpected(accept.error());
-  peer.accept = *accept;
-  auto exports = parse_prefixes(args.exports, "--export");
-  if (!exports) return std::unexpected(exports.error());
-  peer.exports = *exports;
-  if (!args.local_address.empty()) {
-    auto a = IpAddress::parse(args.local_address);
-    if (!a) return fail(Errc::invalid_argument, "--local-address: ", a.error().message);
-    peer.local_address = *a;
-  }
-  for (const auto& text : args.next_hop_self) {
-    auto a = IpAddress::parse(text);
-    if (!a) return fail(Errc::invalid_argument, "--next-hop-self: ", a.error().message);
-    peer.next_hop_self.push_back(*a);
-  }
-  if (args.ttl < 0 || args.ttl > 255) return fail(Errc::invalid_argument, "--ttl must be 1-255");
-  peer.ttl = static_cast<uint8_t>(args.multihop ? 255 : args.ttl);
-  auto mode = model::parse_export_mode(args.export_mode);
-  if (!mode) return fail(Errc::invalid_argument, "--export-mode: ", mode.error().message);
-  peer.export_mode = *mode;
+  if (auto r = apply_peer_flags(args, [](std::string_view) { return true; }, peer); !r) return std::unexpected(r.error());
   return peer;
 }
 
@@ -147,6 +176,19 @@ int peer_add(Context& ctx, const PeerArgs& args) {
   if (!store) return report(store.error());
   if (auto r = ipam::add_bgp_peer(**store, peer); !r) return report(r.error());
   if (!ctx.json()) std::cout << "BGP peer " << peer.name << " added\n";
+  return exit_ok;
+}
+
+// `weft bgp peer set NAME --flag ...`: the given flags change, the rest stays. weftd applies an
+// export or import change on the running session (no reset); session settings (AS, password,
+// addresses, TTL) restart it.
+int peer_set(Context& ctx, const std::string& name, const PeerArgs& args,
+             const std::function<bool(std::string_view)>& given) {
+  auto store = ctx.store();
+  if (!store) return report(store.error());
+  auto updated = ipam::update_bgp_peer(**store, name, [&](model::BgpPeer& peer) { return apply_peer_flags(args, given, peer); });
+  if (!updated) return report(updated.error());
+  if (!ctx.json()) std::cout << "BGP peer " << name << " updated\n";
   return exit_ok;
 }
 
@@ -238,6 +280,23 @@ int status(Context& ctx, const std::string& node) {
   return exit_ok;
 }
 
+// The flags `peer add` and `peer set` share (apply_peer_flags reads them).
+void add_peer_flags(CLI::App* cmd, PeerArgs& args) {
+  auto* only_node = cmd->add_option("--node", args.node, "only this node peers with it");
+  cmd->add_option("--node-selector", args.node_selector, "the nodes whose labels match (k=v,k!=v,k,!k)")->excludes(only_node);
+  cmd->add_option("--password", args.password, "TCP MD5 password (RFC 2385)");
+  cmd->add_option("--accept", args.accept, "prefixes accepted from it besides the pools (repeatable)");
+  cmd->add_option("--export-mode", args.export_mode,
+                  "pools: every route in the BGP pools, learned ones too, next hop self (default); own: this node's blocks only")
+      ->check(CLI::IsMember({"pools", "own"}));
+  cmd->add_option("--export", args.exports, "learned routes inside this prefix are exported to it too (repeatable)");
+  cmd->add_option("--local-address", args.local_address, "the session's source address (default: the kernel's choice)");
+  cmd->add_option("--next-hop-self", args.next_hop_self,
+                  "the NEXT_HOP to advertise, one per family (default: the session's local address; IPv6: the underlay link-local)");
+  auto* ttl = cmd->add_option("--ttl", args.ttl, "IP TTL of the session (default: 1 for eBGP, the system's for iBGP)");
+  cmd->add_flag("--multihop", args.multihop, "eBGP to a router that is not directly connected (TTL 255)")->excludes(ttl);
+}
+
 }  // namespace
 
 void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
@@ -262,20 +321,19 @@ void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
   add->add_option("--peer-ip", pargs->peer_ip, "the peer's address")->required();
   add->add_option("--as", pargs->as_number, "the peer's AS number")->required();
   add->add_option("--name", pargs->name, "a name for it (default: its address with '-')");
-  auto* only_node = add->add_option("--node", pargs->node, "only this node peers with it");
-  add->add_option("--node-selector", pargs->node_selector, "the nodes whose labels match (k=v,k!=v,k,!k)")->excludes(only_node);
-  add->add_option("--password", pargs->password, "TCP MD5 password (RFC 2385)");
-  add->add_option("--accept", pargs->accept, "prefixes accepted from it besides the pools (repeatable)");
-  add->add_option("--export-mode", pargs->export_mode,
-                  "pools: every route in the BGP pools, learned ones too, next hop self (default); own: this node's blocks only")
-      ->check(CLI::IsMember({"pools", "own"}));
-  add->add_option("--export", pargs->exports, "learned routes inside this prefix are exported to it too (repeatable)");
-  add->add_option("--local-address", pargs->local_address, "the session's source address (default: the kernel's choice)");
-  add->add_option("--next-hop-self", pargs->next_hop_self,
-                  "the NEXT_HOP to advertise, one per family (default: the session's local address; IPv6: the underlay link-local)");
-  auto* ttl = add->add_option("--ttl", pargs->ttl, "IP TTL of the session (default: 1 for eBGP, the system's for iBGP)");
-  add->add_flag("--multihop", pargs->multihop, "eBGP to a router that is not directly connected (TTL 255)")->excludes(ttl);
+  add_peer_flags(add, *pargs);
   add->callback([&ctx, &exit_code, pargs] { exit_code = peer_add(ctx, *pargs); });
+
+  auto sargs = std::make_shared<PeerArgs>();
+  auto set_name = std::make_shared<std::string>();
+  auto* set = peer->add_subcommand("set", "change an external peer: only the flags given (lists: 'none' empties them)");
+  set->add_option("name", *set_name, "peer name")->required();
+  set->add_option("--as", sargs->as_number, "the peer's AS number");
+  add_peer_flags(set, *sargs);
+  set->callback([&ctx, &exit_code, sargs, set_name, set] {
+    exit_code = peer_set(ctx, *set_name, *sargs, [set](std::string_view flag) { return set->count(std::string(flag)) > 0; });
+  });
+
   peer->add_subcommand("list", "list external peers")->callback([&ctx, &exit_code] { exit_code = peer_list(ctx); });
   auto name = std::make_shared<std::string>();
   auto* del = peer->add_subcommand("delete", "remove an external peer");

@@ -56,6 +56,31 @@ Result<void> add_bgp_peer(store::Store& store, const model::BgpPeer& peer) {
   return {};
 }
 
+Result<model::BgpPeer> update_bgp_peer(store::Store& store, const std::string& name,
+                                       const std::function<Result<void>(model::BgpPeer&)>& change) {
+  const std::string key = model::keys::bgp_peer(name);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto kv = store.get(key);
+    if (!kv) return wrap(kv.error(), "reading BGP peer " + name);
+    if (!*kv) return fail(Errc::not_found, "BGP peer ", name, " does not exist");
+    auto peer = model::decode_bgp_peer((*kv)->value);
+    if (!peer) return wrap(peer.error(), "BGP peer " + name);
+    const model::BgpPeer before = *peer;
+    if (auto r = change(*peer); !r) return std::unexpected(r.error());
+    if (peer->name != before.name || peer->address != before.address) {
+      return fail(Errc::invalid_argument, "a BGP peer's name and address cannot change (delete it and add it again)");
+    }
+    if (auto r = validate(*peer); !r) return std::unexpected(r.error());
+    store::Txn txn;
+    txn.compare.push_back(store::Compare{.key = key, .number = (*kv)->mod_revision});
+    txn.success.push_back(store::TxnOp::put(key, dump_json(encode(*peer))));
+    auto r = store.txn(txn);
+    if (!r) return wrap(r.error(), "updating BGP peer " + name);
+    if (r->succeeded) return *peer;
+  }
+  return fail(Errc::conflict, "BGP peer ", name, " kept changing while it was updated; try again");
+}
+
 Result<Listing<model::BgpPeer>> list_bgp_peers(store::Store& store) {
   return list_decoded<model::BgpPeer>(store, model::keys::bgp_peers_prefix(), model::decode_bgp_peer, "BGP peers");
 }

@@ -1,6 +1,8 @@
 // BGP settings and status in the store (layout in bgp_config.h), for the CLI and tests.
 #pragma once
 
+#include <functional>
+
 #include <string>
 
 #include "model/bgp_config.h"
@@ -20,6 +22,11 @@ Result<void> set_bgp_node_as(store::Store& store, const std::string& node, uint3
 // validate or another peer has the same address and scope.
 Result<void> add_bgp_peer(store::Store& store, const model::BgpPeer& peer);
 Result<Listing<model::BgpPeer>> list_bgp_peers(store::Store& store);
+// Reads peer `name`, applies `change` and writes it back if nobody wrote it meanwhile (retried
+// then); not_found when there is no such peer, `change`'s error or invalid_argument (validate)
+// leave it as it was. The name and address cannot change (delete and add for that).
+Result<model::BgpPeer> update_bgp_peer(store::Store& store, const std::string& name,
+                                       const std::function<Result<void>(model::BgpPeer&)>& change);
 // not_found when there is no such peer.
 Result<void> remove_bgp_peer(store::Store& store, const std::string& name);
 

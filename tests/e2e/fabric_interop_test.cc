@@ -3,7 +3,8 @@
 // `weft bgp peer add --node h1`. BIRD 2 and FRR each: the router installs a route to every pod
 // block of every host via h1's address on the link (h1 exports what it learned over the node
 // mesh, next hop self), h1 installs the prefix it accepts from the router and not the other one,
-// and withdrawals go both ways (the router stops offering; a host leaves the cluster).
+// and withdrawals go both ways (the router stops offering; a host leaves the cluster; the peer is
+// set to export the node's own blocks only).
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
@@ -93,6 +94,21 @@ std::map<std::string, std::vector<std::string>> v4_blocks(Lab& lab) {
   return out;
 }
 
+// When `node`'s session with `peer` was established (unix seconds; 0: not established), from
+// `weft bgp status -o json`.
+int64_t established_at(Lab& lab, const std::string& node, const std::string& peer) {
+  auto status = weft::parse_json(weft_cli(lab, "bgp status -o json").out);
+  EXPECT_TRUE(status && status->is_array()) << "probe failed: weft bgp status";
+  if (!status || !status->is_array()) return -1;
+  for (const auto& n : *status) {
+    if (n["node"] != node) continue;
+    for (const auto& sess : n["sessions"]) {
+      if (sess["peer"] == peer) return sess["establishedAt"].get<int64_t>();
+    }
+  }
+  return -1;
+}
+
 // The part both routers share once their daemon runs and offers `offered` and `refused`:
 // weft's peer, the routes each way, and the withdrawals each way (`withdraw` makes the router
 // stop offering `offered`).
@@ -140,6 +156,15 @@ void expect_router_interop(Lab& lab, P2pRouter& router, const std::string& as, c
   auto withdrawn = within(10s, [&] { return router.route(gone).empty(); });
   EXPECT_TRUE(withdrawn) << gone << " is still routed by the router:\n" << router.route(gone);
   EXPECT_NE(router.route(blocks.at("h2").front()), "") << "h2's block stays";
+
+  // From now on only h1's own blocks, on the same session: h2's block is withdrawn.
+  const int64_t since = established_at(lab, "h1", "tor");
+  auto set = weft_cli(lab, "bgp peer set tor --export-mode own");
+  ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+  auto own_only = within(10s, [&] { return router.route(blocks.at("h2").front()).empty(); });
+  EXPECT_TRUE(own_only) << "h2's block after --export-mode own:\n" << router.route(blocks.at("h2").front());
+  EXPECT_NE(router.route(blocks.at("h1").front()), "") << "h1's own block stays";
+  EXPECT_EQ(established_at(lab, "h1", "tor"), since) << "an export change does not reset the session";
 }
 
 TEST_F(Lab, BirdOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {

@@ -185,6 +185,24 @@ TEST_P(Cli, BgpConfigAndPeers) {
   ASSERT_TRUE(peers && peers->size() == 1u) << json.out;
   EXPECT_EQ((*peers)[0]["accept"][0], "0.0.0.0/0");
 
+  // `peer set` changes the flags given and keeps the rest; a bad value changes nothing.
+  auto set = weft("bgp peer set 198-18-1-1 --export-mode own --export 198.19.0.0/16 --accept none --multihop");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto changed = weft::parse_json(weft("bgp peer list -o json").out);
+  ASSERT_TRUE(changed && changed->size() == 1u);
+  EXPECT_EQ((*changed)[0]["exportMode"], "own");
+  EXPECT_EQ((*changed)[0]["export"][0], "198.19.0.0/16");
+  EXPECT_FALSE((*changed)[0].contains("accept") && !(*changed)[0].at("accept").empty()) << (*changed)[0].dump();
+  EXPECT_EQ((*changed)[0]["ttl"], 255);
+  EXPECT_EQ((*changed)[0]["nodeSelector"], "rack=a") << "flags not given stay";
+  EXPECT_EQ((*changed)[0]["password"], "*") << "so does the password";
+  auto bad_set = weft("bgp peer set 198-18-1-1 --export-mode own --next-hop-self 198.18.1.7 --next-hop-self 198.18.1.8");
+  EXPECT_EQ(bad_set.exit_code, 1) << "two IPv4 next hops";
+  EXPECT_EQ((*weft::parse_json(weft("bgp peer list -o json").out))[0], (*changed)[0]) << "and nothing was changed";
+  auto missing = weft("bgp peer set nobody --export-mode own");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+
   EXPECT_EQ(weft("bgp peer delete 198-18-1-1").exit_code, 0);
   auto gone = weft("bgp peer delete 198-18-1-1");
   EXPECT_EQ(gone.exit_code, 1);
