@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "bgp/mesh_plan.h"
+#include "dataplane/next_hops.h"
 #include "dataplane/ipip.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
@@ -162,6 +163,9 @@ void Agent::start_bgp() {
                                                         .clock = &env_.clock,
                                                         .next_hop_usable = [this](const IpAddress& hop, const IpAddress& from) {
                                                           return next_hops_.usable(hop, from);
+                                                        },
+                                                        .link_local_of = [this](const IpAddress& local) {
+                                                          return dataplane::link_local_of(local, env_.kernel);
                                                         }});
   // Routes weft installed for BGP pools before a restart stay until the sessions are back.
   const auto plan = bgp::plan_bgp(model_, config_.node_name);

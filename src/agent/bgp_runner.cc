@@ -114,7 +114,8 @@ void BgpRunner::start_speaker(const bgp::BgpPlan& plan) {
                               .allowed = plan.allowed,
                               .graceful_restart_time = static_cast<uint16_t>(options_.restart_time.count()),
                               .restarting = restarting_,
-                              .next_hop_usable = options_.next_hop_usable});
+                              .next_hop_usable = options_.next_hop_usable,
+                              .link_local_of = options_.link_local_of});
   if (!speaker) {
     problems_.push_back(speaker.error().describe());
     return;

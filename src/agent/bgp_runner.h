@@ -48,6 +48,7 @@ class BgpRunner {
     std::function<int64_t()> lease;           // the node lease status keys hang on
     const Clock* clock = &system_clock();     // decides when the restart time is over
     bgp::NextHopCheck next_hop_usable;        // bgp/rib.h; empty: every next hop is
+    std::function<std::optional<IpAddress>(const IpAddress&)> link_local_of;  // bgp/speaker.h
   };
   BgpRunner(asio::io_context& io, StoreWorker& store, Options options);
   ~BgpRunner();  // closes the sessions without a Cease: peers keep our routes (graceful restart)

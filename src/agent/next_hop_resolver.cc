@@ -22,7 +22,13 @@ const std::optional<dataplane::ResolvedHop>& NextHopResolver::lookup(const IpAdd
 bool NextHopResolver::usable(const IpAddress& hop, const IpAddress& from) {
   if (std::any_of(pools_.begin(), pools_.end(), [&](const Prefix& p) { return p.contains(hop); })) return false;
   if (dataplane::link_local_v6(hop)) {
-    return from.is_v4() ? underlay_.subnet().contains(from) : dataplane::link_local_v6(from);
+    if (!from.is_v4()) return dataplane::link_local_v6(from);
+    if (underlay_.subnet().contains(from)) return true;
+    // A peer directly connected on another link: the address is on that link.
+    const auto& via = lookup(from);
+    if (!via || via->gateway != from) return false;
+    link_local_devices_[hop] = via->device;
+    return true;
   }
   if (hop.is_v4() && underlay_.subnet().contains(hop)) return true;
   return lookup(hop).has_value();
@@ -32,7 +38,10 @@ std::map<IpAddress, dataplane::ResolvedHop> NextHopResolver::resolve(const datap
   std::map<IpAddress, dataplane::ResolvedHop> out;
   for (const auto& [prefix, hops] : learned) {
     for (const auto& hop : hops) {
-      if (dataplane::link_local_v6(hop) || (hop.is_v4() && underlay_.subnet().contains(hop)) || out.contains(hop)) {
+      if ((hop.is_v4() && underlay_.subnet().contains(hop)) || out.contains(hop)) continue;
+      if (dataplane::link_local_v6(hop)) {
+        auto device = link_local_devices_.find(hop);
+        if (device != link_local_devices_.end()) out.emplace(hop, dataplane::ResolvedHop{hop, device->second});
         continue;
       }
       if (const auto& via = lookup(hop)) out.emplace(hop, *via);

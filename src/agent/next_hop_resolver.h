@@ -6,8 +6,9 @@
 // neighbour on that segment can use; the fabric router's path for the same block is taken
 // instead). The reconcile then asks resolve() how to reach the next hops of the learned routes.
 //
-// - IPv4 next hop on the underlay subnet: on-link. IPv6 link-local: usable only when the peer
-//   that sent it is on the underlay subnet (the link the address belongs to).
+// - IPv4 next hop on the underlay subnet: on-link. IPv6 link-local: usable when the peer that
+//   sent it is on the underlay subnet (the link the address belongs to), or directly connected
+//   on another link (a router on its own link): then reached on that link's device.
 // - Any other next hop: the kernel's route to it (dataplane/next_hops.h), recursively, e.g. a
 //   router on its own point-to-point link, or a node on another segment via the underlay's gateway.
 // - Never an address inside a pool: a next hop is never reached through the pod network.
@@ -31,7 +32,8 @@ class NextHopResolver {
 
   void new_round(const model::InterfaceAddress& underlay, const model::ClusterModel& model);
   bool usable(const IpAddress& hop, const IpAddress& from);
-  // How every next hop of `learned` that is neither on the underlay subnet nor link-local is reached.
+  // How every next hop of `learned` is reached that is neither on the underlay subnet nor a
+  // link-local address of the underlay's link.
   std::map<IpAddress, dataplane::ResolvedHop> resolve(const dataplane::LearnedRoutes& learned);
 
  private:
@@ -41,6 +43,9 @@ class NextHopResolver {
   model::InterfaceAddress underlay_;
   std::vector<Prefix> pools_;
   std::map<IpAddress, std::optional<dataplane::ResolvedHop>> cache_;
+  // Link-local next hops from peers on links other than the underlay, by the device of that link
+  // (from usable(), which sees the peer; kept across rounds, as the routes are).
+  std::map<IpAddress, std::string> link_local_devices_;
 };
 
 }  // namespace weft::agent

@@ -22,14 +22,15 @@ bool applies_to(const model::BgpPeer& peer, const model::Node& self) {
 // A router's session: from the node's address on the link towards it (the kernel's choice unless
 // configured), so that next hop self is an address the router can reach (RFC 4271 §5.1.3); TTL
 // 1 for eBGP unless multihop; learned pool routes exported to it (mode pools) with next hop self.
-PeerConfig external_session(const model::BgpPeer& peer, const BgpPlan& plan, const model::Node& me) {
+PeerConfig external_session(const model::BgpPeer& peer, const BgpPlan& plan) {
   PeerConfig c;
   c.address = peer.address;
   c.peer_as = peer.as_number;
   c.local_address = peer.local_address;
   c.md5_password = peer.password;
   c.import_allow = peer.accept;
-  c.next_hop_v6 = me.underlay_link_local;
+  // IPv6 next hop: configured, else the link-local address of the session's own link
+  // (SpeakerConfig::link_local_of), which is the underlay's only for a router on the underlay.
   for (const auto& hop : peer.next_hop_self) (hop.is_v4() ? c.next_hop_v4 : c.next_hop_v6) = hop;
   const bool ebgp = peer.as_number != plan.local_as;
   c.ttl = peer.ttl != 0 ? peer.ttl : ebgp ? 1 : 0;
@@ -124,7 +125,7 @@ BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
       continue;
     }
     if (peer.address == *my_address) continue;  // a peer for the others, e.g. a reflector node's own entry
-    plan.peers.push_back(PlannedPeer{name, "external", external_session(peer, plan, me)});
+    plan.peers.push_back(PlannedPeer{name, "external", external_session(peer, plan)});
   }
   std::sort(plan.peers.begin(), plan.peers.end(),
             [](const PlannedPeer& a, const PlannedPeer& b) { return a.config.address < b.config.address; });

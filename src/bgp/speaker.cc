@@ -211,6 +211,7 @@ void Speaker::session_up(Peer& peer, const Negotiated& n, const Connection& c) {
   if (pc.next_hop_v4) view.next_hop_v4 = pc.next_hop_v4;
   if (local && !local->is_v4()) view.next_hop_v6 = local;
   if (pc.next_hop_v6) view.next_hop_v6 = pc.next_hop_v6;
+  if (!view.next_hop_v6 && local && config_.link_local_of) view.next_hop_v6 = config_.link_local_of(*local);
 
   if (const auto& gr = n.peer_graceful_restart) {
     std::string families;

@@ -56,6 +56,10 @@ struct SpeakerConfig {
   bool forwarding_preserved = true;     // the F bit: the kernel keeps weft's routes over a restart
   Seconds stale_time{300};              // stale routes' lifetime once the peer is back, until EoR
   NextHopCheck next_hop_usable;         // rib.h; empty: every next hop is usable
+  // The IPv6 link-local address of the link that holds a session's local IPv4 address: the
+  // IPv6 next hop self of a session that has none configured (a router on its own link). Empty,
+  // or nullopt: IPv6 routes do not go to such a peer.
+  std::function<std::optional<IpAddress>(const IpAddress& local)> link_local_of;
 };
 
 struct RouteInfo {  // one path of a prefix, for tests and the CLI

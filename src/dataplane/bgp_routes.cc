@@ -24,13 +24,11 @@ std::optional<DesiredRoute> learned_route(const Prefix& prefix, const std::vecto
     }
     const bool on_link = hop.is_v4() ? self.underlay.subnet().contains(hop) : link_local_v6(hop);
     ResolvedHop via{hop, self.underlay_device};
-    if (!on_link) {
-      auto it = self.bgp_next_hops.find(hop);
-      if (it == self.bgp_next_hops.end()) {
-        problems.push_back("bgp: next hop " + hop.to_string() + " of " + prefix.to_string() + " is not reachable from here");
-        continue;
-      }
-      via = it->second;
+    if (auto it = self.bgp_next_hops.find(hop); it != self.bgp_next_hops.end()) {
+      via = it->second;  // includes a link-local address of a router's own link
+    } else if (!on_link) {
+      problems.push_back("bgp: next hop " + hop.to_string() + " of " + prefix.to_string() + " is not reachable from here");
+      continue;
     }
     if (device.empty()) device = via.device;
     if (via.device != device) continue;  // another link: ECMP within one device only

@@ -22,4 +22,8 @@ std::optional<ResolvedHop> resolve_next_hop(const IpAddress& hop, kernel::Kernel
 // An IPv6 link-local address (fe80::/10): on-link by definition, on the link it came from.
 bool link_local_v6(const IpAddress& address);
 
+// The IPv6 link-local address of the device that holds `local` (a session's own address), for
+// IPv6 routes advertised over an IPv4 session (RFC 2545 §3); nullopt when none.
+std::optional<IpAddress> link_local_of(const IpAddress& local, kernel::KernelOps& kernel);
+
 }  // namespace weft::dataplane

@@ -1,8 +1,9 @@
 // A top-of-rack router attached the way users attach one: its own namespace, linked to lab host h1
 // over a point-to-point /30 (not the lab's segment), eBGP with a TCP-MD5 password, added with
-// `weft bgp peer add --node h1`. BIRD 2 and FRR each: the router installs a route to every pod
-// block of every host via h1's address on the link (h1 exports what it learned over the node
-// mesh, next hop self), h1 installs the prefix it accepts from the router and not the other one,
+// `weft bgp peer add --node h1`; the link is dual-stack, the session IPv4. BIRD 2 and FRR each:
+// the router installs a route to every pod block of every host, IPv4 and IPv6, via h1's address
+// on the link (h1 exports what it learned over the node mesh, next hop self; IPv6 at h1's
+// link-local address there), h1 installs the prefixes it accepts from the router and not others,
 // and withdrawals go both ways (the router stops offering; a host leaves the cluster; the peer is
 // set to export the node's own blocks only).
 #include <pwd.h>
@@ -21,18 +22,25 @@ using namespace std::chrono_literals;
 constexpr const char* kPassword = "s3cret-md5";
 
 // The test's own router namespace weft-e2e-<name>, linked to weft-lab-h1: "h1" on the router's
-// side with 198.18.<net>.1/30, `h1_device` on h1 with 198.18.<net>.2/30. Deleted with the object.
+// side with 198.18.<net>.1/30 and fd00:198:18:<net>::1/64, `h1_device` on h1 with .2 and ::2.
+// Deleted with the object. No DAD: the link-local addresses are usable at once.
 class P2pRouter {
  public:
   P2pRouter(std::string name, std::string h1_device, int net)
-      : ns_("weft-e2e-" + std::move(name)), h1_device_(std::move(h1_device)), net_("198.18." + std::to_string(net) + ".") {
+      : ns_("weft-e2e-" + std::move(name)),
+        h1_device_(std::move(h1_device)),
+        net_("198.18." + std::to_string(net) + "."),
+        net6_("fd00:198:18:" + std::to_string(net) + "::") {
     run({"/usr/sbin/ip", "netns", "del", ns_});  // a leftover of a crashed run
     ok_ = step({"/usr/sbin/ip", "netns", "add", ns_}) &&
+          step({"/usr/sbin/ip", "netns", "exec", ns_, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"}) &&
           step({"/usr/sbin/ip", "-n", "weft-lab-h1", "link", "add", h1_device_, "type", "veth", "peer", "name", "h1",
                 "netns", ns_}) &&
           step({"/usr/sbin/ip", "-n", "weft-lab-h1", "addr", "add", h1_address() + "/30", "dev", h1_device_}) &&
+          step({"/usr/sbin/ip", "-n", "weft-lab-h1", "addr", "add", h1_address6() + "/64", "dev", h1_device_}) &&
           step({"/usr/sbin/ip", "-n", "weft-lab-h1", "link", "set", h1_device_, "up"}) &&
           step({"/usr/sbin/ip", "-n", ns_, "addr", "add", address() + "/30", "dev", "h1"}) &&
+          step({"/usr/sbin/ip", "-n", ns_, "addr", "add", address6() + "/64", "dev", "h1"}) &&
           step({"/usr/sbin/ip", "-n", ns_, "link", "set", "h1", "up"}) &&
           step({"/usr/sbin/ip", "-n", ns_, "link", "set", "lo", "up"});
   }
@@ -46,6 +54,8 @@ class P2pRouter {
   bool ok() const { return ok_; }
   std::string address() const { return net_ + "1"; }
   std::string h1_address() const { return net_ + "2"; }
+  std::string address6() const { return net6_ + "1"; }
+  std::string h1_address6() const { return net6_ + "2"; }
   const std::string& h1_device() const { return h1_device_; }
 
   Outcome exec(std::vector<std::string> argv) {
@@ -63,7 +73,7 @@ class P2pRouter {
   }
   // The router's kernel route to `prefix` ("" when none). A failing probe fails the test.
   std::string route(const std::string& prefix) {
-    auto r = exec({"/usr/sbin/ip", "route", "show", prefix});
+    auto r = exec({"/usr/sbin/ip", prefix.find(':') == std::string::npos ? "-4" : "-6", "route", "show", prefix});
     EXPECT_EQ(r.exit_code, 0) << "probe failed: ip route show in " << ns_ << ": " << r.err;
     return r.out;
   }
@@ -75,23 +85,31 @@ class P2pRouter {
     return r.exit_code == 0;
   }
 
-  std::string ns_, h1_device_, net_;
+  std::string ns_, h1_device_, net_, net6_;
   bool ok_ = false;
   std::vector<weft::Child> daemons_;
 };
 
-// Every IPv4 block the lab's hosts hold, by host.
-std::map<std::string, std::vector<std::string>> v4_blocks(Lab& lab) {
+// Every block the lab's hosts hold, by host (IPv4 first).
+std::map<std::string, std::vector<std::string>> blocks_of(Lab& lab) {
   std::map<std::string, std::vector<std::string>> out;
   for (const char* host : {"h1", "h2", "h3"}) {
     auto h = host_status(lab, host);
     if (!h) continue;
     for (const auto& b : (*h)["blocks"]) {
-      const auto text = b.get<std::string>();
-      if (text.find(':') == std::string::npos) out[host].push_back(text);
+      out[host].push_back(b.get<std::string>());
     }
   }
   return out;
+}
+
+// h1's IPv6 link-local address on `device` ("" when none).
+std::string link_local_of(Lab& lab, const std::string& device) {
+  const std::string out = probe(lab, "h1", {"/usr/sbin/ip", "-6", "-o", "addr", "show", "dev", device, "scope", "link"});
+  const auto at = out.find("inet6 ");
+  if (at == std::string::npos) return "";
+  const auto start = at + 6;
+  return out.substr(start, out.find('/', start) - start);
 }
 
 // When `node`'s session with `peer` was established (unix seconds; 0: not established), from
@@ -113,22 +131,27 @@ int64_t established_at(Lab& lab, const std::string& node, const std::string& pee
 // weft's peer, the routes each way, and the withdrawals each way (`withdraw` makes the router
 // stop offering `offered`).
 void expect_router_interop(Lab& lab, P2pRouter& router, const std::string& as, const std::string& offered,
-                           const std::string& refused, const std::function<void()>& withdraw,
+                           const std::string& offered6, const std::string& refused, const std::function<void()>& withdraw,
                            const std::function<std::string()>& router_log) {
   auto add = weft_cli(lab, "bgp peer add --node h1 --peer-ip " + router.address() + " --as " + as +
-                               " --name tor --password " + kPassword + " --accept " + offered);
+                               " --name tor --password " + kPassword + " --accept " + offered + " --accept " + offered6);
   ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
   auto up = within(20s, [&] { return sessions(lab)["h1"]["tor"] == "Established"; });
   ASSERT_TRUE(up) << weft_cli(lab, "bgp status").out << router_log();
   EXPECT_EQ(sessions(lab)["h2"].count("tor"), 0u) << "only h1 peers with it";
 
-  // The router routes every block of every host through h1, at h1's address on their link.
-  const auto blocks = v4_blocks(lab);
+  // The router routes every block of every host through h1, at h1's addresses on their link.
+  const std::string h1_link_local = link_local_of(lab, router.h1_device());
+  ASSERT_FALSE(h1_link_local.empty());
+  const auto blocks = blocks_of(lab);
   ASSERT_EQ(blocks.size(), 3u);
   for (const auto& [host, list] : blocks) {
+    ASSERT_EQ(list.size(), 2u) << host << " holds one block of each pool";
     for (const auto& block : list) {
+      const bool v6 = block.find(':') != std::string::npos;
       auto learned = within(10s, [&] {
-        return router.route(block).find("via " + router.h1_address() + " dev h1") != std::string::npos;
+        return router.route(block).find("via " + (v6 ? h1_link_local : router.h1_address()) + " dev h1") !=
+               std::string::npos;
       });
       EXPECT_TRUE(learned) << host << "'s " << block << " in the router's kernel:\n"
                            << router.exec({"/usr/sbin/ip", "route"}).out << router_log();
@@ -140,6 +163,11 @@ void expect_router_interop(Lab& lab, P2pRouter& router, const std::string& as, c
                .find("via " + router.address() + " dev " + router.h1_device() + " proto 247") != std::string::npos;
   });
   EXPECT_TRUE(accepted) << probe(lab, "h1", {"/usr/sbin/ip", "route"});
+  auto accepted6 = within(10s, [&] {
+    return probe(lab, "h1", {"/usr/sbin/ip", "-6", "route", "show", offered6})
+               .find("via " + router.address6() + " dev " + router.h1_device() + " proto 247") != std::string::npos;
+  });
+  EXPECT_TRUE(accepted6) << probe(lab, "h1", {"/usr/sbin/ip", "-6", "route"});
   EXPECT_EQ(probe(lab, "h1", {"/usr/sbin/ip", "route", "show", refused}), "") << "not accepted, not installed";
 
   // The router withdraws: h1 drops the route.
@@ -179,19 +207,22 @@ TEST_F(Lab, BirdOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
     std::ofstream(dir / "bird.conf") << "router id " << router.address() << ";\n"
                                      << "protocol device { }\n"
                                      << "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
+                                     << "protocol kernel { ipv6 { import none; export where source = RTS_BGP; }; learn off; }\n"
                                      << "protocol static offered { ipv4; route 10.99.0.0/24 blackhole; route 10.98.0.0/24 blackhole; }\n"
+                                     << "protocol static offered6 { ipv6; route fd00:99::/64 blackhole; }\n"
                                      << "protocol bgp h1 {\n"
                                      << "  local " << router.address() << " as 65100;\n"
                                      << "  neighbor " << router.h1_address() << " as 64512;\n"
                                      << "  password \"" << kPassword << "\";\n"
                                      << "  connect retry time 1;\n"
                                      << "  ipv4 { import all; export where proto = \"offered\"; };\n"
+                                     << "  ipv6 { import all; export where proto = \"offered6\"; };\n"
                                      << "}\n";
   }
   const std::string ctl = (dir / "bird.ctl").string();
   ASSERT_TRUE(router.start({"/usr/sbin/bird", "-f", "-c", (dir / "bird.conf").string(), "-s", ctl}, dir / "bird.log"));
   expect_router_interop(
-      *this, router, "65100", "10.99.0.0/24", "10.98.0.0/24",
+      *this, router, "65100", "10.99.0.0/24", "fd00:99::/64", "10.98.0.0/24",
       [&] {
         auto r = router.exec({"/usr/sbin/birdc", "-s", ctl, "disable", "offered"});
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -225,6 +256,10 @@ TEST_F(Lab, FrrOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
                                      << " address-family ipv4 unicast\n"
                                      << "  network 10.97.0.0/24\n"
                                      << "  network 10.96.0.0/24\n"
+                                     << " exit-address-family\n"
+                                     << " address-family ipv6 unicast\n"
+                                     << "  network fd00:97::/64\n"
+                                     << "  neighbor " << router.h1_address() << " activate\n"
                                      << " exit-address-family\n";
   }
   const std::string d = dir.string();
@@ -241,7 +276,7 @@ TEST_F(Lab, FrrOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
     return router.exec(argv);
   };
   expect_router_interop(
-      *this, router, "65200", "10.97.0.0/24", "10.96.0.0/24",
+      *this, router, "65200", "10.97.0.0/24", "fd00:97::/64", "10.96.0.0/24",
       [&] {
         auto r = vtysh({"configure terminal", "router bgp 65200", "address-family ipv4 unicast", "no network 10.97.0.0/24"});
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

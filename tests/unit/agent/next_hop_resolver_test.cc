@@ -1,10 +1,12 @@
 // Which BGP next hops a node uses and how it reaches them, against the recording fake kernel:
 // on the underlay subnet as is, elsewhere through the kernel's route (its gateway and device),
-// never through weft's own devices nor into a pool, IPv6 link-local only from a neighbour.
+// never through weft's own devices nor into a pool, IPv6 link-local only from a directly
+// connected peer.
 #include "agent/next_hop_resolver.h"
 
 #include <gtest/gtest.h>
 
+#include "dataplane/next_hops.h"
 #include "kernel/fake_kernel.h"
 
 namespace weft::agent {
@@ -23,6 +25,9 @@ struct Host {
     kernel.add_route_silently(kernel::Route::via_device(pfx("198.18.1.0/24"), eth0));
     kernel.add_route_silently(kernel::Route::via_gateway(pfx("0.0.0.0/0"), ip("198.18.1.1"), eth0));
     kernel.add_route_silently(kernel::Route::via_device(pfx("198.18.200.0/30"), tor0));
+    kernel.add_address_silently({.ifindex = eth0, .address = ip("198.18.1.11"), .prefix_length = 24});
+    kernel.add_address_silently({.ifindex = tor0, .address = ip("198.18.200.2"), .prefix_length = 30});
+    kernel.add_address_silently({.ifindex = tor0, .address = ip("fe80::a"), .prefix_length = 64});
     kernel.add_route_silently(kernel::Route::via_device(pfx("10.5.0.0/16"), vxlan));
     kernel.add_route_silently(kernel::Route::blackhole(pfx("10.6.0.0/16")));
     model::ClusterModel model;
@@ -53,12 +58,26 @@ TEST(NextHopResolver, UsableNextHopsAndWhereTheyLeave) {
   EXPECT_EQ(hops.at(tor), (dataplane::ResolvedHop{tor, "tor0"}));
 }
 
-TEST(NextHopResolver, LinkLocalNextHopsOnlyFromANeighbourOnTheUnderlay) {
+// A link-local next hop is on the link of the peer that sent it: the underlay's, or a router's
+// own directly connected link (then routed out of that device); never through a gateway.
+TEST(NextHopResolver, LinkLocalNextHopsFromADirectlyConnectedPeerOnly) {
   Host h;
   EXPECT_TRUE(h.resolver.usable(ip("fe80::2"), ip("198.18.1.12")));
-  EXPECT_FALSE(h.resolver.usable(ip("fe80::2"), ip("198.18.2.13"))) << "its link is another segment";
-  EXPECT_FALSE(h.resolver.usable(ip("fe80::2"), ip("198.18.200.1"))) << "nor the router's own link";
-  EXPECT_TRUE(h.resolver.usable(ip("fe80::2"), ip("fe80::2"))) << "a session over link-local addresses";
+  EXPECT_FALSE(h.resolver.usable(ip("fe80::3"), ip("198.18.2.13"))) << "its link is another segment";
+  EXPECT_TRUE(h.resolver.usable(ip("fe80::4"), ip("198.18.200.1"))) << "the router's own link";
+  EXPECT_TRUE(h.resolver.usable(ip("fe80::5"), ip("fe80::5"))) << "a session over link-local addresses";
+  const dataplane::LearnedRoutes learned{{pfx("198.19.2.0/24"), {ip("fe80::2")}}, {pfx("10.99.0.0/24"), {ip("fe80::4")}}};
+  const auto hops = h.resolver.resolve(learned);
+  ASSERT_EQ(hops.size(), 1u) << "the underlay's link-local next hop needs no resolution";
+  EXPECT_EQ(hops.at(ip("fe80::4")), (dataplane::ResolvedHop{ip("fe80::4"), "tor0"}));
+}
+
+// The IPv6 next hop self of a session over IPv4: the link-local address of the session's link.
+TEST(NextHopResolver, ASessionsIpv6NextHopIsTheLinkLocalAddressOfItsLink) {
+  Host h;
+  EXPECT_EQ(dataplane::link_local_of(ip("198.18.200.2"), h.kernel), ip("fe80::a"));
+  EXPECT_EQ(dataplane::link_local_of(ip("198.18.1.11"), h.kernel), std::nullopt) << "eth0 has none here";
+  EXPECT_EQ(dataplane::link_local_of(ip("198.18.9.9"), h.kernel), std::nullopt) << "not ours";
 }
 
 // Lookups are kept for one round: a route added later counts from the next round on.
