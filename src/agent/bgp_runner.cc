@@ -14,6 +14,15 @@ int64_t unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+// The speaker's record in the store's terms: the words are made here, where the codes are known,
+// so that the CLI (and etcdctl readers) need no BGP vocabulary.
+std::optional<model::BgpNotificationStatus> notification_status(const std::optional<bgp::NotificationRecord>& r) {
+  if (!r) return std::nullopt;
+  return model::BgpNotificationStatus{std::string(bgp::to_string(r->direction)), r->notification.code,
+                                      r->notification.subcode, bgp::notification_text(r->notification),
+                                      unix_seconds(r->at)};
+}
+
 }  // namespace
 
 BgpRunner::BgpRunner(asio::io_context& io, StoreWorker& store, Options options)
@@ -125,6 +134,9 @@ void BgpRunner::start_speaker(const bgp::BgpPlan& plan) {
     check_kept(/*after_session_event=*/true);
     schedule_publish();
   });
+  // Counts and NOTIFICATIONs that move without a session event (an OPEN refused, a filtered
+  // prefix): published too, not only at the next refresh.
+  (*speaker)->on_status_change([this] { schedule_publish(); });
   if (auto r = (*speaker)->start(); !r) {
     spdlog::warn("{}", r.error().describe());
     problems_.push_back(r.error().describe());
@@ -152,6 +164,7 @@ void BgpRunner::restart_speaker() {
 void BgpRunner::stop_speaker() {
   speaker_->on_best_change({});
   speaker_->on_session_change({});
+  speaker_->on_status_change({});
   speaker_->stop();
   // Stopping sends Ceases; destroying right away would cut them off, so the speaker lives until
   // the loop has written them.
@@ -209,10 +222,17 @@ model::BgpNodeStatus BgpRunner::status() const {
     auto peer = speaker_->peer(p.config.address);
     if (!peer) continue;
     const bool up = peer->state == bgp::State::established;
-    s.sessions.push_back(model::BgpSessionStatus{p.name, p.kind, p.config.address, p.config.peer_as,
-                                                std::string(bgp::to_string(peer->state)),
-                                                up ? unix_seconds(peer->established_at) : 0, peer->received,
-                                                peer->advertised, peer->last_error});
+    s.sessions.push_back(model::BgpSessionStatus{.peer = p.name,
+                                                .kind = p.kind,
+                                                .address = p.config.address,
+                                                .as_number = p.config.peer_as,
+                                                .state = std::string(bgp::to_string(peer->state)),
+                                                .established_at_unix = up ? unix_seconds(peer->established_at) : 0,
+                                                .received = peer->received,
+                                                .accepted = peer->accepted,
+                                                .advertised = peer->advertised,
+                                                .last_error = peer->last_error,
+                                                .last_notification = notification_status(peer->last_notification)});
   }
   return s;
 }

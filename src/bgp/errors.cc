@@ -1,8 +1,11 @@
-// Names and text for NOTIFICATION codes (RFC 4271 §4.5, §6; RFC 4486; RFC 5492; RFC 6608) and
-// for decode errors, for logs.
+// Names and text for NOTIFICATION codes (RFC 4271 §4.5, §6; RFC 4486; RFC 5492; RFC 6608;
+// RFC 7313; RFC 8538; RFC 9234; RFC 9384), shutdown communications (RFC 9003), and decode errors,
+// for logs and `weft bgp status`.
 #include "bgp/errors.h"
 
 #include <array>
+#include <cstddef>
+#include <string_view>
 
 namespace weft::bgp {
 namespace {
@@ -15,6 +18,7 @@ const char* code_name(uint8_t code) {
     case code::kHoldTimerExpired: return "Hold Timer Expired";
     case code::kFsm: return "Finite State Machine Error";
     case code::kCease: return "Cease";
+    case code::kRouteRefresh: return "ROUTE-REFRESH Message Error";
   }
   return nullptr;
 }
@@ -22,10 +26,11 @@ const char* code_name(uint8_t code) {
 const char* subcode_name(uint8_t code, uint8_t subcode) {
   static constexpr std::array<const char*, 4> header = {
       nullptr, "Connection Not Synchronized", "Bad Message Length", "Bad Message Type"};
-  static constexpr std::array<const char*, 8> open = {
+  // 5 and 7 of UPDATE are RFC 1771's, deprecated by RFC 4271 but still what an old peer means.
+  static constexpr std::array<const char*, 9> open = {
       nullptr, "Unsupported Version Number", "Bad Peer AS", "Bad BGP Identifier",
-      "Unsupported Optional Parameter", nullptr, "Unacceptable Hold Time",
-      "Unsupported Capability"};
+      "Unsupported Optional Parameter", "Authentication Failure (deprecated)", "Unacceptable Hold Time",
+      "Unsupported Capability", "Role Mismatch"};
   static constexpr std::array<const char*, 12> update = {
       nullptr,
       "Malformed Attribute List",
@@ -34,16 +39,16 @@ const char* subcode_name(uint8_t code, uint8_t subcode) {
       "Attribute Flags Error",
       "Attribute Length Error",
       "Invalid ORIGIN Attribute",
-      nullptr,
+      "AS Routing Loop (deprecated)",
       "Invalid NEXT_HOP Attribute",
       "Optional Attribute Error",
       "Invalid Network Field",
       "Malformed AS_PATH"};
   static constexpr std::array<const char*, 4> fsm = {
-      nullptr, "Receive Unexpected Message in OpenSent State",
+      "Unspecified Error", "Receive Unexpected Message in OpenSent State",
       "Receive Unexpected Message in OpenConfirm State",
       "Receive Unexpected Message in Established State"};
-  static constexpr std::array<const char*, 9> cease = {
+  static constexpr std::array<const char*, 11> cease = {
       nullptr,
       "Maximum Number of Prefixes Reached",
       "Administrative Shutdown",
@@ -52,7 +57,10 @@ const char* subcode_name(uint8_t code, uint8_t subcode) {
       "Connection Rejected",
       "Other Configuration Change",
       "Connection Collision Resolution",
-      "Out of Resources"};
+      "Out of Resources",
+      "Hard Reset",
+      "BFD Down"};
+  static constexpr std::array<const char*, 2> route_refresh = {nullptr, "Invalid Message Length"};
   auto pick = [subcode](const auto& names) -> const char* {
     return subcode < names.size() ? names[subcode] : nullptr;
   };
@@ -62,8 +70,40 @@ const char* subcode_name(uint8_t code, uint8_t subcode) {
     case code::kUpdate: return pick(update);
     case code::kFsm: return pick(fsm);
     case code::kCease: return pick(cease);
+    case code::kRouteRefresh: return pick(route_refresh);
   }
   return nullptr;
+}
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF).
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 }  // namespace
@@ -77,6 +117,27 @@ std::string notification_name(uint8_t code, uint8_t subcode) {
   } else if (subcode != 0) {
     out += " / subcode " + std::to_string(subcode);
   }
+  return out;
+}
+
+std::optional<std::string> shutdown_communication(const Notification& n) {
+  const bool carries = n.code == code::kCease && (n.subcode == cease_subcode::kAdministrativeShutdown ||
+                                                  n.subcode == cease_subcode::kAdministrativeReset);
+  if (!carries || n.data.empty() || n.data[0] == 0) return std::nullopt;
+  const size_t length = n.data[0];
+  // A length beyond the data is malformed (RFC 9003 §4); octets after the message are ignored.
+  if (n.data.size() < 1 + length) return std::nullopt;
+  std::string text(n.data.begin() + 1, n.data.begin() + 1 + static_cast<std::ptrdiff_t>(length));
+  if (!valid_utf8(text)) return std::nullopt;
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return text;
+}
+
+std::string notification_text(const Notification& n) {
+  std::string out = notification_name(n.code, n.subcode);
+  if (auto message = shutdown_communication(n)) out += ": \"" + *message + "\"";
   return out;
 }
 

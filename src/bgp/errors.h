@@ -26,6 +26,7 @@ inline constexpr uint8_t kUpdate = 3;
 inline constexpr uint8_t kHoldTimerExpired = 4;
 inline constexpr uint8_t kFsm = 5;
 inline constexpr uint8_t kCease = 6;
+inline constexpr uint8_t kRouteRefresh = 7;  // RFC 7313 §5
 }  // namespace code
 
 // Message Header Error subcodes (RFC 4271 §6.1).
@@ -78,6 +79,8 @@ inline constexpr uint8_t kConnectionRejected = 5;
 inline constexpr uint8_t kOtherConfigurationChange = 6;
 inline constexpr uint8_t kConnectionCollision = 7;
 inline constexpr uint8_t kOutOfResources = 8;
+inline constexpr uint8_t kHardReset = 9;  // RFC 8538 §3
+inline constexpr uint8_t kBfdDown = 10;   // RFC 9384
 }  // namespace cease_subcode
 
 // The body of a NOTIFICATION message (RFC 4271 §4.5). Codes are kept raw: a peer may send codes
@@ -91,6 +94,16 @@ struct Notification {
 
 // "UPDATE Message Error / Malformed AS_PATH"; unknown values are printed as numbers.
 std::string notification_name(uint8_t code, uint8_t subcode);
+
+// The operator's message an Administrative Shutdown or Reset Cease may carry (RFC 9003, which
+// obsoletes RFC 8203: a length octet, then that many octets of UTF-8). Nothing when there is
+// none or it is malformed (RFC 9003 §3: then it is not shown as text); control characters are
+// replaced by spaces, since it is shown on terminals.
+std::optional<std::string> shutdown_communication(const Notification& notification);
+
+// The NOTIFICATION in words for operators, without numbers or data:
+// "Cease / Administrative Shutdown: \"maintenance\"".
+std::string notification_text(const Notification& notification);
 
 // RFC 7606 §2 error-handling approaches, weakest first. ("AFI/SAFI disable" is not offered: a
 // speaker that cannot parse an MP attribute resets the session, which §7.11 also allows.)

@@ -119,6 +119,7 @@ void Peer::perform(Connection& c, const Action& action) {
           speaker_.session_up(*this, a.negotiated, c);
         } else if constexpr (std::is_same_v<T, SessionDown>) {
           last_error_ = format(Action(a));
+          record_notification(c, a);
           if (&c == established_) {
             established_ = nullptr;
             spdlog::info("bgp: {} {}", config_.address.to_string(), last_error_);
@@ -139,6 +140,26 @@ void Peer::perform(Connection& c, const Action& action) {
         }
       },
       action);
+}
+
+std::string_view to_string(NotificationRecord::Direction direction) {
+  return direction == NotificationRecord::Direction::received ? "received" : "sent";
+}
+
+void Peer::record_notification(const Connection& c, const SessionDown& down) {
+  if (!down.notification) return;
+  // A collision's Cease closes the losing duplicate connection, not the session (RFC 4271 §6.8):
+  // it happens whenever both ends connect at once, and would hide the NOTIFICATION that matters.
+  const bool collision = down.notification->code == code::kCease &&
+                         down.notification->subcode == cease_subcode::kConnectionCollision;
+  if (collision && &c != established_) return;
+  last_notification_ = NotificationRecord{.direction = down.reason == DownReason::notification_received
+                                                           ? NotificationRecord::Direction::received
+                                                           : NotificationRecord::Direction::sent,
+                                          .notification = *down.notification,
+                                          .at = std::chrono::system_clock::now()};
+  // Also when no session goes down with it (an OPEN refused, a connection in OpenConfirm).
+  speaker_.peer_status_changed(*this);
 }
 
 void Peer::resolve_collision(Connection& c) {
@@ -232,10 +253,12 @@ PeerStatus Peer::status() const {
     s.peer_id = negotiated_->peer_id;
     s.graceful_restart = negotiated_->peer_graceful_restart.has_value();
   }
-  s.received = speaker_.rib().path_count(id_);
+  s.received = speaker_.rib().received_count(id_);
+  s.accepted = speaker_.rib().path_count(id_);
   s.advertised = adj_out.size();
   s.malformed = malformed_;
   s.last_error = last_error_;
+  s.last_notification = last_notification_;
   return s;
 }
 

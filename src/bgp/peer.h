@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bgp/adj_rib_out.h"
@@ -47,18 +48,31 @@ struct PeerConfig {
   std::vector<AfiSafi> families{kIpv4Unicast, kIpv6Unicast};
 };
 
+// The last NOTIFICATION of a peer's connections, either way (RFC 4271 §6: every one ends the
+// connection it was on), kept across sessions for `weft bgp status`.
+struct NotificationRecord {
+  enum class Direction { sent, received };
+  Direction direction = Direction::sent;
+  Notification notification;
+  std::chrono::system_clock::time_point at{};
+  friend bool operator==(const NotificationRecord&, const NotificationRecord&) = default;
+};
+std::string_view to_string(NotificationRecord::Direction direction);
+
 struct PeerStatus {
   IpAddress address;
   uint32_t peer_as = 0;
   State state = State::idle;
   uint32_t peer_id = 0;      // the peer's BGP Identifier while a session is up
-  size_t received = 0;       // paths in its Adj-RIB-In (stale ones included)
+  size_t received = 0;       // prefixes it announces, whether or not they were accepted
+  size_t accepted = 0;       // its paths in the RIB (import filter passed, next hop usable; stale ones included)
   size_t advertised = 0;     // prefixes in its Adj-RIB-Out
   size_t malformed = 0;      // UPDATEs that needed RFC 7606 handling
   bool graceful_restart = false;  // the peer negotiated it on the last session
   bool end_of_rib = false;   // End-of-RIB arrived for every family of the current session (its initial routes are in)
   std::chrono::system_clock::time_point established_at{};  // while established
   std::string last_error;
+  std::optional<NotificationRecord> last_notification;
 };
 
 class Peer {
@@ -98,6 +112,7 @@ class Peer {
   void perform(Connection& c, const Action& a);
   void resolve_collision(Connection& c);
   void bury(std::unique_ptr<Connection>& c);
+  void record_notification(const Connection& c, const SessionDown& down);
 
   Speaker& speaker_;
   asio::io_context& io_;
@@ -111,6 +126,7 @@ class Peer {
   std::vector<AfiSafi> end_of_rib_;  // families whose End-of-RIB arrived on this session
   std::chrono::system_clock::time_point established_at_{};
   std::string last_error_;
+  std::optional<NotificationRecord> last_notification_;
   std::vector<std::unique_ptr<Connection>> graveyard_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -38,6 +38,7 @@ Rib::Rib(RibConfig config) : config_(std::move(config)) {
   peers_.push_back(RibPeer{.peer_as = config_.local_as, .router_id = config_.router_id});
   facts_.push_back(PeerFacts{IpAddress{}, config_.router_id, false});
   counts_.push_back(0);
+  refused_.emplace_back();
   free_ids_.push_back(false);
   PathAttributes local;
   local.origin = Origin::igp;
@@ -61,6 +62,7 @@ PeerId Rib::add_peer(RibPeer peer) {
       peers_[i] = std::move(peer);
       facts_[i] = facts;
       counts_[i] = 0;
+      refused_[i] = {};
       return static_cast<PeerId>(i);
     }
   }
@@ -68,6 +70,7 @@ PeerId Rib::add_peer(RibPeer peer) {
   peers_.push_back(std::move(peer));
   facts_.push_back(facts);
   counts_.push_back(0);
+  refused_.emplace_back();
   free_ids_.push_back(false);
   return static_cast<PeerId>(peers_.size() - 1);
 }
@@ -127,8 +130,12 @@ void Rib::reselect(const Prefix& p, PathSet& set, const Snapshot& old) {
 void Rib::add_path(const Prefix& p, const Path& path, ApplyStats& stats) {
   PathSet& set = table_.at(p);
   const bool fresh = set.find(path.peer) == nullptr;
-  if (fresh && set.paths().size() >= 255) return;  // a PathSet holds at most 255 paths
+  if (fresh && set.paths().size() >= 255) {  // a PathSet holds at most 255 paths
+    refused_[path.peer].at(p) = true;
+    return;
+  }
   AttrPool::ref(path.attrs);
+  refused_[path.peer].erase(p);
   const Snapshot before(set);
   if (StoredAttrs* old = set.put(path)) pool_.unref(old);
   if (fresh) ++counts_[path.peer];
@@ -137,6 +144,7 @@ void Rib::add_path(const Prefix& p, const Path& path, ApplyStats& stats) {
 }
 
 void Rib::remove_path(const Prefix& p, PeerId id, ApplyStats& stats) {
+  refused_[id].erase(p);  // a withdrawal ends a refused announcement too
   PathSet* set = table_.find(p);
   if (set == nullptr) return;
   // Removing a path changes the multipath set exactly when the path was in it.
@@ -154,6 +162,11 @@ void Rib::remove_path(const Prefix& p, PeerId id, ApplyStats& stats) {
   }
   set->set_best_count(select_best(set->paths(), facts_, config_.max_paths));
   if (was_best) changes_.push_back(p);
+}
+
+void Rib::refuse_path(const Prefix& p, PeerId id, ApplyStats& stats) {
+  remove_path(p, id, stats);
+  refused_[id].at(p) = true;
 }
 
 ApplyStats Rib::apply(PeerId id, const Update& u) {
@@ -181,13 +194,13 @@ ApplyStats Rib::apply(PeerId id, const Update& u) {
     for (const Prefix& p : nlri) {
       if (looped || attrs == nullptr) {
         ++stats.looped;
-        remove_path(p, id, stats);
+        refuse_path(p, id, stats);
       } else if (!usable) {
         ++stats.unusable;
-        remove_path(p, id, stats);
+        refuse_path(p, id, stats);
       } else if (!import_allowed(id, p)) {
         ++stats.filtered;
-        remove_path(p, id, stats);
+        refuse_path(p, id, stats);
       } else {
         add_path(p, Path{attrs, id, 0}, stats);
       }
@@ -226,6 +239,9 @@ bool Rib::withdraw(const Prefix& prefix) {
 }
 
 size_t Rib::mark_stale(PeerId id) {
+  // The session is over: what it refused is no longer announced (the stale paths still count,
+  // until swept or announced again).
+  refused_[id] = {};
   size_t n = 0;
   table_.for_each([&](const Prefix&, PathSet& s) {
     if (Path* p = s.find(id)) {
@@ -285,10 +301,17 @@ size_t Rib::set_allowed(std::vector<Prefix> allowed) {
 size_t Rib::set_import_allow(PeerId id, std::vector<Prefix> allow) {
   peers_[id].import_allow = std::move(allow);
   if (path_count(id) == 0) return 0;
-  return remove_where(id, [&](const Prefix& prefix, const Path&) { return !import_allowed(id, prefix); });
+  // The peer still announces what the new filter drops: refused from now on. (Refused prefixes
+  // the new filter allows stay refused until the peer sends them again, after a route refresh.)
+  return remove_where(id, [&](const Prefix& prefix, const Path&) {
+    if (import_allowed(id, prefix)) return false;
+    refused_[id].at(prefix) = true;
+    return true;
+  });
 }
 
 size_t Rib::drop_routes(PeerId id) {
+  refused_[id] = {};  // the session that sent them is over
   if (path_count(id) == 0) return 0;
   return remove_where(id, [](const Prefix&, const Path&) { return true; });
 }

@@ -17,6 +17,10 @@
 //   withdrawn (a previous path from that peer for the prefix is removed).
 // - Next hops: a route whose next hop RibConfig::next_hop_usable refuses is treated as withdrawn,
 //   like a filtered one (it is not kept: a later session or route refresh brings it again).
+// - Refused routes (import filter, unusable next hop, loop) are not kept, but their prefixes are,
+//   per peer, so that `weft bgp status` can tell what a peer sent (received_count) from what
+//   this speaker took (path_count): a prefix is refused from its last announcement by that peer
+//   until that peer withdraws it, announces it acceptably, or its session ends.
 // - Nothing fails: malformed input was already turned into withdrawals by the codec (RFC 7606).
 #pragma once
 
@@ -100,7 +104,12 @@ class Rib {
   const PathSet* find(const Prefix& prefix) const { return table_.find(prefix); }
   size_t size() const { return table_.size(); }
   size_t size(Family f) const { return table_.size(f); }
+  // Accepted: the peer's paths in the RIB (candidates for the decision, stale ones included).
   size_t path_count(PeerId id) const { return id < counts_.size() ? counts_[id] : 0; }
+  // Prefixes whose last announcement by the peer was refused (filtered, unusable, looped).
+  size_t refused_count(PeerId id) const { return id < refused_.size() ? refused_[id].size() : 0; }
+  // Received: every prefix the peer currently announces, accepted or refused.
+  size_t received_count(PeerId id) const { return path_count(id) + refused_count(id); }
   size_t stale_count(PeerId id) const;
   const std::vector<PeerFacts>& facts() const { return facts_; }
   AttrPool& pool() { return pool_; }
@@ -121,6 +130,9 @@ class Rib {
   std::optional<const char*> loop(PeerId id, const PathAttributes& attrs) const;
   void add_path(const Prefix& p, const Path& path, ApplyStats& stats);
   void remove_path(const Prefix& p, PeerId id, ApplyStats& stats);
+  // The peer announced `p` but it may not be used: any path it had for `p` goes, and `p` counts
+  // as received, not accepted.
+  void refuse_path(const Prefix& p, PeerId id, ApplyStats& stats);
   struct Snapshot;
   // Re-runs the decision process for `set`; records `p` as changed if its multipath set differs
   // from `old`.
@@ -134,6 +146,7 @@ class Rib {
   std::vector<RibPeer> peers_;  // index: PeerId; [0] is the local speaker
   std::vector<PeerFacts> facts_;
   std::vector<size_t> counts_;
+  std::vector<PrefixMap<bool>> refused_;  // index: PeerId; the prefixes each peer sent and we refused
   std::vector<bool> free_ids_;
   StoredAttrs* local_attrs_ = nullptr;
   std::vector<Prefix> changes_;

@@ -348,6 +348,9 @@ void Speaker::update_received(Peer& peer, const Update& u) {
     return;
   }
   const ApplyStats stats = rib_.apply(peer.id(), u);
+  if (stats.announced + stats.withdrawn + stats.filtered + stats.looped + stats.unusable > 0) {
+    peer_status_changed(peer);  // received/accepted moved, maybe without any best change
+  }
   if (stats.unusable > 0) {
     spdlog::debug("bgp: {} prefixes from {} refused: next hop not usable from here", stats.unusable,
                   peer.config().address.to_string());
@@ -372,6 +375,16 @@ void Speaker::notify_session_change() {
   if (!session_change_) return;
   asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
     if (!alive.expired() && session_change_) session_change_();
+  });
+}
+
+void Speaker::peer_status_changed(Peer&) {
+  if (!status_change_ || status_change_posted_) return;
+  status_change_posted_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.expired()) return;
+    status_change_posted_ = false;
+    if (status_change_) status_change_();
   });
 }
 

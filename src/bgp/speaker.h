@@ -102,6 +102,10 @@ class Speaker {
   // Called (posted, like best changes) when a session comes up or goes down, or a peer's
   // End-of-RIB arrives.
   void on_session_change(SessionChangeFn fn) { session_change_ = std::move(fn); }
+  // Called (posted, at most one pending call) when a peer's status changed otherwise: its
+  // received or accepted counts, or a NOTIFICATION sent or received (with or without a session
+  // going down), so that a status report need not wait for its next refresh.
+  void on_status_change(SessionChangeFn fn) { status_change_ = std::move(fn); }
 
   uint16_t listen_port() const { return listen_port_; }
   std::vector<PeerStatus> peers() const;
@@ -116,6 +120,7 @@ class Speaker {
   void session_down(Peer& peer, const SessionDown& down, const std::optional<Negotiated>& was);
   void update_received(Peer& peer, const Update& update);
   void refresh_requested(Peer& peer, const AfiSafi& family);
+  void peer_status_changed(Peer& peer);
 
  private:
   struct GrState;
@@ -138,6 +143,8 @@ class Speaker {
   std::unordered_map<PeerId, std::unique_ptr<GrState>> gr_;
   BestChangeFn best_change_;
   SessionChangeFn session_change_;
+  SessionChangeFn status_change_;
+  bool status_change_posted_ = false;
   void notify_session_change();
   void request_refresh(Peer& peer);
   void check_deferral();

@@ -117,6 +117,16 @@ std::string uptime(int64_t since_unix) {
   return out + std::to_string(s) + "s";
 }
 
+// "received Cease / Administrative Shutdown (6/2) 3m10s ago": the words weftd wrote, the codes
+// for searching and for a weftd that did not know them, and when.
+std::string last_notification(const std::optional<model::BgpNotificationStatus>& n) {
+  if (!n) return "-";
+  std::string out = n->direction + " " + (n->text.empty() ? "NOTIFICATION" : n->text) + " (" +
+                    std::to_string(n->code) + "/" + std::to_string(n->subcode) + ")";
+  if (n->at_unix != 0) out += " " + uptime(n->at_unix) + " ago";
+  return out;
+}
+
 int show_config(Context& ctx, store::Store& store) {
   auto global = ipam::get_bgp_global(store);
   if (!global) return report(global.error());
@@ -263,17 +273,19 @@ int status(Context& ctx, const std::string& node) {
     std::cout << "no node runs BGP (no pool has routes: bgp, or no weftd is up)\n";
     return exit_ok;
   }
-  Table table({"NODE", "PEER", "KIND", "ADDRESS", "AS", "STATE", "UPTIME", "RECEIVED", "SENT", "LAST-ERROR"});
+  Table table({"NODE", "PEER", "KIND", "ADDRESS", "AS", "STATE", "UPTIME", "RECEIVED", "ACCEPTED", "ADVERTISED",
+               "LAST-ERROR", "LAST-NOTIFICATION"});
   for (const auto& s : all->items) {
     if (seconds_since(s.updated_at_unix) > kStaleAfterSeconds) {
       std::cerr << "weft: warning: " << s.node << " has not reported for " << uptime(s.updated_at_unix)
                 << " (is its weftd running?): its rows are its last report\n";
     }
-    if (s.sessions.empty()) table.add({s.node, "-", "-", "-", "-", "no peers", "-", "-", "-", "-"});
+    if (s.sessions.empty()) table.add({s.node, "-", "-", "-", "-", "no peers", "-", "-", "-", "-", "-", "-"});
     for (const auto& p : s.sessions) {
       table.add({s.node, p.peer, p.kind, p.address.to_string(), std::to_string(p.as_number), p.state,
-                 uptime(p.established_at_unix), std::to_string(p.received), std::to_string(p.advertised),
-                 p.last_error.empty() ? "-" : p.last_error});
+                 uptime(p.established_at_unix), std::to_string(p.received), std::to_string(p.accepted),
+                 std::to_string(p.advertised), p.last_error.empty() ? "-" : p.last_error,
+                 last_notification(p.last_notification)});
     }
   }
   table.print(std::cout);
@@ -341,7 +353,7 @@ void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
   del->callback([&ctx, &exit_code, name] { exit_code = peer_delete(ctx, *name); });
 
   auto node = std::make_shared<std::string>();
-  auto* st = bgp->add_subcommand("status", "every node's BGP sessions: state, uptime, prefixes received and sent, last error");
+  auto* st = bgp->add_subcommand("status", "every node's BGP sessions: state, uptime, prefixes received, accepted and advertised, last error and NOTIFICATION");
   st->add_option("--node", *node, "only this node");
   st->callback([&ctx, &exit_code, node] { exit_code = status(ctx, *node); });
 }

@@ -33,6 +33,31 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A session's "lastNotification", if any (records from before it have none).
+Result<std::optional<BgpNotificationStatus>> decode_notification_status(const Json& session) {
+  auto it = session.find("lastNotification");
+  if (it == session.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) return fail(Errc::corrupt, "'lastNotification' must be an object");
+  auto direction = json_string(*it, "direction");
+  auto code = json_int(*it, "code");
+  auto subcode = json_int_or(*it, "subcode", 0);
+  auto text = json_string_or(*it, "text", "");
+  auto at = json_int_or(*it, "at", 0);
+  for (const Error* e : {direction ? nullptr : &direction.error(), code ? nullptr : &code.error(),
+                         subcode ? nullptr : &subcode.error(), text ? nullptr : &text.error(),
+                         at ? nullptr : &at.error()}) {
+    if (e != nullptr) return std::unexpected(corrupt("lastNotification", *e));
+  }
+  if (*direction != "sent" && *direction != "received") {
+    return fail(Errc::corrupt, "lastNotification: direction '", *direction, "' is neither sent nor received");
+  }
+  // Both are octets on the wire (RFC 4271 §4.5).
+  if (*code < 0 || *code > 255 || *subcode < 0 || *subcode > 255) {
+    return fail(Errc::corrupt, "lastNotification: code or subcode out of range 0-255");
+  }
+  return BgpNotificationStatus{*direction, static_cast<uint8_t>(*code), static_cast<uint8_t>(*subcode), *text, *at};
+}
+
 }  // namespace
 
 Result<LabelSelector> parse_selector(std::string_view text) {
@@ -162,8 +187,12 @@ Json encode(const BgpNodeStatus& status) {
   for (const auto& s : status.sessions) {
     Json j = {{"peer", s.peer},           {"kind", s.kind},         {"address", s.address.to_string()},
               {"asNumber", s.as_number},  {"state", s.state},       {"establishedAt", s.established_at_unix},
-              {"received", s.received},   {"advertised", s.advertised}};
+              {"received", s.received},   {"accepted", s.accepted},  {"advertised", s.advertised}};
     if (!s.last_error.empty()) j["lastError"] = s.last_error;
+    if (const auto& n = s.last_notification) {
+      j["lastNotification"] = {{"direction", n->direction}, {"code", n->code}, {"subcode", n->subcode},
+                               {"text", n->text},           {"at", n->at_unix}};
+    }
     sessions.push_back(j);
   }
   return {{"node", status.node},         {"asNumber", status.as_number},
@@ -281,19 +310,31 @@ Result<BgpNodeStatus> decode_bgp_status(std::string_view text) {
     auto since = json_int_or(s, "establishedAt", 0);
     auto received = json_int_or(s, "received", 0);
     auto advertised = json_int_or(s, "advertised", 0);
+    auto accepted = json_int_or(s, "accepted", received ? *received : 0);
     auto error = json_string_or(s, "lastError", "");
     for (const Error* e : {peer ? nullptr : &peer.error(), kind ? nullptr : &kind.error(),
                            address ? nullptr : &address.error(), peer_as ? nullptr : &peer_as.error(),
                            state ? nullptr : &state.error(), since ? nullptr : &since.error(),
                            received ? nullptr : &received.error(), advertised ? nullptr : &advertised.error(),
-                           error ? nullptr : &error.error()}) {
+                           accepted ? nullptr : &accepted.error(), error ? nullptr : &error.error()}) {
       if (e != nullptr) return std::unexpected(corrupt("bgp status " + *node, *e));
     }
     auto ip = IpAddress::parse(*address);
     if (!ip) return std::unexpected(corrupt("bgp status " + *node, ip.error()));
-    out.sessions.push_back(BgpSessionStatus{*peer, *kind, *ip, static_cast<uint32_t>(*peer_as), *state, *since,
-                                            static_cast<uint64_t>(std::max<int64_t>(0, *received)),
-                                            static_cast<uint64_t>(std::max<int64_t>(0, *advertised)), *error});
+    auto notification = decode_notification_status(s);
+    if (!notification) return std::unexpected(corrupt("bgp status " + *node, notification.error()));
+    auto count = [](int64_t n) { return static_cast<uint64_t>(std::max<int64_t>(0, n)); };
+    out.sessions.push_back(BgpSessionStatus{.peer = *peer,
+                                            .kind = *kind,
+                                            .address = *ip,
+                                            .as_number = static_cast<uint32_t>(*peer_as),
+                                            .state = *state,
+                                            .established_at_unix = *since,
+                                            .received = count(*received),
+                                            .accepted = count(*accepted),
+                                            .advertised = count(*advertised),
+                                            .last_error = *error,
+                                            .last_notification = std::move(*notification)});
   }
   return out;
 }

@@ -90,6 +90,16 @@ std::string default_peer_name(const IpAddress& address);
 Result<void> validate_as_number(int64_t as_number);
 Result<void> validate(const BgpPeer& peer);
 
+// The last NOTIFICATION a session sent or received (RFC 4271 §4.5), in numbers and in words.
+struct BgpNotificationStatus {
+  std::string direction;     // "sent" or "received"
+  uint8_t code = 0;
+  uint8_t subcode = 0;
+  std::string text;          // "Cease / Administrative Shutdown", with a shutdown message if any
+  int64_t at_unix = 0;
+  friend bool operator==(const BgpNotificationStatus&, const BgpNotificationStatus&) = default;
+};
+
 struct BgpSessionStatus {
   std::string peer;          // the node or external peer name
   std::string kind;          // "mesh", "reflector", "rr-client", "external"
@@ -97,9 +107,13 @@ struct BgpSessionStatus {
   uint32_t as_number = 0;
   std::string state;         // RFC 4271 state name: Idle, Connect, Active, OpenSent, OpenConfirm, Established
   int64_t established_at_unix = 0;  // 0 while not established
-  uint64_t received = 0;     // paths from it
+  uint64_t received = 0;     // prefixes it announces
+  // Of those, the ones in the RIB (inside the import filter, usable next hop). Records from a
+  // weftd before this field counted only these as received: they decode with accepted = received.
+  uint64_t accepted = 0;
   uint64_t advertised = 0;   // prefixes sent to it
   std::string last_error;
+  std::optional<BgpNotificationStatus> last_notification;
   friend bool operator==(const BgpSessionStatus&, const BgpSessionStatus&) = default;
 };
 

@@ -215,9 +215,14 @@ TEST_P(Cli, BgpConfigAndPeers) {
 TEST_P(Cli, BgpStatusShowsSessionsAndFlagsANodeThatStoppedReporting) {
   const int64_t now = std::time(nullptr);
   weft::model::BgpNodeStatus h1{"h1", 64512, "198.18.1.11", false, now, {}};
-  h1.sessions.push_back({"h2", "mesh", *weft::IpAddress::parse("198.18.1.12"), 64512, "Established", now - 3725, 4, 2, ""});
+  h1.sessions.push_back({.peer = "h2", .kind = "mesh", .address = *weft::IpAddress::parse("198.18.1.12"),
+                         .as_number = 64512, .state = "Established", .established_at_unix = now - 3725,
+                         .received = 5, .accepted = 4, .advertised = 2});
   weft::model::BgpNodeStatus h2{"h2", 64512, "198.18.1.12", false, now - 3600, {}};
-  h2.sessions.push_back({"h1", "mesh", *weft::IpAddress::parse("198.18.1.11"), 64512, "Active", 0, 0, 0, "TCP connection failed"});
+  h2.sessions.push_back({.peer = "h1", .kind = "mesh", .address = *weft::IpAddress::parse("198.18.1.11"),
+                         .as_number = 64512, .state = "Active", .last_error = "TCP connection failed",
+                         .last_notification = weft::model::BgpNotificationStatus{
+                             "received", 6, 2, "Cease / Administrative Shutdown", now - 3700}});
   put(weft::model::keys::bgp_status("h1"), weft::dump_json(weft::model::encode(h1)));
   put(weft::model::keys::bgp_status("h2"), weft::dump_json(weft::model::encode(h2)));
 
@@ -225,12 +230,20 @@ TEST_P(Cli, BgpStatusShowsSessionsAndFlagsANodeThatStoppedReporting) {
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("Established  1h2m"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("TCP connection failed"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("RECEIVED  ACCEPTED  ADVERTISED"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("received Cease / Administrative Shutdown (6/2)"), std::string::npos) << table.out;
   EXPECT_NE(table.err.find("h2 has not reported for 1h0m"), std::string::npos) << table.err;
   EXPECT_EQ(table.err.find("h1 has not"), std::string::npos) << table.err;
   auto json = weft::parse_json(weft("bgp status --node h2 -o json").out);
   ASSERT_TRUE(json && json->size() == 1u);
   EXPECT_EQ((*json)[0]["stale"], true);
   EXPECT_EQ((*json)[0]["sessions"][0]["state"], "Active");
+  EXPECT_EQ((*json)[0]["sessions"][0]["lastNotification"]["text"], "Cease / Administrative Shutdown");
+  EXPECT_EQ((*json)[0]["sessions"][0]["lastNotification"]["direction"], "received");
+  auto h1_json = weft::parse_json(weft("bgp status --node h1 -o json").out);
+  ASSERT_TRUE(h1_json && h1_json->size() == 1u);
+  EXPECT_EQ((*h1_json)[0]["sessions"][0]["received"], 5);
+  EXPECT_EQ((*h1_json)[0]["sessions"][0]["accepted"], 4);
 }
 
 TEST_P(Cli, NamespacesAddLabelListDelete) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "bgp/speaker.h"
@@ -304,6 +305,48 @@ TEST_F(RawPeerTest, UnlocatableErrorResetsTheSessionWithANotification) {
   EXPECT_EQ(n->subcode, update_subcode::kInvalidNetworkField);
   EXPECT_TRUE(raw.closed());
   ASSERT_TRUE(eventually([&] { return !has_route(t, *s, "198.19.5.0/24"); }));  // no GR: dropped
+  auto last = t.call([&] { return s->peer(ip("127.0.0.3"))->last_notification; });
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->direction, NotificationRecord::Direction::sent);
+  EXPECT_EQ(notification_text(last->notification), "UPDATE Message Error / Invalid Network Field");
+}
+
+// `weft bgp status`: a prefix outside the pools is received, not accepted; a Cease from the peer
+// (RFC 4486 Administrative Shutdown with an RFC 9003 message) is kept as the last NOTIFICATION,
+// in words, and reported through on_status_change.
+TEST_F(RawPeerTest, ReceivedAcceptedAndACeaseFromThePeer) {
+  std::atomic<bool> reported{false};
+  t.call([&] {
+    s->on_status_change([&] {
+      auto st = s->peer(ip("127.0.0.3"));
+      if (st && st->last_notification) reported = true;
+    });
+  });
+  establish();
+  ASSERT_TRUE(raw.send(Message(route({pfx("198.19.5.0/24"), pfx("10.9.0.0/16")}))));
+  ASSERT_TRUE(eventually([&] { return has_route(t, *s, "198.19.5.0/24"); }));
+  auto status = t.call([&] { return *s->peer(ip("127.0.0.3")); });
+  EXPECT_EQ(status.received, 2u);
+  EXPECT_EQ(status.accepted, 1u);
+  EXPECT_FALSE(status.last_notification);
+
+  const std::string message = "rack maintenance";
+  std::vector<uint8_t> data{static_cast<uint8_t>(message.size())};
+  for (char c : message) data.push_back(static_cast<uint8_t>(c));
+  ASSERT_TRUE(raw.send(Message(Notification{code::kCease, cease_subcode::kAdministrativeShutdown, data})));
+  raw.close();
+  ASSERT_TRUE(eventually([&] { return state_of(t, *s, "127.0.0.3") != State::established; }));
+  status = t.call([&] { return *s->peer(ip("127.0.0.3")); });
+  ASSERT_TRUE(status.last_notification);
+  EXPECT_EQ(status.last_notification->direction, NotificationRecord::Direction::received);
+  EXPECT_EQ(status.last_notification->notification.code, code::kCease);
+  EXPECT_EQ(status.last_notification->notification.subcode, cease_subcode::kAdministrativeShutdown);
+  EXPECT_EQ(notification_text(status.last_notification->notification),
+            "Cease / Administrative Shutdown: \"rack maintenance\"");
+  EXPECT_EQ(status.received, 0u);  // the session is over
+  EXPECT_EQ(status.accepted, 0u);
+  EXPECT_TRUE(eventually([&] { return reported.load(); }));
+  t.call([&] { s->on_status_change({}); });
 }
 
 TEST_F(RawPeerTest, GracefulRestartKeepsRoutesUntilEndOfRib) {

@@ -98,6 +98,48 @@ TEST_F(RibFixture, ImportFilterRefusesPrefixesOutsideThePools) {
   EXPECT_NE(rib.find(pfx("10.0.0.0/8")), nullptr);
 }
 
+// `weft bgp status`: what a peer sent (received) against what it got into the RIB (accepted).
+// A filtered prefix is received, not accepted; announcing it twice counts it once; a withdrawal
+// or an acceptable re-announcement ends its refusal.
+TEST_F(RibFixture, AFilteredPrefixCountsAsReceivedNotAccepted) {
+  rib.apply(ebgp1, route("198.19.1.0/24", "198.18.1.1", seq({65001})));
+  rib.apply(ebgp1, route("10.0.0.0/8", "198.18.1.1", seq({65001})));
+  rib.apply(ebgp1, route("10.0.0.0/8", "198.18.1.1", seq({65001, 65009})));
+  EXPECT_EQ(rib.received_count(ebgp1), 2u);
+  EXPECT_EQ(rib.path_count(ebgp1), 1u);
+  EXPECT_EQ(rib.refused_count(ebgp1), 1u);
+  EXPECT_EQ(rib.received_count(ebgp2), 0u);
+
+  Update w;
+  w.withdrawn = {pfx("10.0.0.0/8")};
+  rib.apply(ebgp1, w);
+  EXPECT_EQ(rib.received_count(ebgp1), 1u);
+
+  rib.apply(ebgp1, route("10.0.0.0/8", "198.18.1.1", seq({65001})));
+  rib.set_import_allow(ebgp1, {pfx("10.0.0.0/8")});
+  EXPECT_EQ(rib.path_count(ebgp1), 1u);  // allowed now, but not sent again yet (route refresh)
+  rib.apply(ebgp1, route("10.0.0.0/8", "198.18.1.1", seq({65001})));
+  EXPECT_EQ(rib.received_count(ebgp1), 2u);
+  EXPECT_EQ(rib.path_count(ebgp1), 2u);
+
+  // A filter that drops an accepted path: the peer still announces it, so it stays received.
+  rib.set_import_allow(ebgp1, {});
+  EXPECT_EQ(rib.received_count(ebgp1), 2u);
+  EXPECT_EQ(rib.path_count(ebgp1), 1u);
+
+  rib.drop_routes(ebgp1);  // session down: nothing is announced any more
+  EXPECT_EQ(rib.received_count(ebgp1), 0u);
+}
+
+TEST_F(RibFixture, LoopedPrefixesAreReceivedNotAccepted) {
+  rib.apply(ebgp1, route("198.19.1.0/24", "198.18.1.1", seq({65001})));
+  rib.apply(ebgp1, route("198.19.1.0/24", "198.18.1.1", seq({65001, kLocalAs})));  // replaces it
+  EXPECT_EQ(rib.path_count(ebgp1), 0u);
+  EXPECT_EQ(rib.received_count(ebgp1), 1u);
+  rib.mark_stale(ebgp1);  // graceful restart: the new session sends again what it still has
+  EXPECT_EQ(rib.received_count(ebgp1), 0u);
+}
+
 // RFC 4271 §9.1.2.1: a path whose next hop this node cannot reach is not a candidate, so the
 // usable path of another peer is chosen (a node on another segment and the fabric router
 // advertise the same block; only the router's next hop is reachable).
@@ -118,6 +160,8 @@ TEST(RibNextHops, AnUnusableNextHopIsRefusedAndTheUsablePathWins) {
   auto stats = rib.apply(far, u);
   EXPECT_EQ(stats.unusable, 1u);
   EXPECT_EQ(rib.find(pfx("198.19.3.0/26")), nullptr);
+  EXPECT_EQ(rib.received_count(far), 1u);  // refused: received, not accepted
+  EXPECT_EQ(rib.path_count(far), 0u);
   u.attributes.as_path = AsPath{AsSegment{SegmentType::as_sequence, {65100}}};
   u.attributes.next_hop = ip("198.18.1.1");
   EXPECT_EQ(rib.apply(tor, u).unusable, 0u);

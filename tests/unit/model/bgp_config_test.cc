@@ -95,10 +95,45 @@ TEST(BgpCodec, RoundTrips) {
   peer.export_mode = model::ExportMode::own;
   peer.exports = {pfx("10.96.0.0/12")};
   EXPECT_EQ(*model::decode_bgp_peer(dump_json(encode(peer))), peer);
-  const model::BgpNodeStatus status{"h1", 64512, "198.18.1.11", true, 1790000000,
-                             {{"h2", "rr-client", ip("198.18.1.12"), 64512, "Established", 1790000000, 4, 6, ""},
-                              {"tor-a", "external", ip("198.18.1.1"), 65000, "Active", 0, 0, 0, "connect: refused"}}};
+  const model::BgpNodeStatus status{
+      "h1", 64512, "198.18.1.11", true, 1790000000,
+      {{.peer = "h2", .kind = "rr-client", .address = ip("198.18.1.12"), .as_number = 64512, .state = "Established",
+        .established_at_unix = 1790000000, .received = 5, .accepted = 4, .advertised = 6},
+       {.peer = "tor-a", .kind = "external", .address = ip("198.18.1.1"), .as_number = 65000, .state = "Active",
+        .last_error = "connect: refused",
+        .last_notification = model::BgpNotificationStatus{"received", 6, 2, "Cease / Administrative Shutdown: \"bye\"",
+                                                          1790000100}}}};
   EXPECT_EQ(*model::decode_bgp_status(dump_json(encode(status))), status);
+}
+
+// A status written by a weftd from before `accepted` and `lastNotification`: its "received"
+// counted only the paths it kept, i.e. the accepted ones.
+TEST(BgpCodec, AnOldSessionStatusDecodesWithAcceptedAsReceived) {
+  auto s = model::decode_bgp_status(R"({"node": "h1", "asNumber": 64512, "routerId": "198.18.1.11", "updatedAt": 1,
+      "sessions": [{"peer": "h2", "kind": "mesh", "address": "198.18.1.12", "asNumber": 64512,
+                    "state": "Established", "establishedAt": 1, "received": 7, "advertised": 3}]})");
+  ASSERT_TRUE(s) << s.error().describe();
+  ASSERT_EQ(s->sessions.size(), 1u);
+  EXPECT_EQ(s->sessions[0].received, 7u);
+  EXPECT_EQ(s->sessions[0].accepted, 7u);
+  EXPECT_EQ(s->sessions[0].advertised, 3u);
+  EXPECT_FALSE(s->sessions[0].last_notification);
+}
+
+TEST(BgpCodec, ACorruptLastNotificationIsReported) {
+  const std::string head = R"({"node": "h1", "sessions": [{"peer": "h2", "address": "198.18.1.12", "state": "Idle", )";
+  for (const char* bad : {R"("lastNotification": 6}]})",
+                          R"("lastNotification": {"direction": "lost", "code": 6}}]})",
+                          R"("lastNotification": {"direction": "sent", "code": 256}}]})",
+                          R"("lastNotification": {"direction": "sent", "code": 6, "subcode": -1}}]})",
+                          R"("lastNotification": {"direction": "sent"}}]})"}) {
+    auto r = model::decode_bgp_status(head + bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
+  }
+  auto ok = model::decode_bgp_status(head + R"("lastNotification": {"direction": "sent", "code": 4}}]})");
+  ASSERT_TRUE(ok) << ok.error().describe();
+  EXPECT_EQ(ok->sessions[0].last_notification, (model::BgpNotificationStatus{"sent", 4, 0, "", 0}));
 }
 
 TEST(BgpCodec, APeerWrittenBeforeTheSessionSettingsKeepsTheDefaults) {
