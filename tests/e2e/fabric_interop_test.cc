@@ -230,6 +230,52 @@ TEST_F(Lab, BirdOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
       [&] { return slurp(dir / "bird.log") + router.exec({"/usr/sbin/birdc", "-s", ctl, "show", "protocols", "all", "h1"}).out; });
 }
 
+// A router two hops away: on its own link to h1, peering with h2 across h1. TTL 1 (the eBGP
+// default) dies at h1 and the session never comes up; `peer set --multihop` (TTL 255) brings it
+// up, and the router routes h2's block via h1, the way to h2's session address.
+TEST_F(Lab, BirdTwoHopsAwayNeedsMultihop) {
+  WEFT_REQUIRE(fs::exists("/usr/sbin/bird"), "bird2 is not installed (scripts/setup installs it)");
+  auto up = lab({"up", "--hosts", "3", "--segments", "1", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  P2pRouter router("bird", "tor0", 200);
+  ASSERT_TRUE(router.ok());
+  // h2 reaches the router's link through h1, the router reaches the segment through h1.
+  ASSERT_EQ(exec("h2", {"/usr/sbin/ip", "route", "add", "198.18.200.0/30", "via", underlay_of(*this, "h1")}).exit_code, 0);
+  ASSERT_EQ(router.exec({"/usr/sbin/ip", "route", "add", "198.18.1.0/24", "via", router.h1_address()}).exit_code, 0);
+  const std::string h2 = underlay_of(*this, "h2");
+  const fs::path dir = dir_ / "tor-bird";
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "bird.conf") << "router id " << router.address() << ";\n"
+                                     << "protocol device { }\n"
+                                     << "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
+                                     << "# BIRD resolves a multihop next hop in its own table: the segment via h1.\n"
+                                     << "protocol static { ipv4; route 198.18.1.0/24 via " << router.h1_address() << "; }\n"
+                                     << "protocol bgp h2 {\n"
+                                     << "  local " << router.address() << " as 65100;\n"
+                                     << "  neighbor " << h2 << " as 64512;\n"
+                                     << "  multihop 2;\n"
+                                     << "  connect retry time 1;\n"
+                                     << "  ipv4 { import all; export none; };\n"
+                                     << "}\n";
+  }
+  const std::string ctl = (dir / "bird.ctl").string();
+  ASSERT_TRUE(router.start({"/usr/sbin/bird", "-f", "-c", (dir / "bird.conf").string(), "-s", ctl}, dir / "bird.log"));
+
+  auto add = weft_cli(*this, "bgp peer add --node h2 --peer-ip " + router.address() + " --as 65100 --name tor");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  std::this_thread::sleep_for(5s);
+  EXPECT_NE(sessions(*this)["h2"]["tor"], "Established") << "TTL 1 does not get past h1";
+
+  auto set = weft_cli(*this, "bgp peer set tor --multihop");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto established = within(20s, [&] { return sessions(*this)["h2"]["tor"] == "Established"; });
+  ASSERT_TRUE(established) << weft_cli(*this, "bgp status").out << slurp(dir / "bird.log");
+  const std::string block = first_block(*this, "h2");
+  auto learned = within(10s, [&] { return router.route(block).find("via " + router.h1_address() + " dev h1") != std::string::npos; });
+  EXPECT_TRUE(learned) << block << ":\n" << router.exec({"/usr/sbin/ip", "route"}).out;
+}
+
 TEST_F(Lab, FrrOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
   WEFT_REQUIRE(fs::exists("/usr/lib/frr/bgpd") && fs::exists("/usr/lib/frr/zebra") && fs::exists("/usr/bin/vtysh"),
                "FRR is not installed (scripts/setup installs it)");
