@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <iterator>
+
 #include "bgp_fixture.h"
 #include "lab_fixture.h"
 #include "require.h"
@@ -71,6 +73,18 @@ class P2pRouter {
     daemons_.push_back(std::move(*child));
     return true;
   }
+  // BIRD in the namespace: files in `dir`, the config a router id, the device protocol, IPv4
+  // kernel export of BGP routes, then `protocols`. Returns its control socket ("" if it did not
+  // start).
+  std::string start_bird(const fs::path& dir, const std::string& protocols) {
+    fs::create_directories(dir);
+    std::ofstream(dir / "bird.conf") << "router id " << address() << ";\n"
+                                     << "protocol device { }\n"
+                                     << "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
+                                     << protocols;
+    const std::string ctl = (dir / "bird.ctl").string();
+    return start({"/usr/sbin/bird", "-f", "-c", (dir / "bird.conf").string(), "-s", ctl}, dir / "bird.log") ? ctl : "";
+  }
   // The router's kernel route to `prefix` ("" when none). A failing probe fails the test.
   std::string route(const std::string& prefix) {
     auto r = exec({"/usr/sbin/ip", prefix.find(':') == std::string::npos ? "-4" : "-6", "route", "show", prefix});
@@ -110,6 +124,26 @@ std::string link_local_of(Lab& lab, const std::string& device) {
   if (at == std::string::npos) return "";
   const auto start = at + 6;
   return out.substr(start, out.find('/', start) - start);
+}
+
+// How many ICMP time-exceeded messages lab host `host` has sent (/proc/net/snmp, Icmp
+// OutTimeExcds), or -1 when it cannot be read.
+int64_t time_exceeded_sent(Lab& lab, const std::string& host) {
+  std::istringstream snmp(probe(lab, host, {"/usr/bin/cat", "/proc/net/snmp"}));
+  std::vector<std::string> names;
+  for (std::string line; std::getline(snmp, line);) {
+    if (!line.starts_with("Icmp: ")) continue;
+    std::istringstream fields(line.substr(6));
+    std::vector<std::string> row{std::istream_iterator<std::string>(fields), {}};
+    if (names.empty()) {
+      names = row;
+      continue;
+    }
+    for (size_t i = 0; i < names.size() && i < row.size(); ++i) {
+      if (names[i] == "OutTimeExcds") return std::stoll(row[i]);
+    }
+  }
+  return -1;
 }
 
 // When `node`'s session with `peer` was established (unix seconds; 0: not established), from
@@ -202,25 +236,19 @@ TEST_F(Lab, BirdOnItsOwnLinkPeersWithOneHostOverEbgpWithMd5) {
   P2pRouter router("bird", "tor0", 200);
   ASSERT_TRUE(router.ok());
   const fs::path dir = dir_ / "tor-bird";
-  fs::create_directories(dir);
-  {
-    std::ofstream(dir / "bird.conf") << "router id " << router.address() << ";\n"
-                                     << "protocol device { }\n"
-                                     << "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
-                                     << "protocol kernel { ipv6 { import none; export where source = RTS_BGP; }; learn off; }\n"
-                                     << "protocol static offered { ipv4; route 10.99.0.0/24 blackhole; route 10.98.0.0/24 blackhole; }\n"
-                                     << "protocol static offered6 { ipv6; route fd00:99::/64 blackhole; }\n"
-                                     << "protocol bgp h1 {\n"
-                                     << "  local " << router.address() << " as 65100;\n"
-                                     << "  neighbor " << router.h1_address() << " as 64512;\n"
-                                     << "  password \"" << kPassword << "\";\n"
-                                     << "  connect retry time 1;\n"
-                                     << "  ipv4 { import all; export where proto = \"offered\"; };\n"
-                                     << "  ipv6 { import all; export where proto = \"offered6\"; };\n"
-                                     << "}\n";
-  }
-  const std::string ctl = (dir / "bird.ctl").string();
-  ASSERT_TRUE(router.start({"/usr/sbin/bird", "-f", "-c", (dir / "bird.conf").string(), "-s", ctl}, dir / "bird.log"));
+  const std::string ctl = router.start_bird(
+      dir, "protocol kernel { ipv6 { import none; export where source = RTS_BGP; }; learn off; }\n"
+           "protocol static offered { ipv4; route 10.99.0.0/24 blackhole; route 10.98.0.0/24 blackhole; }\n"
+           "protocol static offered6 { ipv6; route fd00:99::/64 blackhole; }\n"
+           "protocol bgp h1 {\n"
+           "  local " + router.address() + " as 65100;\n"
+           "  neighbor " + router.h1_address() + " as 64512;\n"
+           "  password \"" + kPassword + "\";\n"
+           "  connect retry time 1;\n"
+           "  ipv4 { import all; export where proto = \"offered\"; };\n"
+           "  ipv6 { import all; export where proto = \"offered6\"; };\n"
+           "}\n");
+  ASSERT_FALSE(ctl.empty());
   expect_router_interop(
       *this, router, "65100", "10.99.0.0/24", "fd00:99::/64", "10.98.0.0/24",
       [&] {
@@ -244,27 +272,26 @@ TEST_F(Lab, BirdTwoHopsAwayNeedsMultihop) {
   ASSERT_EQ(router.exec({"/usr/sbin/ip", "route", "add", "198.18.1.0/24", "via", router.h1_address()}).exit_code, 0);
   const std::string h2 = underlay_of(*this, "h2");
   const fs::path dir = dir_ / "tor-bird";
-  fs::create_directories(dir);
-  {
-    std::ofstream(dir / "bird.conf") << "router id " << router.address() << ";\n"
-                                     << "protocol device { }\n"
-                                     << "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; learn off; }\n"
-                                     << "# BIRD resolves a multihop next hop in its own table: the segment via h1.\n"
-                                     << "protocol static { ipv4; route 198.18.1.0/24 via " << router.h1_address() << "; }\n"
-                                     << "protocol bgp h2 {\n"
-                                     << "  local " << router.address() << " as 65100;\n"
-                                     << "  neighbor " << h2 << " as 64512;\n"
-                                     << "  multihop 2;\n"
-                                     << "  connect retry time 1;\n"
-                                     << "  ipv4 { import all; export none; };\n"
-                                     << "}\n";
-  }
-  const std::string ctl = (dir / "bird.ctl").string();
-  ASSERT_TRUE(router.start({"/usr/sbin/bird", "-f", "-c", (dir / "bird.conf").string(), "-s", ctl}, dir / "bird.log"));
+  ASSERT_FALSE(router
+                   .start_bird(dir, "# BIRD resolves a multihop next hop in its own table: the segment via h1.\n"
+                                    "protocol static { ipv4; route 198.18.1.0/24 via " + router.h1_address() + "; }\n"
+                                    "protocol bgp h2 {\n"
+                                    "  local " + router.address() + " as 65100;\n"
+                                    "  neighbor " + h2 + " as 64512;\n"
+                                    "  multihop 2;\n"
+                                    "  connect retry time 1;\n"
+                                    "  ipv4 { import all; export none; };\n"
+                                    "}\n")
+                   .empty());
 
+  // With TTL 1, h1 drops h2's packets to the router and says so (ICMP time exceeded): once it
+  // has, the session must still be down.
+  const int64_t dropped_before = time_exceeded_sent(*this, "h1");
+  ASSERT_GE(dropped_before, 0);
   auto add = weft_cli(*this, "bgp peer add --node h2 --peer-ip " + router.address() + " --as 65100 --name tor");
   ASSERT_EQ(add.exit_code, 0) << add.err;
-  std::this_thread::sleep_for(5s);
+  auto dropped = within(10s, [&] { return time_exceeded_sent(*this, "h1") > dropped_before; });
+  EXPECT_TRUE(dropped) << "h1 never dropped a TTL-1 packet from h2";
   EXPECT_NE(sessions(*this)["h2"]["tor"], "Established") << "TTL 1 does not get past h1";
 
   auto set = weft_cli(*this, "bgp peer set tor --multihop");

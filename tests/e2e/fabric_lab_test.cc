@@ -76,17 +76,18 @@ TEST_F(Lab, FabricRouterCarriesPodsAcrossSegmentsWithoutATunnel) {
     ASSERT_FALSE(to.empty());
     EXPECT_TRUE(ping(*this, "h1-p1", to)) << to;
   }
-  std::this_thread::sleep_for(500ms);
+  // tcpdump prints line by line (-l): the plain echo requests show up, then the capture ends.
+  const std::string v4 = "IP " + pod_address(*this, "h1-p1", false) + " > " + pod_address(*this, "h2-p1", false) +
+                         ": ICMP echo request";
+  const std::string v6 = "IP6 " + pod_address(*this, "h1-p1", true) + " > " + pod_address(*this, "h2-p1", true) +
+                         ": ICMP6, echo request";
+  auto printed = within(5s, [&] {
+    const std::string now = slurp(dir_ / "tcpdump.log");
+    return now.find(v4) != std::string::npos && now.find(v6) != std::string::npos;
+  });
   dump.stop();
   const std::string seen = slurp(dir_ / "tcpdump.log");
-  EXPECT_NE(seen.find("IP " + pod_address(*this, "h1-p1", false) + " > " + pod_address(*this, "h2-p1", false) +
-                      ": ICMP echo request"),
-            std::string::npos)
-      << "plain IPv4 pod packets cross the router:\n" << seen;
-  EXPECT_NE(seen.find("IP6 " + pod_address(*this, "h1-p1", true) + " > " + pod_address(*this, "h2-p1", true) +
-                      ": ICMP6, echo request"),
-            std::string::npos)
-      << "plain IPv6 pod packets cross the router:\n" << seen;
+  EXPECT_TRUE(printed) << "plain IPv4 and IPv6 pod packets cross the router (" << v4 << ", " << v6 << "):\n" << seen;
   EXPECT_EQ(seen.find("4789"), std::string::npos) << "no VXLAN on the wire:\n" << seen;
   EXPECT_EQ(seen.find("ipip"), std::string::npos) << "no IPIP on the wire:\n" << seen;
 }
@@ -115,10 +116,20 @@ TEST_F(Lab, FabricRouterRestartWithTheNodeMeshOffLosesNoPing) {
                                     pod_address(*this, "h2-p1", v6)},
                                    dir_ / (v6 ? "ping6.log" : "ping4.log")));
   }
-  std::this_thread::sleep_for(500ms);
+  // Both pingers answered once before BIRD goes.
+  ASSERT_TRUE(within(5s, [&] {
+    return slurp(dir_ / "ping4.log").find("bytes from") != std::string::npos &&
+           slurp(dir_ / "ping6.log").find("bytes from") != std::string::npos;
+  }));
   ASSERT_EQ(::kill(old_pid, SIGKILL), 0);
   ASSERT_TRUE(within(5s, [&] { return !running(old_pid); }));
-  std::this_thread::sleep_for(2s);  // the hosts keep the router's routes as stale meanwhile
+  // Every host saw its session go down: from now on it forwards on the routes it keeps as stale.
+  auto noticed = within(10s, [&] {
+    auto s = sessions(*this);
+    return s["h1"]["router-h1"] != "Established" && s["h2"]["router-h2"] != "Established" &&
+           s["h3"]["router-h3"] != "Established" && s["h4"]["router-h4"] != "Established";
+  });
+  EXPECT_TRUE(noticed) << weft_cli(*this, "bgp status").out;
   auto restarted = spawn_in_lab(*this, "router", argv, dir_ / "bird-restarted.log");
   auto back = within(30s, [&] {
     auto s = sessions(*this);
