@@ -50,6 +50,20 @@ struct PodAddOptions {
 int pod_add(const std::string& state_dir, const PodAddOptions& options, Context& ctx);
 int pod_delete(const std::string& state_dir, const std::string& name, Context& ctx);
 
+// weft lab fault (fault.cc). kind: etcd-stop, kill-weftd, restart-weftd, partition, router-down,
+// delay, heal (undo every fault in place) or list.
+struct FaultOptions {
+  std::string kind;
+  std::string host;   // kill-weftd, restart-weftd, partition, delay
+  bool hang = false;  // etcd-stop: SIGSTOP (a store that hangs) instead of stopping it
+  int delay_ms = 0;
+  int loss_percent = 0;
+  std::chrono::milliseconds duration{0};  // --for: heal after this long (0: stay until `heal`)
+};
+int fault(const std::string& state_dir, const FaultOptions& options, Context& ctx);
+// "90s", "500ms", "2m", "30" (seconds).
+Result<std::chrono::milliseconds> parse_fault_duration(std::string_view text);
+
 // The JSON of `weft lab status -o json` (snapshot may be null when the store cannot be read).
 Json status_json(const LabState& state, const StoreSnapshot* snapshot);
 

@@ -1,4 +1,4 @@
-// weft lab up|down|status|exec|check|pod|bench: a whole weft cluster on this machine, in network
+// weft lab up|down|status|exec|check|pod|fault|bench: a whole weft cluster on this machine, in network
 // namespaces (DESIGN.md "The lab"). The commands live in their own files; this one parses.
 #include <fcntl.h>
 #include <sys/file.h>
@@ -120,6 +120,35 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
   exec->add_option("command", *exec_command, "the command, after --")->required();
   exec->callback([&exit_code, state_dir, exec_name, exec_command] {
     exit_code = lab::exec(*state_dir, *exec_name, *exec_command);
+  });
+
+  // weft lab fault KIND [HOST] [--for D]: no lab lock, since `--for` holds a fault for minutes
+  // while other lab commands (a pod added during an etcd outage) must run; fault.cc re-reads the
+  // state before each write instead.
+  auto fault_options = std::make_shared<lab::FaultOptions>();
+  auto fault_for = std::make_shared<std::string>();
+  auto* fault = lab_cmd->add_subcommand(
+      "fault", "break the lab (etcd-stop, kill-weftd, restart-weftd, partition, router-down, delay), list the faults "
+               "in place or heal them; each step is printed with its time");
+  fault->add_option("KIND", fault_options->kind, "etcd-stop, kill-weftd, restart-weftd, partition, router-down, delay, list, heal")
+      ->required()
+      ->check(CLI::IsMember({"etcd-stop", "kill-weftd", "restart-weftd", "partition", "router-down", "delay", "list", "heal"}));
+  fault->add_option("HOST", fault_options->host, "the host (kill-weftd, restart-weftd, partition, delay)");
+  fault->add_option("--for", *fault_for, "undo the fault after this long (90s, 500ms, 2m); default: until `heal`");
+  fault->add_flag("--hang", fault_options->hang, "etcd-stop: freeze etcd (SIGSTOP) instead of stopping it");
+  fault->add_option("--ms", fault_options->delay_ms, "delay: added latency (needs netem in the kernel)")->check(CLI::Range(0, 60000));
+  fault->add_option("--loss", fault_options->loss_percent, "delay: packets dropped, percent, each direction")
+      ->check(CLI::Range(0, 100));
+  fault->callback([&ctx, &exit_code, state_dir, fault_options, fault_for] {
+    if (!fault_for->empty()) {
+      auto duration = lab::parse_fault_duration(*fault_for);
+      if (!duration) {
+        exit_code = report(duration.error());
+        return;
+      }
+      fault_options->duration = *duration;
+    }
+    exit_code = lab::fault(*state_dir, *fault_options, ctx);
   });
 
   auto bench_options = std::make_shared<lab::BenchOptions>();

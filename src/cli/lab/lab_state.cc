@@ -28,6 +28,10 @@ Json encode_pod(const PodRecord& p) {
               {"containerId", p.container_id}};
 }
 
+Json encode_fault(const FaultRecord& f) {
+  return Json{{"kind", f.kind}, {"target", f.target}, {"sinceMs", f.since_ms}, {"detail", f.detail}};
+}
+
 const Json& array_or_empty(const Json& object, std::string_view field) {
   static const Json empty = Json::array();
   auto it = object.find(field);
@@ -77,6 +81,14 @@ Result<PodRecord> decode_pod(const Json& j) {
                    .pod_namespace = pod_namespace, .container_id = container_id};
 }
 
+Result<FaultRecord> decode_fault(const Json& j) {
+  LAB_TRY(kind, json_string(j, "kind"));
+  LAB_TRY(target, json_string(j, "target"));
+  LAB_TRY(since, json_int_or(j, "sinceMs", 0));
+  LAB_TRY(detail, json_string_or(j, "detail", ""));
+  return FaultRecord{.kind = kind, .target = target, .since_ms = since, .detail = detail};
+}
+
 }  // namespace
 
 const Host* LabState::host(std::string_view name) const {
@@ -117,10 +129,12 @@ Json encode(const LabState& s) {
          {"namespaces", s.namespaces},
          {"processes", Json::array()},
          {"hosts", Json::array()},
-         {"pods", Json::array()}};
+         {"pods", Json::array()},
+         {"faults", Json::array()}};
   for (const auto& p : s.processes) j["processes"].push_back(encode_process(p));
   for (const auto& h : s.hosts) j["hosts"].push_back(encode_host(h));
   for (const auto& p : s.pods) j["pods"].push_back(encode_pod(p));
+  for (const auto& f : s.faults) j["faults"].push_back(encode_fault(f));
   return j;
 }
 
@@ -165,6 +179,10 @@ Result<LabState> decode_state(const Json& j) {
   for (const auto& p : array_or_empty(j, "pods")) {
     LAB_TRY(pod, decode_pod(p));
     s.pods.push_back(std::move(pod));
+  }
+  for (const auto& f : array_or_empty(j, "faults")) {
+    LAB_TRY(fault, decode_fault(f));
+    s.faults.push_back(std::move(fault));
   }
   return s;
 }

@@ -41,6 +41,14 @@ struct PodRecord {
   std::string container_id;               // CNI_CONTAINERID ("" in older states: the name)
 };
 
+// A fault `weft lab fault` put in place and has not undone yet (`weft lab fault heal` undoes it).
+struct FaultRecord {
+  std::string kind;    // etcd-stop, kill-weftd, partition, router-down, delay
+  std::string target;  // the host ("hN"), "etcd" or "router"
+  int64_t since_ms = 0;  // wall clock, ms since the epoch
+  std::string detail;    // what was done, in words ("SIGSTOP", "loss 30%")
+};
+
 struct LabState {
   static constexpr int kVersion = 1;
 
@@ -55,6 +63,7 @@ struct LabState {
   std::vector<ProcessRecord> processes;
   std::vector<Host> hosts;
   std::vector<PodRecord> pods;
+  std::vector<FaultRecord> faults;
 
   const Host* host(std::string_view name) const;
   const ProcessRecord* agent(std::string_view host_name) const;

@@ -2,19 +2,12 @@
 
 #include "cli/lab/processes.h"
 #include "cli/lab/topology.h"
+#include "cli/lab/underlay.h"
 
 namespace weft::cli::lab {
 namespace {
 
-Result<void> ip(const std::string& netns, std::vector<std::string> args) {
-  if (!netns.starts_with(kNetnsPrefix)) {
-    return fail(Errc::invalid_argument, "refusing to configure namespace '", netns, "'");
-  }
-  args.insert(args.begin(), {"ip", "-n", netns});
-  auto r = run_checked(Command{.argv = std::move(args)});
-  if (!r) return std::unexpected(r.error());
-  return {};
-}
+Result<void> ip(const std::string& netns, std::vector<std::string> args) { return lab_ip(netns, std::move(args)); }
 
 }  // namespace
 

@@ -11,13 +11,7 @@ bool is_lab_name(const std::string& name) {
          name.find('/') == std::string::npos;
 }
 
-Result<void> ip(const std::string& netns, std::vector<std::string> args) {
-  if (!is_lab_name(netns)) return fail(Errc::invalid_argument, "refusing to configure namespace '", netns, "'");
-  args.insert(args.begin(), {"ip", "-n", netns});
-  auto r = run_checked(Command{.argv = std::move(args)});
-  if (!r) return std::unexpected(r.error());
-  return {};
-}
+Result<void> ip(const std::string& netns, std::vector<std::string> args) { return lab_ip(netns, std::move(args)); }
 
 #define LAB_TRY_VOID(expr)                         \
   do {                                             \
@@ -35,6 +29,14 @@ Result<void> add_veth(const std::string& a, const std::string& a_name, const std
 Result<void> up(const std::string& netns, const std::string& dev) { return ip(netns, {"link", "set", dev, "up"}); }
 
 }  // namespace
+
+Result<void> lab_ip(const std::string& netns, std::vector<std::string> args) {
+  if (!is_lab_name(netns)) return fail(Errc::invalid_argument, "refusing to configure namespace '", netns, "'");
+  args.insert(args.begin(), {"ip", "-n", netns});
+  auto r = run_checked(Command{.argv = std::move(args)});
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
 
 Result<void> create_netns(const std::string& name) {
   if (!is_lab_name(name)) return fail(Errc::invalid_argument, "refusing to create namespace '", name, "'");

@@ -17,6 +17,10 @@
 
 namespace weft::cli::lab {
 
+// Runs `ip -n NETNS ARGS...`; refuses a namespace outside the lab's prefix. Its error names the
+// command and what it printed.
+Result<void> lab_ip(const std::string& netns, std::vector<std::string> args);
+
 // Creates the named namespace (kernel/netns.h, as `ip netns add` does) and sets `lo` up; refuses
 // names outside the lab's prefix.
 Result<void> create_netns(const std::string& name);
