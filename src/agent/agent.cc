@@ -42,16 +42,29 @@ Agent::~Agent() {
 }
 
 int Agent::run() {
-  if (auto r = start(); !r) {
-    spdlog::error("weftd: {}", r.error().describe());
-    return 1;
-  }
+  bool stopping = false;
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
-  signals_.async_wait([this](const asio::error_code&, int signal) {
+  signals_.async_wait([this, &stopping](const asio::error_code&, int signal) {
     spdlog::info("signal {}: stopping; the data plane and the node lease stay in place", signal);
+    stopping = true;
     io_.stop();
   });
+  // A store that cannot be reached is waited for, never a reason to exit (issue 13): the data
+  // plane a previous weftd left stays untouched meanwhile, since nothing is reconciled before the
+  // cluster state has been read.
+  for (auto pause = std::chrono::seconds(1);; pause = std::min(pause * 2, std::chrono::seconds(10))) {
+    auto r = start();
+    if (r) break;
+    if (r.error().code != Errc::unavailable) {
+      spdlog::error("weftd: {}", r.error().describe());
+      return 1;
+    }
+    spdlog::warn("weftd: {}; the data plane stays as it is; trying again in {} s", r.error().describe(), pause.count());
+    io_.run_for(pause);
+    if (stopping) return 0;
+    io_.restart();
+  }
   io_.run();
   return 0;
 }
@@ -128,7 +141,8 @@ Result<void> Agent::start() {
   arm_periodic();
   // After the first reconcile, so that the workload MTU told to weft-cni is known.
   ipam_ = std::make_unique<IpamService>(*store_, env_.kernel,
-                                        IpamService::Options{.node = config_.node_name, .clock = &env_.clock});
+                                        IpamService::Options{.node = config_.node_name, .clock = &env_.clock,
+                                                             .journal_path = config_.state_dir + "/ipam-owed.json"});
   ipam_->set_node_facts(lease_->id(), workload_mtu_);
   auto ipam_socket = IpamSocket::listen(io_, config_.socket_path, *ipam_);
   if (!ipam_socket) return wrap(ipam_socket.error(), "serving the IPAM socket");
@@ -367,6 +381,10 @@ void Agent::reconcile() {
   auto desired = dataplane::compute_desired(model_, facts, learned, policy.table);
   desired.problems.insert(desired.problems.end(), policy.problems.begin(), policy.problems.end());
   if (bgp_) desired.problems.insert(desired.problems.end(), bgp_->problems().begin(), bgp_->problems().end());
+  if (ipam_) {
+    auto ipam_problems = ipam_->problems();
+    desired.problems.insert(desired.problems.end(), ipam_problems.begin(), ipam_problems.end());
+  }
   const auto report = reconciler_.apply(desired);
   desired.problems.insert(desired.problems.end(), report.problems.begin(), report.problems.end());
 
@@ -401,8 +419,17 @@ void Agent::arm_periodic() {
 
 HttpResponse Agent::serve_http(const std::string& path) {
   if (path == "/healthz") {
-    if (healthy_ && !lease_->lost()) return {200, "text/plain", "ok\n"};
-    return {503, "text/plain", lease_->lost() ? "node lease lost\n" : "last reconcile had errors\n"};
+    // Not ready, with the reason: the data plane is kept as it is in every one of these cases.
+    const auto store = store_->counters().reachability.view();
+    if (!store.reachable) {
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - store.since);
+      return {503, "text/plain",
+              fmt::format("store unreachable for {} s ({}); the data plane is kept, writes are queued\n", seconds.count(),
+                          store.why)};
+    }
+    if (lease_->lost()) return {503, "text/plain", "node lease lost\n"};
+    if (!healthy_) return {503, "text/plain", "last reconcile had errors\n"};
+    return {200, "text/plain", "ok\n"};
   }
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", metrics_text()};
   return {404, "text/plain", "not found\n"};
@@ -431,6 +458,14 @@ std::string Agent::metrics_text() const {
          static_cast<double>(bgp_ ? bgp_->routes_learned() : 0));
   metric("weft_bgp_routes_kept", "gauge", "Routes kept from before a restart until the BGP peers resync.",
          static_cast<double>(bgp_ ? bgp_->routes_kept() : 0));
+  metric("weft_store_reachable", "gauge", "1 while the store answers weftd's calls, 0 while it does not.",
+         store_->counters().reachability.view().reachable ? 1.0 : 0.0);
+  if (ipam_) {
+    metric("weft_ipam_answered_offline_total", "counter", "CNI ADDs and DELs answered while the store was unreachable.",
+           static_cast<double>(ipam_->counters().answered_offline.load()));
+    metric("weft_ipam_owed_writes", "gauge", "IPAM store writes queued until the store answers again.",
+           static_cast<double>(ipam_->counters().pending_writes.load()));
+  }
   metric("weft_store_round_trips_total", "counter", "Requests sent to the store.", static_cast<double>(store_->counters().round_trips.load()));
   metric("weft_store_jobs_pending", "gauge", "Store calls queued or running off the event loop (growing: a slow store).",
          static_cast<double>(store_worker_->pending()));

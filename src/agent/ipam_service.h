@@ -13,6 +13,13 @@
 // namespace whatever the runtime does, and weftd sees it in its own namespace; the grace covers
 // the moment between an ADD's allocation and its veth.
 //
+// With the store unreachable (issue 13), an ADD is answered from the blocks the node holds
+// (AddressAllocator::assign_cached) and a DEL at once; the store writes they owe wait in the
+// IpamJournal (a file in the state directory) and are replayed in order, before any new request,
+// as soon as the store answers (the worker looks every second). A replayed ADD whose
+// address another node took meanwhile is dropped and reported in problems(): that workload must
+// be re-created; it is never given a duplicate silently.
+//
 // Thread-safety: submit() and set_node_facts() may be called from any thread; `done` runs on the
 // worker thread. The destructor stops the worker after the request in progress; queued requests
 // are answered with Errc::unavailable, and queued sweeps' `done` run without a sweep.
@@ -28,7 +35,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "agent/ipam_journal.h"
 #include "base/clock.h"
 #include "ipam/address_allocator.h"
 #include "ipam/ipam_protocol.h"
@@ -43,6 +52,8 @@ struct IpamCounters {
   std::atomic<uint64_t> assigned{0};
   std::atomic<uint64_t> released{0};
   std::atomic<uint64_t> swept{0};
+  std::atomic<uint64_t> answered_offline{0};  // ADDs and DELs answered while the store was unreachable
+  std::atomic<uint64_t> pending_writes{0};    // store writes owed (the journal's length)
 };
 
 class IpamService {
@@ -55,6 +66,8 @@ class IpamService {
     std::chrono::seconds sweep_interval{60};
     std::chrono::seconds sweep_grace{300};          // 0: no sweeper
     const Clock* clock = &system_clock();           // measures the sweep grace
+    std::string journal_path;                       // the owed store writes ("": memory only)
+    std::chrono::milliseconds replay_interval{1000};  // how often owed writes are retried
   };
 
   // `kernel` answers whether a host-side veth exists (the sweeper's witness).
@@ -71,6 +84,8 @@ class IpamService {
   // sweep_grace is 0 (no sweeper) or the service is stopping. Callable from any thread.
   void sweep_now(std::function<void()> done);
   const IpamCounters& counters() const { return counters_; }
+  // Workloads whose offline assignment could not be written (their address was taken meanwhile).
+  std::vector<std::string> problems() const;
 
  private:
   struct Job {
@@ -84,19 +99,31 @@ class IpamService {
   ipam::protocol::Response gc(const ipam::protocol::Request& request);
   ipam::protocol::Response status();
   void sweep();
+  // As the store's own calls last found it (the agent's watch and lease keep-alive notice when it
+  // is back): while it is not, owed writes wait instead of blocking requests for a timeout.
+  bool store_reachable() const;
+  // Writes what the journal owes, in order; stops at the first write the store cannot take yet.
+  // False while something is still owed.
+  bool replay();
+  ipam::protocol::Response add_offline(const ipam::AssignRequest& assign, const Error& why, uint32_t mtu);
+  ipam::protocol::Response del_offline(const ipam::protocol::Request& request, const Error& why);
+  void note_problem(std::string problem);
 
   Options options_;
   kernel::KernelOps& kernel_;
+  store::Store& store_;  // its reachability only: the allocator makes the calls
   ipam::AddressAllocator allocator_;  // worker thread only
+  IpamJournal journal_;               // worker thread only (after the constructor)
   std::map<ipam::protocol::Attachment, Clock::TimePoint> missing_since_;  // worker only
   IpamCounters counters_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
   bool stopping_ = false;
   store::LeaseId lease_ = 0;
   uint32_t mtu_ = 0;
+  std::vector<std::string> problems_;  // guarded by mutex_
   std::thread worker_;  // last: started when everything above exists
 };
 

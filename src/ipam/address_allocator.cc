@@ -140,16 +140,8 @@ Result<AddressAllocator::Pick> AddressAllocator::pick_in_pool(const model::Pool&
   // A claimed block can come back full (a reservation of ours, leftovers of an earlier holder):
   // then claim again, a bounded number of times.
   for (int round = 0; round < 8; ++round) {
-    bool holds_any = false;
-    for (auto& [key, h] : held_) {
-      if (h.pool != pool.name) continue;
-      holds_any = true;
-      const Records& r = records(key);
-      if (r.unreadable) continue;  // never allocate over a record we cannot read
-      std::set<IpAddress> used;
-      for (const auto& [address, record] : r.allocations.addresses) used.insert(address);
-      if (auto address = pick_free_address(h.block, used, h.cursor)) return Pick{key, *address};
-    }
+    if (auto pick = pick_cached(pool)) return *pick;
+    const bool holds_any = std::any_of(held_.begin(), held_.end(), [&](const auto& h) { return h.second.pool == pool.name; });
     auto claim = claim_block(store_, {.pool = pool.name, .node = node_, .lease = lease, .additional = holds_any});
     if (!claim) return std::unexpected(claim.error());
     ++claims;
@@ -158,6 +150,86 @@ Result<AddressAllocator::Pick> AddressAllocator::pick_in_pool(const model::Pool&
     if (auto tracked = track_claimed(pool, claim->block); !tracked) return std::unexpected(tracked.error());
   }
   return fail(Errc::exhausted, "pool ", pool.name, ": every block claimed for this node is full");
+}
+
+Result<AddressAllocator::Pick> AddressAllocator::pick_fixed(const IpAddress& address, std::string_view container_id,
+                                                            std::string_view ifname) {
+  for (const auto& [key, h] : held_) {
+    if (!h.block.contains(address)) continue;
+    const Records& r = records(key);
+    if (r.unreadable) return fail(Errc::corrupt, key, " cannot be read; fix or delete it by hand");
+    auto it = r.allocations.addresses.find(address);
+    if (it != r.allocations.addresses.end() &&
+        (it->second.container_id != container_id || it->second.ifname != ifname)) {
+      return fail(Errc::conflict, address.to_string(), " is allocated to ", it->second.container_id, "/",
+                  it->second.ifname, " on ", it->second.node);
+    }
+    return Pick{key, address};
+  }
+  return fail(Errc::conflict, address.to_string(), " is in no block ", node_, " holds now");
+}
+
+std::optional<AddressAllocator::Pick> AddressAllocator::pick_cached(const model::Pool& pool) {
+  for (auto& [key, h] : held_) {
+    if (h.pool != pool.name) continue;
+    const Records& r = records(key);
+    if (r.unreadable) continue;  // never allocate over a record we cannot read
+    std::set<IpAddress> used;
+    for (const auto& [address, record] : r.allocations.addresses) used.insert(address);
+    if (auto address = pick_free_address(h.block, used, h.cursor)) return Pick{key, *address};
+  }
+  return std::nullopt;
+}
+
+Result<Assignment> AddressAllocator::assign_cached(const AssignRequest& request) {
+  if (!loaded_) return fail(Errc::unavailable, "the store is unreachable and this node's blocks were never read");
+  const model::Endpoint& wanted = request.endpoint;
+  Assignment out{.endpoint = wanted};
+  out.endpoint.node = node_;
+  out.endpoint.created_at_unix = unix_now();
+  out.endpoint.addresses.clear();
+  // Addresses the cache gives this attachment already (a repeated ADD).
+  for (const auto& [key, r] : records_) {
+    auto held = held_.find(key);
+    if (held == held_.end()) continue;
+    for (const auto& [address, record] : r.allocations.addresses) {
+      if (record.container_id == wanted.container_id && record.ifname == wanted.ifname) {
+        out.endpoint.addresses.push_back({address, held->second.pool, held->second.block});
+      }
+    }
+  }
+  if (!out.endpoint.addresses.empty()) {
+    out.existing = true;
+    return out;
+  }
+  std::vector<Pick> picks;
+  for (Family family : {Family::v4, Family::v6}) {
+    const model::Pool* pool = choose_pool(family, request.pools);
+    if (pool == nullptr) continue;
+    auto pick = pick_cached(*pool);
+    if (!pick) {
+      return fail(Errc::exhausted, "pool ", pool->name,
+                  ": no free address in the blocks this node holds, and the store is unreachable to claim another");
+    }
+    picks.push_back(*pick);
+  }
+  if (picks.empty()) return fail(Errc::not_found, "no pool to allocate from");
+  for (const auto& pick : picks) {
+    HeldBlock& h = held_.at(pick.key);
+    records(pick.key).allocations.addresses[pick.address] =
+        AllocationRecord{wanted.container_id, wanted.ifname, node_, out.endpoint.created_at_unix};
+    h.cursor = offset_in_block(h.block, pick.address) + 1;
+    out.endpoint.addresses.push_back({pick.address, h.pool, h.block});
+  }
+  return out;
+}
+
+void AddressAllocator::forget_cached(std::string_view container_id, std::string_view ifname) {
+  for (auto& [key, r] : records_) {
+    std::erase_if(r.allocations.addresses, [&](const auto& entry) {
+      return entry.second.container_id == container_id && entry.second.ifname == ifname;
+    });
+  }
 }
 
 Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
@@ -189,8 +261,14 @@ Result<Assignment> AddressAllocator::assign(const AssignRequest& request) {
       }
     }
     picks.clear();
-    bool any_pool = false;
+    bool any_pool = !request.fixed.empty();
+    for (const auto& address : request.fixed) {
+      auto pick = pick_fixed(address, wanted.container_id, wanted.ifname);
+      if (!pick) return std::unexpected(pick.error());
+      picks.push_back(*pick);
+    }
     for (Family family : {Family::v4, Family::v6}) {
+      if (!request.fixed.empty()) break;
       const model::Pool* pool = choose_pool(family, request.pools);
       if (pool == nullptr) continue;
       any_pool = true;

@@ -44,6 +44,10 @@ struct AssignRequest {
   model::Endpoint endpoint;               // identity and metadata; node, addresses, createdAt are set here
   std::vector<std::string> pools;  // only these pools (empty: every pool)
   store::LeaseId lease = 0;        // the node's lease, for block claims
+  // Exactly these addresses instead of free ones: the write of an assignment made from the cache
+  // while the store was unreachable (assign_cached). Errc::conflict when one of them is now
+  // allocated to another attachment or its block is no longer this node's.
+  std::vector<IpAddress> fixed;
 };
 
 struct Assignment {
@@ -70,6 +74,14 @@ class AddressAllocator {
   AddressAllocator(store::Store& store, std::string node, int max_attempts = 16);
 
   Result<Assignment> assign(const AssignRequest& request);
+  // With the store unreachable (issue 13): an address per family from the blocks this node held
+  // when it last read them, with no store call and no block claim. The addresses are marked used
+  // in the cache only; the caller keeps the endpoint and writes it later with assign() and
+  // `fixed`. An attachment that has addresses in the cache gets them again (existing). Errc::
+  // unavailable when the blocks were never read, exhausted when they have no free address.
+  Result<Assignment> assign_cached(const AssignRequest& request);
+  // Undoes assign_cached's marks for an attachment whose write was dropped (deleted before it).
+  void forget_cached(std::string_view container_id, std::string_view ifname);
   Result<std::optional<model::Endpoint>> release(std::string_view container_id, std::string_view ifname);
   Result<std::optional<model::Endpoint>> find(std::string_view container_id, std::string_view ifname);
   Result<std::vector<model::Endpoint>> endpoints();
@@ -106,6 +118,8 @@ class AddressAllocator {
   void absorb_affinity(const std::string& alloc_key, const std::vector<store::KeyValue>& read);
   const model::Pool* choose_pool(Family family, const std::vector<std::string>& filter) const;
   Result<Pick> pick_in_pool(const model::Pool& pool, store::LeaseId lease, int& claims);
+  std::optional<Pick> pick_cached(const model::Pool& pool);
+  Result<Pick> pick_fixed(const IpAddress& address, std::string_view container_id, std::string_view ifname);
   Result<void> track_claimed(const model::Pool& pool, const Prefix& block);
   Records& records(const std::string& key);
 

@@ -113,8 +113,7 @@ gpr_timespec grpc_deadline(Clock::time_point deadline) {
                       gpr_time_from_micros(std::max<int64_t>(left.count(), 0), GPR_TIMESPAN));
 }
 
-Result<std::shared_ptr<Client>> Client::create(const EtcdOptions& options,
-                                               std::atomic<uint64_t>* round_trips) {
+Result<std::shared_ptr<Client>> Client::create(const EtcdOptions& options, StoreCounters* counters) {
   if (options.endpoints.empty()) return fail(Errc::invalid_argument, "no etcd endpoint given");
   if (options.request_timeout <= 0ms) {
     return fail(Errc::invalid_argument, "the etcd request timeout must be positive");
@@ -132,7 +131,7 @@ Result<std::shared_ptr<Client>> Client::create(const EtcdOptions& options,
 
   std::shared_ptr<Client> client(new Client());
   client->timeout_ = options.request_timeout;
-  client->round_trips_ = round_trips;
+  client->counters_ = counters;
   const auto args = channel_arguments();
   for (auto& p : parsed) {
     // One channel per endpoint (rather than one channel balancing over all addresses) so that
@@ -222,12 +221,22 @@ void Client::demote(const Endpoint& endpoint) {
 
 void Client::count_round_trip() {
   std::lock_guard lock(counters_mutex_);
-  if (round_trips_ != nullptr) round_trips_->fetch_add(1, std::memory_order_relaxed);
+  if (counters_ != nullptr) counters_->round_trips.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Client::answered() {
+  std::lock_guard lock(counters_mutex_);
+  if (counters_ != nullptr) counters_->reachability.answered();
+}
+
+void Client::unanswered(const std::string& why) {
+  std::lock_guard lock(counters_mutex_);
+  if (counters_ != nullptr) counters_->reachability.unanswered(why);
 }
 
 void Client::detach_counters() {
   std::lock_guard lock(counters_mutex_);
-  round_trips_ = nullptr;
+  counters_ = nullptr;
 }
 
 Error Client::to_error(const grpc::Status& status, std::string_view what,

@@ -43,8 +43,7 @@ enum class Idempotent { no, yes };
 class Client {
  public:
   // Validates the options and builds one (not yet connected) channel per endpoint.
-  static Result<std::shared_ptr<Client>> create(const EtcdOptions& options,
-                                                std::atomic<uint64_t>* round_trips);
+  static Result<std::shared_ptr<Client>> create(const EtcdOptions& options, StoreCounters* counters);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -60,6 +59,9 @@ class Client {
 
   // Counts one request sent to etcd in the store's counters (if the store still exists).
   void count_round_trip();
+  // The store's reachability (StoreReachability): a call or stream got an answer, or did not.
+  void answered();
+  void unanswered(const std::string& why);
   void detach_counters();
 
   // One unary exchange, `rpc(endpoint, context, response) -> grpc::Status`, with a deadline of
@@ -78,7 +80,7 @@ class Client {
   std::atomic<size_t> preferred_{0};
   std::chrono::milliseconds timeout_{5000};
   std::mutex counters_mutex_;
-  std::atomic<uint64_t>* round_trips_ = nullptr;  // guarded by counters_mutex_
+  StoreCounters* counters_ = nullptr;  // guarded by counters_mutex_
 
   // The monitor thread watches every channel's connectivity on monitor_queue_. Blocked in that
   // queue it is also a gRPC poller: gRPC's synchronous API reads sockets only while some thread
@@ -99,13 +101,25 @@ Result<Response> Client::call(std::string_view what, Idempotent idempotent, Rpc&
   auto pause = std::chrono::milliseconds(20);
   for (;;) {
     Endpoint* endpoint = ready_endpoint(deadline);
-    if (endpoint == nullptr) return std::unexpected(unreachable(what));
+    if (endpoint == nullptr) {
+      Error error = unreachable(what);
+      unanswered(error.message);
+      return std::unexpected(std::move(error));
+    }
     grpc::ClientContext context;
     context.set_deadline(grpc_deadline(deadline));
     Response response;
     count_round_trip();
     const grpc::Status status = rpc(*endpoint, context, response);
-    if (status.ok()) return response;
+    if (status.ok()) {
+      answered();
+      return response;
+    }
+    if (Error error = to_error(status, what, *endpoint); error.code == Errc::unavailable) {
+      unanswered(error.message);
+    } else {
+      answered();  // etcd itself refused the request: it is there
+    }
     // etcd also answers UNAVAILABLE itself (no leader, leader changed): pause before trying
     // again, on another endpoint first, so a read rides out an election or a dying member.
     const bool retry = idempotent == Idempotent::yes &&

@@ -74,6 +74,7 @@ class EtcdKeepAlive final : public KeepAlive {
       pb::LeaseKeepAliveResponse response;
       client_->count_round_trip();
       if (!stream->Write(request) || !stream->Read(&response)) break;
+      client_->answered();
       if (response.ttl() <= 0) {  // expired or revoked: nothing left to keep alive
         alive_.store(false);
         done = true;

@@ -108,7 +108,7 @@ Result<std::unique_ptr<Store>> EtcdStore::connect(const EtcdOptions& options) {
   // own GRPC_POLL_STRATEGY wins.
   ::setenv("GRPC_POLL_STRATEGY", "poll", /*overwrite=*/0);
   std::unique_ptr<EtcdStore> store(new EtcdStore());
-  auto client = etcd::Client::create(options, &store->counters_.round_trips);
+  auto client = etcd::Client::create(options, &store->counters_);
   if (!client) return std::unexpected(client.error());
   store->client_ = std::move(*client);
   return std::unique_ptr<Store>(std::move(store));

@@ -57,7 +57,11 @@ class EtcdWatch final : public Watch {
   Next stream_once(std::chrono::milliseconds& backoff) {
     Endpoint* endpoint =
         client_->ready_endpoint(Clock::now() + client_->timeout(), stopper_.flag());
-    if (endpoint == nullptr) return stopper_.stopped() ? Next::stop : Next::back_off;
+    if (endpoint == nullptr) {
+      if (stopper_.stopped()) return Next::stop;
+      client_->unanswered(client_->unreachable("watching '" + prefix_ + "'").message);
+      return Next::back_off;
+    }
 
     grpc::ClientContext context;
     etcd::Stopper::Guard guard(stopper_, context);
@@ -88,7 +92,10 @@ class EtcdWatch final : public Watch {
           ended_by_server = false;
           break;
         }
-        if (response.created()) backoff = kFirstBackoff;  // the server took the watch: healthy
+        if (response.created()) {  // the server took the watch: healthy
+          backoff = kFirstBackoff;
+          client_->answered();
+        }
         deliver(response);
       }
     }
@@ -99,6 +106,7 @@ class EtcdWatch final : public Watch {
     if (stopper_.stopped()) return Next::stop;
     if (next == Next::back_off) {
       if (ended_by_server && !status.ok()) why = status.error_message();
+      if (ended_by_server) client_->unanswered("etcd watch via " + endpoint->address + " interrupted (" + why + ")");
       spdlog::warn("etcd watch on '{}' via {} interrupted ({}); resuming from revision {}", prefix_,
                    endpoint->address, why, next_revision_);
     }

@@ -19,6 +19,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -124,10 +126,42 @@ struct Lease {
   int64_t ttl_seconds = 0;
 };
 
+// Whether the store answers, as its own calls find it, with no request of its own: a call that
+// got an answer (an error from etcd included) marks it reachable, a call that found no endpoint,
+// timed out or lost its connection marks it unreachable, with that call's reason. weftd's
+// /healthz reports it (issue 13: not ready while etcd is unreachable, and why).
+class StoreReachability {
+ public:
+  struct View {
+    bool reachable = true;
+    std::chrono::steady_clock::time_point since{};  // when it last changed (epoch: never)
+    std::string why;                                // the failure that made it unreachable
+  };
+  void answered() {
+    std::lock_guard lock(mutex_);
+    if (!view_.reachable) view_ = View{true, std::chrono::steady_clock::now(), {}};
+  }
+  void unanswered(std::string why) {
+    std::lock_guard lock(mutex_);
+    if (view_.reachable) view_.since = std::chrono::steady_clock::now();
+    view_.reachable = false;
+    view_.why = std::move(why);
+  }
+  View view() const {
+    std::lock_guard lock(mutex_);
+    return view_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  View view_;
+};
+
 // Counters a caller (benchmarks, metrics) can read; round_trips counts requests that went to the
 // store, including failed ones.
 struct StoreCounters {
   std::atomic<uint64_t> round_trips{0};
+  StoreReachability reachability;
 };
 
 class Store {

@@ -3,9 +3,9 @@
 //
 // Every lasting fault is recorded in lab.json (LabState::faults) before this command returns, so
 // that `heal` (and `weft lab down`, which removes everything anyway) can undo it from another
-// process. The state file is read again right before each write: `--for` sleeps between the fault
-// and its healing while other lab commands (a `weft lab pod add` during an etcd outage) change
-// the state too.
+// process. The lab lock is held around each change, not while `--for` waits: other lab commands
+// (a `weft lab pod add` during an etcd outage) run meanwhile, and the state is read again before
+// the healing is written.
 //
 // How each fault is made, and why that way:
 //   etcd-stop      SIGTERM to etcd: clients see refused connections. --hang: SIGSTOP instead, a
@@ -25,6 +25,7 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -284,11 +285,12 @@ Result<void> heal(LabState& state, const FaultRecord& f) {
 int heal_faults(const std::string& state_dir, const std::function<bool(const FaultRecord&)>& which) {
   auto state = load_existing_lab(state_dir);
   if (!state) return report(state.error());
+  const LabLock lock;
   int healed = 0;
   for (auto it = state->faults.rbegin(); it != state->faults.rend(); ++it) {
     if (!which(*it)) continue;
     const FaultRecord fault = *it;
-    auto fresh = load_existing_lab(state_dir);  // another command may have changed it meanwhile
+    auto fresh = load_existing_lab(state_dir);  // changed since by a command that held the lock
     if (!fresh) return report(fresh.error());
     if (auto r = heal(*fresh, fault); !r) return report(wrap(r.error(), "healing " + fault.kind + " " + fault.target).error());
     std::erase_if(fresh->faults, [&](const FaultRecord& f) { return f.kind == fault.kind && f.target == fault.target; });
@@ -334,12 +336,17 @@ Result<std::chrono::milliseconds> parse_fault_duration(std::string_view text) {
 int fault(const std::string& state_dir, const FaultOptions& options, Context& ctx) {
   if (options.kind == "list") return list_faults(state_dir, ctx);
   if (options.kind == "heal") return heal_faults(state_dir, [](const FaultRecord&) { return true; });
-  auto state = load_existing_lab(state_dir);
-  if (!state) return report(state.error());
-  auto record = apply(*state, options);
-  if (!record) return report(record.error());
-  if (!record->kind.empty()) state->faults.push_back(*record);
-  if (auto r = save_state(*state); !r) return report(r.error());
+  std::optional<FaultRecord> record;
+  {
+    const LabLock lock;  // not held during --for: other lab commands run meanwhile
+    auto state = load_existing_lab(state_dir);
+    if (!state) return report(state.error());
+    auto applied = apply(*state, options);
+    if (!applied) return report(applied.error());
+    record = *applied;
+    if (!record->kind.empty()) state->faults.push_back(*record);
+    if (auto r = save_state(*state); !r) return report(r.error());
+  }
   if (record->kind.empty() || options.duration.count() == 0) return exit_ok;
   say("holding for " + std::to_string(options.duration.count()) + " ms");
   std::this_thread::sleep_for(options.duration);

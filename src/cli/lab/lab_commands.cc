@@ -1,8 +1,5 @@
 // weft lab up|down|status|exec|check|pod|fault|bench: a whole weft cluster on this machine, in network
 // namespaces (DESIGN.md "The lab"). The commands live in their own files; this one parses.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <iostream>
 
@@ -13,16 +10,8 @@
 namespace weft::cli {
 namespace {
 
-// Serializes `up`, `down` and `pod add|delete` across processes: the namespace names are global, so two of them
-// interleaving would tear each other's lab apart. Released when the process exits.
-void lock_lab() {
-  int fd = ::open("/run/weft-lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return;  // not root: the command itself says what is wrong
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    std::cerr << "weft: another `weft lab up` or `weft lab down` is running; waiting for it\n";
-    ::flock(fd, LOCK_EX);
-  }
-}
+// The lab lock (lab_state.h) for the whole of a short command: released when the process exits.
+void lock_lab() { static lab::LabLock lock; }
 
 }  // namespace
 
@@ -122,9 +111,9 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
     exit_code = lab::exec(*state_dir, *exec_name, *exec_command);
   });
 
-  // weft lab fault KIND [HOST] [--for D]: no lab lock, since `--for` holds a fault for minutes
-  // while other lab commands (a pod added during an etcd outage) must run; fault.cc re-reads the
-  // state before each write instead.
+  // weft lab fault KIND [HOST] [--for D]: fault.cc takes the lab lock around each change only, since
+  // `--for` holds a fault for minutes while other lab commands (a pod added during an etcd outage)
+  // must run.
   auto fault_options = std::make_shared<lab::FaultOptions>();
   auto fault_for = std::make_shared<std::string>();
   auto* fault = lab_cmd->add_subcommand(

@@ -1,6 +1,11 @@
 #include "cli/lab/lab_state.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <iostream>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -110,6 +115,19 @@ const ProcessRecord* LabState::etcd() const {
     if (p.role == "etcd") return &p;
   }
   return nullptr;
+}
+
+LabLock::LabLock() {
+  fd_ = ::open("/run/weft-lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) return;  // not root: the command itself says what is wrong
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    std::cerr << "weft: another command is changing the lab; waiting for it\n";
+    ::flock(fd_, LOCK_EX);
+  }
+}
+
+LabLock::~LabLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 std::string state_file(const std::string& state_dir) { return state_dir + "/lab.json"; }

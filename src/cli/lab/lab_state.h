@@ -70,6 +70,21 @@ struct LabState {
   const ProcessRecord* etcd() const;
 };
 
+// Serializes the commands that change a lab (up, down, pod add|delete, fault) across processes:
+// namespace names are global and lab.json is read, changed and written whole, so two of them
+// interleaving would tear the lab or lose one's change. Held while the object lives (flock on
+// /run/weft-lab.lock); says on stderr when it has to wait.
+class LabLock {
+ public:
+  LabLock();
+  ~LabLock();
+  LabLock(const LabLock&) = delete;
+  LabLock& operator=(const LabLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 std::string state_file(const std::string& state_dir);  // <dir>/lab.json
 Json encode(const LabState& state);
 Result<LabState> decode_state(const Json& json);
