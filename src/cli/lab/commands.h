@@ -22,6 +22,7 @@ struct UpOptions {
   std::string state_dir = std::string(kDefaultStateDir);
   bool no_agent = false;  // hidden: reserve blocks instead of running weftd (tests the lab itself)
   std::chrono::seconds agent_timeout{20};
+  int lease_ttl = 60;  // weftd --lease-ttl: how long a host cut off keeps its blocks
 };
 
 int up(const UpOptions& options, Context& ctx);

@@ -43,6 +43,10 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
       ->capture_default_str();
   up->add_option("--pods-per-host", up_options->topology.pods_per_host, "pods on every host")
       ->capture_default_str();
+  up->add_option("--lease-ttl", up_options->lease_ttl,
+                 "seconds a host's node lease outlives its weftd: a host cut off longer loses its blocks")
+      ->check(CLI::Range(5, 86400))
+      ->capture_default_str();
   up->add_option("--weftd", up_options->weftd,
                  "weftd binary (default: $WEFT_WEFTD, <dir of weft>/../agent/weftd, weftd on PATH)");
   // For testing the lab itself before weftd exists: no agents; one block of each pool is reserved

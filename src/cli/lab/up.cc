@@ -188,7 +188,7 @@ class Builder {
                                     "--socket", dir + "/weftd.sock",
                                     "--metrics-address", "127.0.0.1:9099",
                                     "--bpf-dir", std::string(kBpfDir) + "/" + h.name,
-                                    "--lease-ttl", "60"};
+                                    "--lease-ttl", std::to_string(options_.lease_ttl)};
       for (const auto& label : host_labels(state_.mode, h.index)) {
         argv.push_back("--label");
         argv.push_back(label);
