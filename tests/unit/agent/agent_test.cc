@@ -9,6 +9,7 @@
 #include <future>
 
 #include "agent_harness.h"
+#include "ipam_ask.h"
 #include "base/json.h"
 #include "ipam/block_leases.h"
 #include "ipam/node_registry.h"
@@ -124,19 +125,6 @@ TEST(Agent, ALeaseThatExpiredIsAcquiredAgainWithTheSameBlock) {
   EXPECT_NE(h.agent->lease_id(), first_lease);
   ASSERT_TRUE(h.run_until([&] { return h.block_of("h1").has_value(); }));
   EXPECT_EQ(h.block_of("h1")->block, block->block);
-}
-
-// The IPAM service answers on its worker thread; this waits for the answer.
-// Bounded: an answer that never comes fails the test instead of hanging it.
-proto::Response ask(IpamService& ipam, proto::Request request) {
-  auto answer = std::make_shared<std::promise<proto::Response>>();
-  auto future = answer->get_future();
-  ipam.submit(std::move(request), [answer](proto::Response r) { answer->set_value(std::move(r)); });
-  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    ADD_FAILURE() << "the IPAM service did not answer within 10 s";
-    return proto::Response::failure(Error{Errc::unavailable, "no answer"});
-  }
-  return future.get();
 }
 
 void sweep(IpamService& ipam) {
