@@ -8,7 +8,7 @@ namespace weft_e2e {
 
 // `weft ARGS` (split at spaces) with the lab's store, run on h1.
 inline Outcome weft_cli(Lab& lab, const std::string& args_line) {
-  std::vector<std::string> argv{WEFT_CLI_PATH, "--store", "etcd://198.18.0.2:2379"};
+  std::vector<std::string> argv{WEFT_CLI_PATH};  // `weft lab exec` sets WEFT_STORE: every etcd member
   std::string word;
   for (char c : args_line + " ") {
     if (c != ' ') {

@@ -2,6 +2,7 @@
 // pings run between pods on different hosts while the fault lasts, and every lost packet counts.
 //   - etcd stopped for 60 s: nothing lost, weftd says why it is not ready, a new pod gets an
 //     address and a deleted pod is let go, and the store learns both once etcd is back;
+//   - one etcd member of three stopped: nothing changes at all;
 //   - weftd SIGKILLed with flows running: nothing lost, no route or link touched;
 //   - the router between segments down, then up: cross-segment pairs fail, then recover;
 //   - a host partitioned past its lease TTL: the others drop its routes, and on return it gets
@@ -112,6 +113,28 @@ TEST_F(Lab, EtcdStoppedSixtySecondsLosesNoPacketAndServesPods) {
 
   EXPECT_EQ(across.lost(), 0) << slurp(across.log);
   EXPECT_EQ(beside.lost(), 0) << slurp(beside.log);
+  auto check = lab({"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(Lab, OneEtcdMemberOfThreeStoppedChangesNothing) {
+  auto up = lab({"up", "--hosts", "4", "--segments", "2", "--mode", "vxlan", "--etcd-members", "3"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_NE(up.out.find("198.18.0.2:2379,198.18.0.3:2379,198.18.0.4:2379"), std::string::npos) << up.out;
+  auto pods = pod_v4(*this);
+  Flow across(*this, "h1-p1", pods["h2-p1"], 100, "0.1");
+  // Member 1: the one every client reached first.
+  auto stopped = lab({"fault", "etcd-stop", "--member", "1"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.out << stopped.err;
+  auto added = lab({"pod", "add", "late", "--host", "h2"});
+  EXPECT_EQ(added.exit_code, 0) << added.out << added.err;
+  auto nodes = weft_cli(*this, "node list");
+  EXPECT_EQ(nodes.exit_code, 0) << nodes.err;
+  for (const char* host : {"h1", "h2", "h3", "h4"}) EXPECT_EQ(healthz(*this, host), "ok\n") << host;
+  for (const char* host : {"h1", "h2"}) EXPECT_EQ(metric(*this, host, "weft_ipam_owed_writes"), 0) << host;
+  EXPECT_EQ(across.lost(), 0) << slurp(across.log);
+  auto heal = lab({"fault", "heal"});
+  EXPECT_EQ(heal.exit_code, 0) << heal.out << heal.err;
   auto check = lab({"check"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }

@@ -57,6 +57,7 @@ struct FaultOptions {
   std::string kind;
   std::string host;   // kill-weftd, restart-weftd, partition, delay
   bool hang = false;  // etcd-stop: SIGSTOP (a store that hangs) instead of stopping it
+  int member = 0;     // etcd-stop: only this member (1..M); 0: all of them
   int delay_ms = 0;
   int loss_percent = 0;
   std::chrono::milliseconds duration{0};  // --for: heal after this long (0: stay until `heal`)

@@ -8,7 +8,8 @@
 // the healing is written.
 //
 // How each fault is made, and why that way:
-//   etcd-stop      SIGTERM to etcd: clients see refused connections. --hang: SIGSTOP instead, a
+//   etcd-stop      SIGTERM to every etcd member, or to one with --member N (a cluster of 3 keeps
+//                  its quorum): clients see refused connections. --hang: SIGSTOP instead, a
 //                  store that accepts connections and never answers (the harder case for clients).
 //                  Healed by starting etcd again with its recorded command line (SIGCONT for --hang).
 //   kill-weftd hN  SIGKILL: no shutdown code runs. Healed by starting weftd again.
@@ -78,6 +79,25 @@ Result<void> delete_fault_table(const std::string& netns) {
   return nft(netns, "delete table inet " + std::string(kFaultTable) + "\n");
 }
 
+ProcessRecord* find_etcd(LabState& state, std::string_view netns) {
+  for (auto& p : state.processes) {
+    if (p.role == "etcd" && p.netns == netns) return &p;
+  }
+  return nullptr;
+}
+
+// The members a target names: "etcd" every one, "etcdN" member N.
+Result<std::vector<EtcdMember>> etcd_members(const LabState& state, const std::string& target) {
+  auto topology = plan_topology(state.options);
+  if (!topology) return std::unexpected(topology.error());
+  if (target == "etcd") return topology->etcd;
+  for (const auto& m : topology->etcd) {
+    if (target == "etcd" + std::to_string(m.index)) return std::vector<EtcdMember>{m};
+  }
+  return fail(Errc::not_found, "the lab has no ", target, " (it runs ", std::to_string(topology->etcd.size()),
+              " etcd member(s))");
+}
+
 ProcessRecord* find_process(LabState& state, std::string_view role, std::string_view host) {
   for (auto& p : state.processes) {
     if (p.role == role && (role != "weftd" || p.host == host)) return &p;
@@ -124,24 +144,35 @@ bool has_fault(const LabState& state, std::string_view kind, std::string_view ta
 Result<FaultRecord> apply(LabState& state, const FaultOptions& o) {
   FaultRecord record{.kind = o.kind, .since_ms = now_ms()};
   if (o.kind == "etcd-stop") {
-    record.target = "etcd";
-    if (has_fault(state, o.kind, record.target)) return fail(Errc::conflict, "etcd is stopped already");
-    ProcessRecord* etcd = find_process(state, "etcd", "");
-    if (!etcd) return fail(Errc::not_found, "the lab has no etcd");
-    if (process_status(*etcd) != ProcessStatus::running) {
-      return fail(Errc::conflict, "etcd (pid ", std::to_string(etcd->pid), ") is not running");
+    record.target = o.member == 0 ? "etcd" : "etcd" + std::to_string(o.member);
+    if (has_fault(state, o.kind, "etcd") || has_fault(state, o.kind, record.target)) {
+      return fail(Errc::conflict, record.target, " is stopped already");
     }
+    LAB_RESULT_TRY(members, etcd_members(state, record.target));
+    std::vector<ProcessRecord> chosen;
+    for (const auto& m : members) {
+      ProcessRecord* etcd = find_etcd(state, m.netns);
+      if (!etcd) return fail(Errc::not_found, "the lab has no etcd in ", m.netns);
+      if (process_status(*etcd) != ProcessStatus::running) {
+        return fail(Errc::conflict, "etcd member ", std::to_string(m.index), " (pid ", std::to_string(etcd->pid), ") is not running");
+      }
+      chosen.push_back(*etcd);
+    }
+    std::string pids;
+    for (const auto& p : chosen) pids += (pids.empty() ? "" : ", ") + std::to_string(p.pid);
+    const std::string who = (o.member == 0 ? "etcd" : "etcd member " + std::to_string(o.member)) + " (pid " + pids + ")";
     if (o.hang) {
-      if (::kill(etcd->pid, SIGSTOP) != 0) return fail(Errc::io, "SIGSTOP to etcd failed");
+      for (const auto& p : chosen) {
+        if (::kill(p.pid, SIGSTOP) != 0) return fail(Errc::io, "SIGSTOP to etcd failed");
+      }
       record.detail = "SIGSTOP";
-      say("etcd-stop: etcd (pid " + std::to_string(etcd->pid) +
-          ") frozen with SIGSTOP: connections are accepted and never answered");
+      say("etcd-stop: " + who + " frozen with SIGSTOP: connections are accepted and never answered");
     } else {
       std::vector<std::string> notes;
-      stop_processes({*etcd}, 5s, notes);
+      stop_processes(chosen, 5s, notes);
       for (const auto& n : notes) say("etcd-stop: " + n);
       record.detail = "SIGTERM";
-      say("etcd-stop: etcd (pid " + std::to_string(etcd->pid) + ") stopped: connections are refused");
+      say("etcd-stop: " + who + " stopped: connections are refused");
     }
     return record;
   }
@@ -231,18 +262,25 @@ Result<FaultRecord> apply(LabState& state, const FaultOptions& o) {
 // Undoes one recorded fault.
 Result<void> heal(LabState& state, const FaultRecord& f) {
   if (f.kind == "etcd-stop") {
-    ProcessRecord* etcd = find_process(state, "etcd", "");
-    if (!etcd) return fail(Errc::not_found, "the lab has no etcd");
-    if (f.detail == "SIGSTOP") {
-      if (::kill(etcd->pid, SIGCONT) != 0) return fail(Errc::io, "SIGCONT to etcd failed");
-      say("heal: etcd (pid " + std::to_string(etcd->pid) + ") resumed with SIGCONT");
-      return {};
+    LAB_RESULT_TRY(members, etcd_members(state, f.target));
+    // Every stopped member first, then their health: a cluster answers only once a quorum runs.
+    for (const auto& m : members) {
+      ProcessRecord* etcd = find_etcd(state, m.netns);
+      if (!etcd) return fail(Errc::not_found, "the lab has no etcd in ", m.netns);
+      if (f.detail == "SIGSTOP") {
+        if (::kill(etcd->pid, SIGCONT) != 0) return fail(Errc::io, "SIGCONT to etcd failed");
+      } else if (process_status(*etcd) != ProcessStatus::running) {
+        if (auto r = respawn(*etcd); !r) return r;
+      }
     }
-    if (process_status(*etcd) != ProcessStatus::running) {
-      if (auto r = respawn(*etcd); !r) return r;
+    std::string pids;
+    for (const auto& m : members) {
+      const ProcessRecord* etcd = find_etcd(state, m.netns);
+      if (auto r = wait_etcd_healthy(m.netns, 15s, 0, etcd->log, m.address); !r) return r;
+      pids += (pids.empty() ? "" : ", ") + std::to_string(etcd->pid);
     }
-    if (auto r = wait_etcd_healthy(etcd->netns, 15s, 0, etcd->log); !r) return r;
-    say("heal: etcd started again (pid " + std::to_string(etcd->pid) + ") and healthy");
+    say("heal: " + f.target + (f.detail == "SIGSTOP" ? " resumed with SIGCONT" : " started again") + " (pid " + pids +
+        ") and healthy");
     return {};
   }
   if (f.kind == "kill-weftd") {

@@ -43,6 +43,10 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
       ->capture_default_str();
   up->add_option("--pods-per-host", up_options->topology.pods_per_host, "pods on every host")
       ->capture_default_str();
+  up->add_option("--etcd-members", up_options->topology.etcd_members,
+                 "etcd members, each in its own namespace (1, 3 or 5); weftd and the CLI get every endpoint")
+      ->check(CLI::IsMember({1, 3, 5}))
+      ->capture_default_str();
   up->add_option("--lease-ttl", up_options->lease_ttl,
                  "seconds a host's node lease outlives its weftd: a host cut off longer loses its blocks")
       ->check(CLI::Range(5, 86400))
@@ -128,6 +132,7 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
       ->check(CLI::IsMember({"etcd-stop", "kill-weftd", "restart-weftd", "partition", "router-down", "delay", "list", "heal"}));
   fault->add_option("HOST", fault_options->host, "the host (kill-weftd, restart-weftd, partition, delay)");
   fault->add_option("--for", *fault_for, "undo the fault after this long (90s, 500ms, 2m); default: until `heal`");
+  fault->add_option("--member", fault_options->member, "etcd-stop: only this etcd member (1, 2, ...)")->check(CLI::Range(1, 5));
   fault->add_flag("--hang", fault_options->hang, "etcd-stop: freeze etcd (SIGSTOP) instead of stopping it");
   fault->add_option("--ms", fault_options->delay_ms, "delay: added latency (needs netem in the kernel)")->check(CLI::Range(0, 60000));
   fault->add_option("--loss", fault_options->loss_percent, "delay: packets dropped, percent, each direction")

@@ -141,6 +141,7 @@ Json encode(const LabState& s) {
          {"segments", s.options.segments},
          {"podsPerHost", s.options.pods_per_host},
          {"router", std::string(to_string(s.options.router))},
+         {"etcdMembers", s.options.etcd_members},
          {"agents", s.agents},
          {"weftd", s.weftd},
          {"phase", s.phase},
@@ -173,6 +174,7 @@ Result<LabState> decode_state(const Json& j) {
   LAB_TRY(pods, json_int_or(j, "podsPerHost", 0));
   LAB_TRY(router_text, json_string_or(j, "router", "plain"));
   LAB_TRY(router, parse_router(router_text));
+  LAB_TRY(etcd_members, json_int_or(j, "etcdMembers", 1));
   LAB_TRY(agents, json_bool_or(j, "agents", true));
   LAB_TRY(weftd, json_string_or(j, "weftd", ""));
   LAB_TRY(phase, json_string_or(j, "phase", ""));
@@ -181,7 +183,8 @@ Result<LabState> decode_state(const Json& j) {
   s.store = store;
   s.mode = mode;
   s.options = {.hosts = static_cast<int>(hosts), .segments = static_cast<int>(segments),
-               .pods_per_host = static_cast<int>(pods), .router = router};
+               .pods_per_host = static_cast<int>(pods), .router = router,
+               .etcd_members = static_cast<int>(etcd_members)};
   s.agents = agents;
   s.weftd = weftd;
   s.phase = phase;

@@ -36,13 +36,13 @@ Result<std::string> with_store(const std::function<Result<std::string>(store::St
 }
 
 // One GET /health over plain TCP, in the calling process's namespace. true if etcd says healthy.
-bool health_once(std::chrono::milliseconds timeout) {
+bool health_once(std::chrono::milliseconds timeout, const std::string& address) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(2379);
-  ::inet_pton(AF_INET, std::string(kEtcdAddress).c_str(), &addr.sin_addr);
+  ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
   bool healthy = false;
   const int ms = static_cast<int>(timeout.count());
   int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
@@ -52,7 +52,7 @@ bool health_once(std::chrono::milliseconds timeout) {
     socklen_t len = sizeof err;
     ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err == 0) {
-      const std::string request = "GET /health HTTP/1.0\r\nHost: " + std::string(kEtcdAddress) + "\r\n\r\n";
+      const std::string request = "GET /health HTTP/1.0\r\nHost: " + address + "\r\n\r\n";
       if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
         std::string response;
         char buf[1024];
@@ -74,34 +74,39 @@ bool health_once(std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-Result<ProcessRecord> start_etcd(const std::string& state_dir) {
-  const std::string data = state_dir + "/etcd";
+Result<ProcessRecord> start_etcd(const std::string& state_dir, const std::vector<EtcdMember>& members,
+                                 const EtcdMember& member) {
+  const std::string data = state_dir + "/etcd" + (member.index == 1 ? "" : std::to_string(member.index));
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
   if (ec) return fail(Errc::io, "cannot create ", data, ": ", ec.message());
-  const std::string client = "http://" + std::string(kEtcdAddress) + ":2379";
-  const std::string peer = "http://" + std::string(kEtcdAddress) + ":2380";
+  const std::string client = "http://" + member.address + ":2379";
+  const std::string peer = "http://" + member.address + ":2380";
+  std::string cluster;
+  for (const auto& m : members) cluster += (cluster.empty() ? "" : ",") + m.name + "=http://" + m.address + ":2380";
+  // Heartbeat and election at 10/100 ms: a lab member starts in ~0.25 s, and a cluster elects a
+  // new leader within a few hundred ms of a member's death.
   std::vector<std::string> argv{"etcd",
-                                "--name", "weft-lab",
+                                "--name", member.name,
                                 "--data-dir", data + "/data",
                                 "--listen-client-urls", client,
                                 "--advertise-client-urls", client,
                                 "--listen-peer-urls", peer,
                                 "--initial-advertise-peer-urls", peer,
-                                "--initial-cluster", "weft-lab=" + peer,
+                                "--initial-cluster", cluster,
                                 "--heartbeat-interval", "10",
                                 "--election-timeout", "100",
                                 "--logger", "zap",
                                 "--log-level", "error"};
-  return spawn_daemon("etcd", std::string(kEtcdNetns), argv, data + "/etcd.log");
+  return spawn_daemon("etcd", member.netns, argv, data + "/etcd.log");
 }
 
 Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::milliseconds timeout, pid_t etcd_pid,
-                               const std::string& log) {
+                               const std::string& log, const std::string& address) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     // The socket is opened by this thread inside the namespace and belongs there.
-    auto healthy = kernel::run_in_netns(netns, []() -> Result<bool> { return health_once(500ms); });
+    auto healthy = kernel::run_in_netns(netns, [&]() -> Result<bool> { return health_once(500ms, address); });
     if (!healthy) return std::unexpected(healthy.error());
     if (*healthy) return {};
     int code = 0;
@@ -110,7 +115,7 @@ Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::millisecon
                   tail_file(log));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(Errc::unavailable, "etcd at ", kEtcdAddress, ":2379 did not answer /health from ", netns,
+      return fail(Errc::unavailable, "etcd at ", address, ":2379 did not answer /health from ", netns,
                   " within ", std::to_string(timeout.count()), " ms");
     }
     std::this_thread::sleep_for(50ms);

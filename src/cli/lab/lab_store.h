@@ -23,13 +23,15 @@
 
 namespace weft::cli::lab {
 
-// Starts etcd in weft-lab-etcd, data and log under <state-dir>/etcd; returns its record at once.
-Result<ProcessRecord> start_etcd(const std::string& state_dir);
-// Waits until http://198.18.0.2:2379/health answers true, asked from inside `netns` (the etcd
+// Starts member `member` of the lab's etcd cluster `members` in its namespace, data and log under
+// <state-dir>/etcd (member 1) or <state-dir>/etcdN; returns its record at once.
+Result<ProcessRecord> start_etcd(const std::string& state_dir, const std::vector<EtcdMember>& members,
+                                 const EtcdMember& member);
+// Waits until http://ADDRESS:2379/health answers true, asked from inside `netns` (the etcd
 // namespace, or a host to test the underlay). unavailable on timeout; when `etcd_pid` is a child
 // of this process that exits meanwhile, internal with the log's tail.
 Result<void> wait_etcd_healthy(const std::string& netns, std::chrono::milliseconds timeout, pid_t etcd_pid = 0,
-                               const std::string& log = "");
+                               const std::string& log = "", const std::string& address = std::string(kEtcdAddress));
 
 // Adds the pools "lab" and "lab6" with the mode's encapsulation.
 Result<void> create_pools(Mode mode);

@@ -100,11 +100,19 @@ int pod_mtu(Mode mode) {
 }
 
 std::vector<std::string> Topology::namespaces() const {
-  std::vector<std::string> out{std::string(kRouterNetns), std::string(kEtcdNetns)};
+  std::vector<std::string> out{std::string(kRouterNetns)};
+  if (etcd.size() > 1) out.push_back(std::string(kEtcdLanNetns));
+  for (const auto& m : etcd) out.push_back(m.netns);
   for (const auto& s : segments) out.push_back(s.netns);
   for (const auto& h : hosts) out.push_back(h.netns);
   for (const auto& p : pods) out.push_back(p.netns);
   return out;
+}
+
+std::string Topology::store_url() const {
+  std::string url = "etcd://";
+  for (const auto& m : etcd) url += (m.index == 1 ? "" : ",") + m.address + ":2379";
+  return url;
 }
 
 Result<Topology> plan_topology(const TopologyOptions& options) {
@@ -122,7 +130,18 @@ Result<Topology> plan_topology(const TopologyOptions& options) {
     return fail(Errc::invalid_argument, "--pods-per-host must be between 0 and ",
                 std::to_string(kMaxPodsPerHost));
   }
+  if (options.etcd_members != 1 && options.etcd_members != 3 && options.etcd_members != 5) {
+    return fail(Errc::invalid_argument, "--etcd-members must be 1, 3 or 5");
+  }
   Topology t;
+  for (int m = 1; m <= options.etcd_members; ++m) {
+    t.etcd.push_back(EtcdMember{
+        .index = m,
+        .name = m == 1 ? "weft-lab" : "weft-lab-" + std::to_string(m),
+        .netns = m == 1 ? std::string(kEtcdNetns) : std::string(kEtcdNetns) + std::to_string(m),
+        .address = "198.18.0." + std::to_string(m + 1),
+    });
+  }
   for (int s = 1; s <= options.segments; ++s) {
     const std::string net = "198.18." + std::to_string(s) + ".";
     t.segments.push_back(Segment{

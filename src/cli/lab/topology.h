@@ -93,7 +93,19 @@ struct TopologyOptions {
   int segments = 1;
   int pods_per_host = 2;
   Router router = Router::plain;
+  int etcd_members = 1;  // 1, 3 or 5
 };
+
+// One etcd member. Member 1 is alone on its veth to the router (198.18.0.2); with more members
+// they all sit on a bridge in weft-lab-etcd-lan behind the router's `etcd` leg, member N at
+// 198.18.0.(N+1).
+struct EtcdMember {
+  int index = 0;        // 1..M
+  std::string name;     // "weft-lab" for member 1 (as before), "weft-lab-N" for the others
+  std::string netns;    // weft-lab-etcd, weft-lab-etcd2, ...
+  std::string address;  // 198.18.0.(N+1)
+};
+inline constexpr std::string_view kEtcdLanNetns = "weft-lab-etcd-lan";
 
 struct Segment {
   int index = 0;              // 1..S
@@ -122,11 +134,14 @@ struct PodSlot {
 };
 
 struct Topology {
+  std::vector<EtcdMember> etcd;
   std::vector<Segment> segments;
   std::vector<Host> hosts;
   std::vector<PodSlot> pods;
   // Every namespace of the lab, in creation order (router and etcd first, pods last).
   std::vector<std::string> namespaces() const;
+  // etcd://ADDR:2379[,ADDR:2379...]: every member, so clients fail over.
+  std::string store_url() const;
 };
 
 // invalid_argument naming the option when a count is out of range.

@@ -71,7 +71,7 @@ Result<void> configure_pod_netns(const std::string& netns) {
 
 Result<void> build_underlay(const Topology& t) {
   const std::string router(kRouterNetns);
-  const std::string etcd(kEtcdNetns);
+  const std::string etcd(kEtcdNetns);  // member 1
   const std::string mtu = std::to_string(kUnderlayMtu);
   for (const auto& s : t.segments) {
     LAB_TRY_VOID(ip(s.netns, {"link", "add", "br0", "mtu", mtu, "type", "bridge", "stp_state", "0"}));
@@ -82,12 +82,30 @@ Result<void> build_underlay(const Topology& t) {
     LAB_TRY_VOID(ip(s.netns, {"link", "set", "router", "master", "br0"}));
     LAB_TRY_VOID(up(s.netns, "router"));
   }
-  LAB_TRY_VOID(add_veth(router, "etcd", etcd, "eth0", kUnderlayMtu));
+  if (t.etcd.size() <= 1) {
+    LAB_TRY_VOID(add_veth(router, "etcd", etcd, "eth0", kUnderlayMtu));
+  } else {
+    // Several members: a bridge of their own behind the router's `etcd` leg.
+    const std::string lan(kEtcdLanNetns);
+    LAB_TRY_VOID(ip(lan, {"link", "add", "br0", "mtu", mtu, "type", "bridge", "stp_state", "0"}));
+    LAB_TRY_VOID(up(lan, "br0"));
+    LAB_TRY_VOID(add_veth(router, "etcd", lan, "router", kUnderlayMtu));
+    LAB_TRY_VOID(ip(lan, {"link", "set", "router", "master", "br0"}));
+    LAB_TRY_VOID(up(lan, "router"));
+    for (const auto& m : t.etcd) {
+      const std::string port = "etcd" + std::to_string(m.index);
+      LAB_TRY_VOID(add_veth(m.netns, "eth0", lan, port, kUnderlayMtu));
+      LAB_TRY_VOID(ip(lan, {"link", "set", port, "master", "br0"}));
+      LAB_TRY_VOID(up(lan, port));
+    }
+  }
   LAB_TRY_VOID(ip(router, {"addr", "add", std::string(kEtcdGateway) + "/24", "dev", "etcd"}));
   LAB_TRY_VOID(up(router, "etcd"));
-  LAB_TRY_VOID(ip(etcd, {"addr", "add", std::string(kEtcdAddress) + "/24", "dev", "eth0"}));
-  LAB_TRY_VOID(up(etcd, "eth0"));
-  LAB_TRY_VOID(ip(etcd, {"route", "add", "default", "via", std::string(kEtcdGateway)}));
+  for (const auto& m : t.etcd) {
+    LAB_TRY_VOID(ip(m.netns, {"addr", "add", m.address + "/24", "dev", "eth0"}));
+    LAB_TRY_VOID(up(m.netns, "eth0"));
+    LAB_TRY_VOID(ip(m.netns, {"route", "add", "default", "via", std::string(kEtcdGateway)}));
+  }
   for (const auto& h : t.hosts) {
     const auto& seg = t.segments.at(static_cast<size_t>(h.segment - 1));
     LAB_TRY_VOID(add_veth(h.netns, "eth0", seg.netns, h.switch_port, kUnderlayMtu));

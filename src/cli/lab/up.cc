@@ -60,6 +60,7 @@ class Builder {
     state_.state_dir = options.state_dir;
     state_.mode = mode;
     state_.options = options.topology;
+    state_.store = topology_.store_url();
     state_.agents = !options.no_agent;
     state_.namespaces = topology_.namespaces();
     state_.hosts = topology_.hosts;
@@ -100,17 +101,27 @@ class Builder {
     }
     if (auto r = build_underlay(topology_); !r) return r;
 
-    auto etcd = start_etcd(options_.state_dir);
-    if (!etcd) return std::unexpected(etcd.error());
-    state_.processes.push_back(*etcd);
-    if (auto r = save(); !r) return r;
-    if (auto r = wait_etcd_healthy(std::string(kEtcdNetns), 15s, etcd->pid, etcd->log); !r) return r;
+    // Every member first: a cluster answers /health only once a quorum runs.
+    std::vector<ProcessRecord> members;
+    for (const auto& m : topology_.etcd) {
+      auto etcd = start_etcd(options_.state_dir, topology_.etcd, m);
+      if (!etcd) return std::unexpected(etcd.error());
+      state_.processes.push_back(*etcd);
+      members.push_back(*etcd);
+      if (auto r = save(); !r) return r;
+    }
+    for (size_t i = 0; i < members.size(); ++i) {
+      const auto& m = topology_.etcd[i];
+      if (auto r = wait_etcd_healthy(m.netns, 15s, members[i].pid, members[i].log, m.address); !r) return r;
+    }
     for (const auto& h : topology_.hosts) {
-      if (auto r = wait_etcd_healthy(h.netns, 3s); !r) {
-        return wrap(r.error(), "underlay: " + h.name + " cannot reach etcd through the router");
+      for (const auto& m : topology_.etcd) {
+        if (auto r = wait_etcd_healthy(h.netns, 3s, 0, "", m.address); !r) {
+          return wrap(r.error(), "underlay: " + h.name + " cannot reach etcd through the router");
+        }
       }
     }
-    progress("underlay: every host reaches etcd at " + std::string(kEtcdAddress) + " through the router");
+    progress("underlay: every host reaches etcd (" + state_.store + ") through the router");
 
     if (auto r = create_pools(state_.mode); !r) return r;
     progress("pools: " + std::string(kPoolV4) + " " + std::string(kPoolV4Cidr) + " /" +
@@ -151,7 +162,7 @@ class Builder {
     } else {
       std::cout << "lab up: mode " << to_string(state_.mode) << ", " << topology_.hosts.size() << " host(s) on "
                 << topology_.segments.size() << " segment(s), " << state_.pods.size() << " pod(s), store "
-                << kStoreUrl << ", state in " << options_.state_dir << "\n"
+                << state_.store << ", state in " << options_.state_dir << "\n"
                 << "  weft lab status            hosts, blocks, agents and pods\n"
                 << "  weft lab check             every pod pings every other pod\n"
                 << "  weft lab exec NAME -- CMD  run CMD in a namespace (h1, h1-p1, router, etcd)\n"
@@ -181,7 +192,7 @@ class Builder {
       fs::create_directories(dir, ec);
       if (ec) return fail(Errc::io, "cannot create ", dir, ": ", ec.message());
       std::vector<std::string> argv{weftd,
-                                    "--store", std::string(kStoreUrl),
+                                    "--store", state_.store,
                                     "--node-name", h.name,
                                     "--interface", "eth0",
                                     "--state-dir", dir,
