@@ -9,6 +9,7 @@
 #include <string>
 
 #include "agent_harness.h"
+#include "ipam_ask.h"
 #include "ipam/ipam_protocol.h"
 #include "model/keys.h"
 #include "unix_client.h"
@@ -41,6 +42,13 @@ struct HangHarness : Harness {
   HangHarness() {
     config.metrics_address = "unix:" + (dir / "metrics.sock").string();
     gate();  // the agent writes through it
+  }
+  // Also waits until the IPAM worker has read the node's blocks (its first job, a transaction):
+  // a test that closes the gate afterwards counts only the writes it means to hold.
+  Result<void> start() {
+    auto r = Harness::start();
+    if (r && !ask(*agent->ipam(), {.op = proto::Op::status}).ok()) ADD_FAILURE() << "the IPAM worker did not answer";
+    return r;
   }
 };
 
