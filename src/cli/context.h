@@ -38,6 +38,7 @@ void add_pool_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_node_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_block_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code);  // ipam, endpoint
+void add_ipam_check_command(CLI::App& ipam, Context& ctx, int& exit_code);  // ipam check (ipam_check.cc)
 void add_namespace_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_policy_commands(CLI::App& app, Context& ctx, int& exit_code);

@@ -1,4 +1,4 @@
-// weft ipam show|release, weft endpoint list|label: workload addresses (issue 4) and the labels
+// weft ipam show|release (check: ipam_check.cc), weft endpoint list|label: workload addresses (issue 4) and the labels
 // policies select workloads by (issue 11).
 #include <iostream>
 
@@ -107,6 +107,7 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
   auto* release_cmd = ipam->add_subcommand("release", "release one address by hand (and drop it from its endpoint)");
   release_cmd->add_option("IP", *address, "the address")->required();
   release_cmd->callback([&ctx, &exit_code, address] { exit_code = release(ctx, *address); });
+  add_ipam_check_command(*ipam, ctx, exit_code);
 
   auto* endpoint = app.add_subcommand("endpoint", "workload interfaces");
   endpoint->require_subcommand(1);

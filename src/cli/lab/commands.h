@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,13 @@ struct FaultOptions {
 int fault(const std::string& state_dir, const FaultOptions& options, Context& ctx);
 // "90s", "500ms", "2m", "30" (seconds).
 Result<std::chrono::milliseconds> parse_fault_duration(std::string_view text);
+
+// weft lab ipam-check (ipam_check.cc): `weft ipam check` with every lab host's kernel.
+struct IpamCheckOptions {
+  bool repair = false;
+  int64_t grace_seconds = 60;
+};
+int ipam_check(const std::string& state_dir, const IpamCheckOptions& options, Context& ctx);
 
 // The JSON of `weft lab status -o json` (snapshot may be null when the store cannot be read).
 Json status_json(const LabState& state, const StoreSnapshot* snapshot);

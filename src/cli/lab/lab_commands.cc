@@ -1,4 +1,4 @@
-// weft lab up|down|status|exec|check|pod|fault|bench: a whole weft cluster on this machine, in network
+// weft lab up|down|status|exec|check|ipam-check|pod|fault|bench: a whole weft cluster on this machine, in network
 // namespaces (DESIGN.md "The lab"). The commands live in their own files; this one parses.
 
 #include <iostream>
@@ -85,6 +85,20 @@ void add_lab_commands(CLI::App& app, Context& ctx, int& exit_code) {
     check_options->timeout = std::chrono::milliseconds(*timeout_ms);
     exit_code = check_options->tcp.empty() && check_options->udp.empty() ? lab::check(*state_dir, ctx)
                                                                           : lab::port_check(*state_dir, *check_options, ctx);
+  });
+
+  auto ipam_options = std::make_shared<lab::IpamCheckOptions>();
+  auto* ipam_check = lab_cmd->add_subcommand(
+      "ipam-check", "weft ipam check over the store and every host's kernel: duplicate addresses, overlapping "
+                    "blocks, allocations and endpoints without each other, endpoints without veth, stale weft routes "
+                    "(exit 0 clean, 1 not everything checked, 3 findings)");
+  ipam_check->add_flag("--repair", ipam_options->repair, "fix what can be fixed, print each action, then check again");
+  ipam_check->add_option("--grace", ipam_options->grace_seconds,
+                         "--repair spares endpoints without veth younger than this many seconds (an ADD in progress)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  ipam_check->callback([&ctx, &exit_code, state_dir, ipam_options] {
+    exit_code = lab::ipam_check(*state_dir, *ipam_options, ctx);
   });
 
   auto* pod = lab_cmd->add_subcommand("pod", "add or delete a pod through weft-cni");
