@@ -101,6 +101,7 @@ BgpPlan plan_bgp(const model::ClusterModel& model, const std::string& self) {
         continue;
       }
       PlannedPeer p{name, "mesh", session(*address, model.as_number_of(name))};
+      p.config.md5_password = model.bgp.node_mesh_password;
       // One side connects, the other waits: when both connect at once, collision resolution can
       // dump a connection one side already counts as Established, and both then wait out the
       // connect-retry timer. The lower address connects.

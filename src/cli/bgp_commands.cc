@@ -14,6 +14,8 @@ struct ConfigArgs {
   int64_t as_number = 0;
   std::string node;
   std::string node_mesh;   // "", "on", "off"
+  bool password_given = false;
+  std::string node_mesh_password;  // "" with password_given: remove it
 };
 
 struct PeerArgs {
@@ -135,13 +137,14 @@ int show_config(Context& ctx, store::Store& store) {
   warn_skipped(nodes->skipped);
   if (ctx.json()) {
     Json j = model::encode(*global);
+    if (!global->node_mesh_password.empty()) j["nodeMeshPassword"] = "*";  // never printed
     j["nodes"] = Json::array();
     for (const auto& n : nodes->items) j["nodes"].push_back(model::encode(n));
     std::cout << j.dump(2) << '\n';
     return exit_ok;
   }
   std::cout << "AS number: " << global->as_number << "\nnode-to-node mesh: " << (global->node_mesh ? "on" : "off")
-            << '\n';
+            << (global->node_mesh_password.empty() ? "" : ", TCP MD5 password set") << '\n';
   for (const auto& n : nodes->items) std::cout << "node " << n.node << ": AS " << n.as_number << '\n';
   return exit_ok;
 }
@@ -149,12 +152,14 @@ int show_config(Context& ctx, store::Store& store) {
 int config(Context& ctx, const ConfigArgs& args) {
   auto store = ctx.store();
   if (!store) return report(store.error());
-  if (!args.as_given && args.node_mesh.empty()) {
+  if (!args.as_given && args.node_mesh.empty() && !args.password_given) {
     if (!args.node.empty()) return report(Error{Errc::invalid_argument, "--node needs --as (0 removes the override)"});
     return show_config(ctx, **store);
   }
   if (!args.node.empty()) {
-    if (!args.node_mesh.empty()) return report(Error{Errc::invalid_argument, "--node-mesh is cluster-wide, not per node"});
+    if (!args.node_mesh.empty() || args.password_given) {
+      return report(Error{Errc::invalid_argument, "--node-mesh and --node-mesh-password are cluster-wide, not per node"});
+    }
     if (args.as_number != 0) {  // 0: back to the cluster's AS
       if (auto r = model::validate_as_number(args.as_number); !r) return report(r.error());
     }
@@ -174,6 +179,10 @@ int config(Context& ctx, const ConfigArgs& args) {
     global->as_number = static_cast<uint32_t>(args.as_number);
   }
   if (!args.node_mesh.empty()) global->node_mesh = args.node_mesh == "on";
+  if (args.password_given) {
+    if (auto r = model::validate_md5_password(args.node_mesh_password); !r) return report(r.error());
+    global->node_mesh_password = args.node_mesh_password;
+  }
   if (auto r = ipam::set_bgp_global(**store, *global); !r) return report(r.error());
   return ctx.json() ? exit_ok : show_config(ctx, **store);
 }
@@ -321,8 +330,12 @@ void add_bgp_commands(CLI::App& app, Context& ctx, int& exit_code) {
   config_cmd->add_option("--node", cargs->node, "set this node's AS number instead of the cluster's");
   config_cmd->add_option("--node-mesh", cargs->node_mesh, "on: nodes peer with each other (default); off: only with external peers")
       ->check(CLI::IsMember({"on", "off"}));
+  config_cmd->add_option("--node-mesh-password", cargs->node_mesh_password,
+                         "TCP MD5 password (RFC 2385) on every node-to-node session; '' removes it. Changing it "
+                         "resets the mesh sessions: set it on a new cluster or in a maintenance window");
   config_cmd->callback([&ctx, &exit_code, cargs, config_cmd] {
     cargs->as_given = config_cmd->count("--as") > 0;
+    cargs->password_given = config_cmd->count("--node-mesh-password") > 0;
     exit_code = config(ctx, *cargs);
   });
 

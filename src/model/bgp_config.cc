@@ -136,10 +136,7 @@ Result<void> validate(const BgpPeer& peer) {
   if (!peer.node_selector.empty()) {
     if (auto s = parse_selector(peer.node_selector); !s) return std::unexpected(s.error());
   }
-  if (peer.password.size() > 80) return fail(Errc::invalid_argument, "TCP MD5 password longer than 80 bytes");
-  if (!std::all_of(peer.password.begin(), peer.password.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
-    return fail(Errc::invalid_argument, "TCP MD5 password: printable ASCII only");
-  }
+  if (auto r = validate_md5_password(peer.password); !r) return r;
   if (peer.local_address && peer.local_address->is_v4() != peer.address.is_v4()) {
     return fail(Errc::invalid_argument, "local address ", peer.local_address->to_string(),
                 " is not of the peer address's family");
@@ -152,7 +149,19 @@ Result<void> validate(const BgpPeer& peer) {
   return {};
 }
 
-Json encode(const BgpGlobal& global) { return {{"asNumber", global.as_number}, {"nodeMesh", global.node_mesh}}; }
+Result<void> validate_md5_password(std::string_view password) {
+  if (password.size() > 80) return fail(Errc::invalid_argument, "TCP MD5 password longer than 80 bytes");
+  if (!std::all_of(password.begin(), password.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
+    return fail(Errc::invalid_argument, "TCP MD5 password: printable ASCII only");
+  }
+  return {};
+}
+
+Json encode(const BgpGlobal& global) {
+  Json j{{"asNumber", global.as_number}, {"nodeMesh", global.node_mesh}};
+  if (!global.node_mesh_password.empty()) j["nodeMeshPassword"] = global.node_mesh_password;
+  return j;
+}
 
 Json encode(const BgpNodeConfig& config) { return {{"node", config.node}, {"asNumber", config.as_number}}; }
 
@@ -207,7 +216,10 @@ Result<BgpGlobal> decode_bgp_global(std::string_view text) {
   if (!as) return std::unexpected(corrupt("bgp config", as.error()));
   auto mesh = json_bool_or(*j, "nodeMesh", true);
   if (!mesh) return std::unexpected(corrupt("bgp config", mesh.error()));
-  return BgpGlobal{*as, *mesh};
+  auto password = json_string_or(*j, "nodeMeshPassword", "");
+  if (!password) return std::unexpected(corrupt("bgp config", password.error()));
+  if (auto r = validate_md5_password(*password); !r) return std::unexpected(corrupt("bgp config", r.error()));
+  return BgpGlobal{*as, *mesh, *password};
 }
 
 Result<BgpNodeConfig> decode_bgp_node_config(std::string_view text) {

@@ -31,6 +31,9 @@ inline constexpr std::string_view kRouteReflectorLabel = "weft.io/route-reflecto
 struct BgpGlobal {
   uint32_t as_number = kDefaultAsNumber;
   bool node_mesh = true;  // false: nodes peer only with the external peers configured for them
+  // TCP MD5 (RFC 2385) on every node-to-node session; "" none. Stored as is (the store's access
+  // control protects it); never printed by the CLI or logged.
+  std::string node_mesh_password;
   friend bool operator==(const BgpGlobal&, const BgpGlobal&) = default;
 };
 
@@ -51,6 +54,8 @@ struct LabelTerm {
 };
 using LabelSelector = std::vector<LabelTerm>;
 Result<LabelSelector> parse_selector(std::string_view text);
+// A TCP MD5 key as Linux takes it: at most 80 bytes (TCP_MD5SIG_MAXKEYLEN), printable ASCII here.
+Result<void> validate_md5_password(std::string_view password);
 bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
 
 // Which learned routes an external peer gets besides this node's own blocks (which always go).
