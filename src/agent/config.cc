@@ -3,7 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "model/node.h"
 
@@ -66,17 +68,23 @@ Result<void> read_fields(const YAML::Node& root, AgentConfig& c) {
 
 }  // namespace
 
-Result<void> load_config_file(const std::string& path, AgentConfig& config) {
+Result<void> parse_config(std::string_view text, AgentConfig& config) {
   try {
-    const YAML::Node root = YAML::LoadFile(path);
-    if (!root.IsMap()) return fail(Errc::invalid_argument, "config ", path, ": expected a map of settings");
-    if (auto r = read_fields(root, config); !r) return wrap(r.error(), "config " + path);
-    return {};
-  } catch (const YAML::BadFile&) {
-    return fail(Errc::io, "config ", path, ": cannot read the file");
+    const YAML::Node root = YAML::Load(std::string(text));
+    if (!root.IsMap()) return fail(Errc::invalid_argument, "expected a map of settings");
+    return read_fields(root, config);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::invalid_argument, "config ", path, ": ", e.what());
+    return fail(Errc::invalid_argument, e.what());
   }
+}
+
+Result<void> load_config_file(const std::string& path, AgentConfig& config) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) return fail(Errc::io, "config ", path, ": cannot read the file");
+  if (auto r = parse_config(text.str(), config); !r) return wrap(r.error(), "config " + path);
+  return {};
 }
 
 Result<void> validate(const AgentConfig& c) {
