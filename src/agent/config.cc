@@ -22,6 +22,10 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "m") ms_per_unit = 60 * 1000;
   else if (unit == "h") ms_per_unit = 3600 * 1000;
   else return fail(Errc::invalid_argument, "bad duration '", text, "' (units: ms, s, m, h)");
+  // Bounded so that no unit conversion overflows, here (found by agent_config_fuzz: "leaseTtl:
+  // 1359313031279935488s") or where a timer turns the interval into nanoseconds.
+  constexpr int64_t kMaxMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+  if (value > kMaxMs / ms_per_unit) return fail(Errc::invalid_argument, "duration '", text, "' is over 100 years");
   return std::chrono::milliseconds(value * ms_per_unit);
 }
 

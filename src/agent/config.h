@@ -42,7 +42,8 @@ Result<void> load_config_file(const std::string& path, AgentConfig& config);
 // fields read before the bad one may already be set.
 Result<void> parse_config(std::string_view text, AgentConfig& config);
 
-// Parses "30", "30s", "5m", "24h", "500ms" into a duration; invalid_argument otherwise.
+// Parses "30", "30s", "5m", "24h", "500ms" into a duration of at most 100 years;
+// invalid_argument otherwise.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // Checks the assembled configuration (after file and flags).
