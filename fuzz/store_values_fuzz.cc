@@ -1,12 +1,13 @@
 // Fuzz target: decoders of values read from the store (any etcd client can write garbage under
 // /weft/v1/): pools, nodes, block affinities, liveness records, BGP settings, peers and status,
-// endpoints and namespaces. A decoder must return a value or
+// endpoints, namespaces and a block's address allocations. A decoder must return a value or
 // Errc::corrupt, never crash; a decoded value must survive encode -> decode unchanged.
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "ipam/address_block.h"
 #include "model/bgp_config.h"
 #include "model/block.h"
 #include "model/endpoint.h"
@@ -46,6 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     assert(again && *again == *affinity);
   } else {
     assert(affinity.error().code == Errc::corrupt || affinity.error().code == Errc::invalid_argument);
+  }
+
+  // A block's allocations: the same first line stands for the block in the allocation key.
+  const std::string alloc_key = model::keys::pool_allocations_prefix("lab") + segment;
+  if (auto allocations = ipam::decode_allocations(alloc_key, value)) {
+    auto again = ipam::decode_allocations(model::keys::allocation("lab", allocations->block), dump_json(encode(*allocations)));
+    assert(again && *again == *allocations);
+  } else {
+    assert(allocations.error().code == Errc::corrupt);
   }
 
   if (auto global = model::decode_bgp_global(text)) {

@@ -3,7 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "model/node.h"
 
@@ -20,6 +22,10 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "m") ms_per_unit = 60 * 1000;
   else if (unit == "h") ms_per_unit = 3600 * 1000;
   else return fail(Errc::invalid_argument, "bad duration '", text, "' (units: ms, s, m, h)");
+  // Bounded so that no unit conversion overflows, here (found by agent_config_fuzz: "leaseTtl:
+  // 1359313031279935488s") or where a timer turns the interval into nanoseconds.
+  constexpr int64_t kMaxMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+  if (value > kMaxMs / ms_per_unit) return fail(Errc::invalid_argument, "duration '", text, "' is over 100 years");
   return std::chrono::milliseconds(value * ms_per_unit);
 }
 
@@ -66,17 +72,23 @@ Result<void> read_fields(const YAML::Node& root, AgentConfig& c) {
 
 }  // namespace
 
-Result<void> load_config_file(const std::string& path, AgentConfig& config) {
+Result<void> parse_config(std::string_view text, AgentConfig& config) {
   try {
-    const YAML::Node root = YAML::LoadFile(path);
-    if (!root.IsMap()) return fail(Errc::invalid_argument, "config ", path, ": expected a map of settings");
-    if (auto r = read_fields(root, config); !r) return wrap(r.error(), "config " + path);
-    return {};
-  } catch (const YAML::BadFile&) {
-    return fail(Errc::io, "config ", path, ": cannot read the file");
+    const YAML::Node root = YAML::Load(std::string(text));
+    if (!root.IsMap()) return fail(Errc::invalid_argument, "expected a map of settings");
+    return read_fields(root, config);
   } catch (const YAML::Exception& e) {
-    return fail(Errc::invalid_argument, "config ", path, ": ", e.what());
+    return fail(Errc::invalid_argument, e.what());
   }
+}
+
+Result<void> load_config_file(const std::string& path, AgentConfig& config) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) return fail(Errc::io, "config ", path, ": cannot read the file");
+  if (auto r = parse_config(text.str(), config); !r) return wrap(r.error(), "config " + path);
+  return {};
 }
 
 Result<void> validate(const AgentConfig& c) {

@@ -34,9 +34,16 @@ struct AgentConfig {
 };
 
 // Reads a YAML config file into `config` (fields absent from the file keep their values).
+// Errc::io when the file cannot be read; invalid_argument, prefixed "config PATH: ", otherwise.
 Result<void> load_config_file(const std::string& path, AgentConfig& config);
 
-// Parses "30", "30s", "5m", "24h", "500ms" into a duration; invalid_argument otherwise.
+// The same for the file's text (what the file reader and the fuzz target share). Never throws:
+// any YAML or type error is Errc::invalid_argument naming the field or the line. On error,
+// fields read before the bad one may already be set.
+Result<void> parse_config(std::string_view text, AgentConfig& config);
+
+// Parses "30", "30s", "5m", "24h", "500ms" into a duration of at most 100 years;
+// invalid_argument otherwise.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // Checks the assembled configuration (after file and flags).

@@ -7,7 +7,8 @@
 //   unary   := "!" unary | "(" expr ")" | "all()" | "has(" key ")" | key "==" value
 //            | key "!=" value | key "in" "{" values "}" | key "not" "in" "{" values "}"
 //   value   := "…" | '…'   (no escapes; a value cannot hold its own quote)
-//   key     := [A-Za-z0-9_./-]+  (a Kubernetes label key, with its optional DNS prefix)
+//   key     := [A-Za-z0-9_./-]+  (a Kubernetes label key, with its optional DNS prefix; "all"
+//              and "has" too: they are functions only where "(" follows)
 // An empty (or blank) expression is all(). Matching, as Calico defines it: `k == v` and
 // `k in {…}` need the label; `k != v` and `k not in {…}` also hold when the label is absent.
 //

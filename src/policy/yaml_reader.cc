@@ -1,9 +1,54 @@
 #include "policy/yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <optional>
+#include <sstream>
 
 namespace weft::policy::yaml {
+namespace {
+
+// Remembers where the current document started; everything else is dropped.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
+std::vector<YAML::Node> load_all(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  std::optional<int> previous;
+  while (parser.HandleNextDocument(starts)) {
+    if (previous == starts.start.pos) {
+      const auto pos = static_cast<size_t>(starts.start.pos);
+      const unsigned c = pos < text.size() ? static_cast<unsigned char>(text[pos]) : 0;
+      char what[32];
+      if (c > 0x20 && c < 0x7f) {
+        std::snprintf(what, sizeof what, "unexpected '%c'", static_cast<char>(c));
+      } else {
+        std::snprintf(what, sizeof what, "unexpected byte 0x%02x", c);
+      }
+      throw YAML::ParserException(starts.start, what);
+    }
+    previous = starts.start.pos;
+  }
+  return YAML::LoadAll(text);
+}
 
 std::unexpected<Error> fail_at(const YAML::Node& node, std::string_view path, std::string_view reason) {
   const auto mark = node.Mark();

@@ -18,6 +18,14 @@
 
 namespace weft::policy::yaml {
 
+// YAML::LoadAll, guaranteed to return: yaml-cpp 0.7 (Debian 12) yields an empty document for
+// ever, without consuming anything, when a token cannot start a node (',' in block context after
+// some tags, quotes or indicators, a control byte: jbeder/yaml-cpp#1040, fixed upstream in 2024 by #1319),
+// and its list grows until memory runs out. A first pass through yaml-cpp's parser with an event
+// handler that keeps nothing stops where a document starts at the same token as the one before
+// and throws YAML::ParserException there; only a text that passes is loaded.
+std::vector<YAML::Node> load_all(const std::string& text);
+
 std::unexpected<Error> fail_at(const YAML::Node& node, std::string_view path, std::string_view reason);
 // Defined and not null: YAML `field:` and `field: null` read as absent, as in Kubernetes.
 bool present(const YAML::Node& node);

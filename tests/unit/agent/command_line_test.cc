@@ -77,5 +77,23 @@ TEST(CommandLine, BadInputIsOneClearLine) {
   }
 }
 
+TEST(CommandLine, ConfigTextErrorsAreInvalidArgumentNeverExceptions) {
+  for (const char* text : {"[a, b]", "store: [unclosed\n", "vxlan: {vni: -1}\n", "vxlan: {port: 70000}\n",
+                           "labels: [a]\n", "labels: {[a]: b}\n", "leaseTtl: {a: 1}\n", "nodeName: {a: 1}\n"}) {
+    AgentConfig config;
+    auto r = parse_config(text, config);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, Errc::invalid_argument) << text;
+  }
+  AgentConfig scratch;
+  EXPECT_FALSE(parse_config("leaseTtl: 1359313031279935488s\n", scratch)) << "overflows int64_t milliseconds (found by agent_config_fuzz)";
+  EXPECT_EQ(parse_duration("876000h").value(), std::chrono::hours(876000));
+  EXPECT_FALSE(parse_duration("876001h")) << "over 100 years";
+  AgentConfig config;
+  ASSERT_TRUE(parse_config("interface: eth2\nvxlan: {vni: 7}\n", config));
+  EXPECT_EQ(config.interface, "eth2");
+  EXPECT_EQ(config.vxlan_vni, 7u);
+}
+
 }  // namespace
 }  // namespace weft::agent

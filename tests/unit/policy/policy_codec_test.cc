@@ -14,7 +14,8 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web, namespace: x}
 spec:
-  podSelector: {matchLabels: {app: web}}
+  # "all" and "has" are label keys here, not all() and has() (found by policy_file_fuzz)
+  podSelector: {matchLabels: {app: web, all: x, has: y}}
   ingress:
   - from:
     - {podSelector: {}, namespaceSelector: {matchLabels: {team: a}}}

@@ -277,6 +277,12 @@ TEST(PolicyFile, StrayCommasAreRefusedNotHanging) {
       << "JSON written with leading commas: inside a flow collection";
 }
 
+// Where the comma check above is fooled, yaml::load_all stops yaml-cpp's endless loop itself
+// (policy_file_fuzz found this one: the '"' inside a plain scalar opens no quoted scalar).
+TEST(PolicyFile, AnInputYamlCppCannotAdvanceOnIsAnError) {
+  EXPECT_EQ(parse_error("api \"ape\n\n3///5\n\ne  \nJ\n#\n,1.81,\nlec//n"), "document 1, line 8: unexpected ','");
+}
+
 // YAML is printable UTF-8 text; yaml-cpp 0.7 loops forever on some control bytes (policy_file_fuzz
 // found "\0\0,\x12..."), so they are refused first, naming the line. Non-ASCII text is fine.
 TEST(PolicyFile, ControlCharactersAndInvalidUtf8AreRefused) {

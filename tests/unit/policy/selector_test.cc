@@ -51,6 +51,10 @@ INSTANTIATE_TEST_SUITE_P(
                       MatchCase{"k8s.io/app == 'x'", {{"k8s.io/app", "x"}}, true},
                       MatchCase{"index == 'x'", {{"index", "x"}}, true},  // a key starting with "in"
                       MatchCase{"allow == 'x'", {{"allow", "x"}}, true},  // ... and with "all"
+                      // all and has are functions only when called: as keys they are keys (a
+                      // matchLabels entry for the key "all" prints as all == "x").
+                      MatchCase{"all == 'x'", {{"all", "x"}}, true}, MatchCase{"has ( has ) && all in {'x'}", {{"all", "x"}, {"has", ""}}, true},
+                      MatchCase{"all != 'x' && has not in {'y'}", web, true},
                       MatchCase{"v == 'it\"s'", {{"v", "it\"s"}}, true},
                       MatchCase{"v == 'caf\xc3\xa9'", {{"v", "caf\xc3\xa9"}}, true}, MatchCase{"v == ''", {{"v", ""}}, true}));
 
@@ -110,6 +114,7 @@ TEST(Selector, ErrorsSayWhereAndWhy) {
       {"a in {'x' 'y'}", "selector: at 10: expected ',' or '}' in a value list"},
       {"a not {'x'}", "selector: at 6: expected 'in' after 'not'"},
       {"all(", "selector: at 4: expected 'all()'"},
+      {"all", "selector: at 3: expected an operator after 'all', got the end"},
       {"a == 'x' || || b == 'y'", "selector: at 12: expected a label key, got '|'"},
       {"a == 'x\ty'", "selector: at 5: a value must be UTF-8 text without control characters"},
       {"a == '\xff'", "selector: at 5: a value must be UTF-8 text without control characters"},
