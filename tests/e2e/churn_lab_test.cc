@@ -74,6 +74,7 @@ class Churn {
   int restarts() const { return restarts_; }
   double seconds() const { return seconds_; }
   const std::vector<std::string>& add_failures() const { return add_failures_; }
+  const std::vector<std::string>& reused_while_del_retried() const { return reused_while_del_retried_; }
 
  private:
   void worker(const HostTarget& host) {
@@ -97,15 +98,25 @@ class Churn {
     ASSERT_TRUE(created.has_value()) << netns << ": " << created.error().describe();
     if (auto r = labcli::configure_pod_netns(netns); !r) ADD_FAILURE() << netns << ": " << r.error().describe();
 
+    // The addresses this container holds: from its ADD's result until its DEL is sent. An address
+    // given again while its holder's DEL is being retried is no duplicate (weftd may have released
+    // it and died before answering): counted apart, with the DEL's last error.
     std::vector<std::string> held;
+    const std::string who = id + " on " + host.name;
     auto added = labcli::cni_add(WEFT_CNI_PATH, host.conflist, host.netns, id, netns);
     if (added) {
-      EXPECT_FALSE(added->addresses.empty()) << id << " on " << host.name << " got no address";
+      EXPECT_FALSE(added->addresses.empty()) << who << " got no address";
       std::lock_guard lock(mutex_);
       for (const auto& a : added->addresses) {
-        auto [it, fresh] = live_.emplace(a, id + " on " + host.name);
-        EXPECT_TRUE(fresh) << "duplicate address " << a << ": " << id << " on " << host.name << " and " << it->second
-                           << " hold it at once";
+        auto [it, fresh] = live_.try_emplace(a, Holder{who});
+        if (!fresh && it->second.deleting) {
+          reused_while_del_retried_.push_back(a + " of " + it->second.who + " (DEL failed: " + it->second.del_error +
+                                              ") given to " + who);
+          it->second = Holder{who};
+          fresh = true;
+        }
+        EXPECT_TRUE(fresh) << "duplicate address " << a << ": " << who << " and " << it->second.who
+                           << " hold it at once (the other's DEL not sent yet)";
         if (fresh) held.push_back(a);
       }
     } else {
@@ -121,17 +132,25 @@ class Churn {
       auto deleted = labcli::cni_del(WEFT_CNI_PATH, host.conflist, host.netns, id, netns);
       if (deleted) break;
       if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "DEL of " << id << " on " << host.name << " failed for 60 s: " << deleted.error().describe();
+        ADD_FAILURE() << "DEL of " << who << " failed for 60 s: " << deleted.error().describe();
         break;
       }
       std::unique_lock lock(mutex_);
       ++del_retries_;
+      for (const auto& a : held) {
+        if (auto it = live_.find(a); it != live_.end() && it->second.who == who) {
+          it->second.deleting = true;
+          it->second.del_error = first_line(deleted.error().describe());
+        }
+      }
       const auto seen = events_;
       changed_.wait_for(lock, 500ms, [&] { return events_ != seen; });
     }
     {
       std::lock_guard lock(mutex_);
-      for (const auto& a : held) live_.erase(a);
+      for (const auto& a : held) {
+        if (auto it = live_.find(a); it != live_.end() && it->second.who == who) live_.erase(it);
+      }
     }
     auto removed = labcli::delete_netns(netns);
     EXPECT_TRUE(removed.has_value()) << netns << ": " << removed.error().describe();
@@ -190,7 +209,13 @@ class Churn {
   int completed_ = 0;
   int failed_adds_ = 0;
   int del_retries_ = 0;
-  std::map<std::string, std::string> live_;  // address -> the container holding it now
+  struct Holder {
+    std::string who;
+    bool deleting = false;  // its DEL was sent and failed; retried
+    std::string del_error;
+  };
+  std::map<std::string, Holder> live_;  // address -> the container holding it now
+  std::vector<std::string> reused_while_del_retried_;
   std::vector<std::string> add_failures_;
   std::atomic<int> kills_{0};
   std::atomic<int> restarts_{0};
@@ -275,12 +300,24 @@ TEST_F(Lab, ChurnAddDelWhileWeftdIsKilled) {
     if (f.find("\"code\":11,") == std::string::npos) unexpected.push_back(f);
   }
   for (const auto& [reason, n] : reasons) std::printf("churn: %5d failed ADDs: %s\n", n, reason.c_str());
+  for (const auto& r : churn.reused_while_del_retried()) std::printf("churn: address reused while its DEL was retried: %s\n", r.c_str());
   for (size_t i = 0; i < failures.size() && i < 5; ++i) std::printf("churn: failed ADD %s\n", failures[i].c_str());
   std::printf("churn: ipam-check %s%s: %s\n", settled ? "clean" : "NOT clean",
               settled ? (all_zero(first) ? " at once" : " after settling") : "", last["counts"].dump().c_str());
   if (!all_zero(first)) std::printf("churn: first ipam-check:\n%s\n", first.dump(2).c_str());
   std::fflush(stdout);
 
+  // A failed run keeps the agents' logs (the lab's directory goes with `lab down`).
+  if (HasFailure()) {
+    const fs::path keep = fs::temp_directory_path() / ("weft-churn-logs-" + std::to_string(::getpid()));
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(dir_, ec)) {
+      if (!e.is_regular_file() || e.path().extension() != ".log") continue;
+      fs::create_directories(keep / fs::relative(e.path(), dir_).parent_path(), ec);
+      fs::copy_file(e.path(), keep / fs::relative(e.path(), dir_), ec);
+    }
+    std::printf("churn: logs kept in %s\n", keep.c_str());
+  }
   EXPECT_EQ(churn.completed(), cycles);
   EXPECT_TRUE(unexpected.empty()) << unexpected.size() << " ADDs failed for another reason than weftd being away, first: "
                                   << unexpected.front();
