@@ -7,8 +7,9 @@
 // endpoint, no endpoint without allocation or veth, no stale route, and no churn endpoint remains.
 //
 // Size from the environment: WEFT_CHURN_CYCLES (default 2000), WEFT_CHURN_HOSTS (4),
-// WEFT_CHURN_PARALLEL (cycles at a time per host, 4), WEFT_CHURN_SEED (the fault schedule's
-// seed; printed). The documented full size: 10000 cycles, 8 hosts, 8 at a time (README).
+// WEFT_CHURN_PARALLEL (cycles at a time per host, 4), WEFT_CHURN_SEED (the sequence of faulted
+// hosts and fault kinds; printed). The documented full size: 10000 cycles, 8 hosts, 8 at a time
+// (README, "When things break").
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -100,7 +101,8 @@ class Churn {
 
     // The addresses this container holds: from its ADD's result until its DEL is sent. An address
     // given again while its holder's DEL is being retried is no duplicate (weftd may have released
-    // it and died before answering): counted apart, with the DEL's last error.
+    // it and died before answering; weft-cni removed the veth before asking): counted apart, with
+    // the DEL's last error.
     std::vector<std::string> held;
     const std::string who = id + " on " + host.name;
     auto added = labcli::cni_add(WEFT_CNI_PATH, host.conflist, host.netns, id, netns);
