@@ -224,3 +224,52 @@ TEST_F(Lab, BgpExternalRouterLearnsPodBlocksAndGivesBackWhatIsAccepted) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace weft_e2e;
+
+// `weft bgp config --node-mesh-password`: every mesh session comes back with TCP MD5 (both sides
+// read the same config), and the secret is never printed: not by the CLI in any form, not in a
+// weftd log.
+TEST_F(Lab, BgpNodeMeshPasswordSessionsComeBackAndTheSecretIsNeverPrinted) {
+  auto up = lab({"up", "--hosts", "3", "--mode", "bgp"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  const std::string secret = "weft-e2e-mesh-s3cret";
+  // Sessions established after `since` (unix seconds), from `weft bgp status -o json`.
+  auto established_after = [&](int64_t since) {
+    auto status = weft::parse_json(weft_cli(*this, "bgp status -o json").out);
+    int n = 0;
+    if (!status || !status->is_array()) return n;
+    for (const auto& node : *status) {
+      for (const auto& s : node["sessions"]) n += s["state"] == "Established" && s.value("establishedAt", int64_t{0}) > since;
+    }
+    return n;
+  };
+  // Every session is new once the password is set: their establishedAt (whole seconds) must move
+  // past the moment before it, so the password is set in a later second than any of them.
+  const int64_t before = static_cast<int64_t>(std::time(nullptr));
+  ASSERT_TRUE(within(std::chrono::seconds(3), [&] { return std::time(nullptr) > before; }));
+  auto set = weft_cli(*this, "bgp config --node-mesh-password " + secret);
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto all_established = [&] { return established_after(before) == 6; };
+  auto back = within(std::chrono::seconds(30), all_established);
+  EXPECT_TRUE(back) << weft_cli(*this, "bgp status").out;
+  if (back) std::printf("every mesh session Established with TCP MD5 %.1f s after the password was set\n", *back);
+  auto pods = pod_v4(*this);
+  EXPECT_TRUE(ping(*this, "h1-p1", pods["h3-p1"]));
+
+  std::string printed = set.out + set.err;
+  for (const char* command : {"bgp config", "bgp config -o json", "bgp status -o json", "bgp peer list -o json",
+                              "node list -o json"}) {
+    auto r = weft_cli(*this, command);
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    printed += r.out + r.err;
+  }
+  EXPECT_NE(weft_cli(*this, "bgp config").out.find("TCP MD5 password set"), std::string::npos);
+  for (const char* host : {"h1", "h2", "h3"}) printed += slurp(dir_ / host / "weftd.log");
+  EXPECT_GT(printed.size(), 1000u) << "too little output read to prove anything";
+  EXPECT_EQ(printed.find(secret), std::string::npos) << "the secret was printed";
+}
+
+}  // namespace

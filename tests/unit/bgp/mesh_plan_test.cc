@@ -86,6 +86,15 @@ TEST(MeshPlan, FullMeshAnnouncesOwnBgpBlocksOnly) {
   EXPECT_FALSE(h2.rr_client);
 }
 
+TEST(MeshPlan, TheNodeMeshPasswordGoesOnEveryMeshSession) {
+  auto c = four_nodes();
+  c.model.bgp.node_mesh_password = "mesh secret";
+  auto plan = plan_bgp(c.model, "h1");
+  ASSERT_EQ(plan.peers.size(), 3u);
+  for (const auto& p : plan.peers) EXPECT_EQ(p.config.md5_password, "mesh secret") << p.name;
+  EXPECT_EQ(plan_bgp(four_nodes().model, "h1").peers[0].config.md5_password, "");
+}
+
 TEST(MeshPlan, TheLowerAddressConnectsTheHigherWaits) {
   auto h1 = plan_bgp(four_nodes().model, "h1");
   auto h3 = plan_bgp(four_nodes().model, "h3");

@@ -84,6 +84,8 @@ TEST(BgpPeerValidate, NamesWhatIsWrong) {
 TEST(BgpCodec, RoundTrips) {
   const model::BgpGlobal global{65010, false};
   EXPECT_EQ(*model::decode_bgp_global(dump_json(encode(global))), global);
+  const model::BgpGlobal with_password{64512, true, "mesh secret"};
+  EXPECT_EQ(*model::decode_bgp_global(dump_json(encode(with_password))), with_password);
   const model::BgpNodeConfig node{"h1", 4200000000u};
   EXPECT_EQ(*model::decode_bgp_node_config(dump_json(encode(node))), node);
   auto peer = tor();
@@ -157,7 +159,8 @@ TEST(BgpCodec, DefaultsAndCorruptValues) {
   EXPECT_EQ(*model::decode_bgp_global("{}"), model::BgpGlobal{});
   EXPECT_EQ(model::decode_bgp_global("{}")->as_number, 64512u);
   for (const char* bad : {"", "[]", "{\"asNumber\": 0}", "{\"asNumber\": \"x\"}", "{\"nodeMesh\": 1}",
-                          "{\"asNumber\": 4294967296}"}) {
+                          "{\"asNumber\": 4294967296}", "{\"nodeMeshPassword\": 7}",
+                          "{\"nodeMeshPassword\": \"tab\\there\"}"}) {
     auto r = model::decode_bgp_global(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::corrupt) << bad;
