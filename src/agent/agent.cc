@@ -9,6 +9,7 @@
 #include "dataplane/next_hops.h"
 #include "dataplane/ipip.h"
 #include "ipam/block_leases.h"
+#include "ipam/lost_blocks.h"
 #include "ipam/node_registry.h"
 #include "model/keys.h"
 #include "policy/model_view.h"
@@ -381,6 +382,7 @@ void Agent::reconcile() {
   auto desired = dataplane::compute_desired(model_, facts, learned, policy.table);
   desired.problems.insert(desired.problems.end(), policy.problems.begin(), policy.problems.end());
   if (bgp_) desired.problems.insert(desired.problems.end(), bgp_->problems().begin(), bgp_->problems().end());
+  for (auto& p : ipam::workloads_in_lost_blocks(model_, config_.node_name)) desired.problems.push_back(std::move(p));
   if (ipam_) {
     auto ipam_problems = ipam_->problems();
     desired.problems.insert(desired.problems.end(), ipam_problems.begin(), ipam_problems.end());
