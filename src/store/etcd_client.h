@@ -115,7 +115,8 @@ Result<Response> Client::call(std::string_view what, Idempotent idempotent, Rpc&
       answered();
       return response;
     }
-    if (Error error = to_error(status, what, *endpoint); error.code == Errc::unavailable) {
+    Error error = to_error(status, what, *endpoint);
+    if (error.code == Errc::unavailable) {
       unanswered(error.message);
     } else {
       answered();  // etcd itself refused the request: it is there
@@ -125,7 +126,7 @@ Result<Response> Client::call(std::string_view what, Idempotent idempotent, Rpc&
     const bool retry = idempotent == Idempotent::yes &&
                        status.error_code() == grpc::StatusCode::UNAVAILABLE &&
                        Clock::now() + pause < deadline;
-    if (!retry) return std::unexpected(to_error(status, what, *endpoint));
+    if (!retry) return std::unexpected(std::move(error));
     demote(*endpoint);
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(500));

@@ -98,13 +98,6 @@ Result<std::vector<EtcdMember>> etcd_members(const LabState& state, const std::s
               " etcd member(s))");
 }
 
-ProcessRecord* find_process(LabState& state, std::string_view role, std::string_view host) {
-  for (auto& p : state.processes) {
-    if (p.role == role && (role != "weftd" || p.host == host)) return &p;
-  }
-  return nullptr;
-}
-
 // Waits until a process that is not our child has gone (SIGKILL is asynchronous).
 bool wait_gone(const ProcessRecord& record, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -180,7 +173,7 @@ Result<FaultRecord> apply(LabState& state, const FaultOptions& o) {
     LAB_RESULT_TRY(host, lab_host(state, o.host));
     record.target = host->name;
     if (has_fault(state, "kill-weftd", record.target)) return fail(Errc::conflict, "weftd on ", host->name, " is killed already");
-    ProcessRecord* weftd = find_process(state, "weftd", host->name);
+    ProcessRecord* weftd = state.agent(host->name);
     if (!weftd) return fail(Errc::not_found, "the lab runs no weftd on ", host->name);
     if (process_status(*weftd) != ProcessStatus::running) {
       return fail(Errc::conflict, "weftd on ", host->name, " (pid ", std::to_string(weftd->pid), ") is not running");
@@ -284,7 +277,7 @@ Result<void> heal(LabState& state, const FaultRecord& f) {
     return {};
   }
   if (f.kind == "kill-weftd") {
-    ProcessRecord* weftd = find_process(state, "weftd", f.target);
+    ProcessRecord* weftd = state.agent(f.target);
     if (!weftd) return fail(Errc::not_found, "the lab runs no weftd on ", f.target);
     if (process_status(*weftd) != ProcessStatus::running) {
       if (auto r = respawn(*weftd); !r) return r;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace weft::cli::lab {
 namespace {
@@ -108,6 +109,10 @@ const ProcessRecord* LabState::agent(std::string_view host_name) const {
     if (p.role == "weftd" && p.host == host_name) return &p;
   }
   return nullptr;
+}
+
+ProcessRecord* LabState::agent(std::string_view host_name) {
+  return const_cast<ProcessRecord*>(std::as_const(*this).agent(host_name));
 }
 
 const ProcessRecord* LabState::etcd() const {

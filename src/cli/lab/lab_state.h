@@ -67,6 +67,7 @@ struct LabState {
 
   const Host* host(std::string_view name) const;
   const ProcessRecord* agent(std::string_view host_name) const;
+  ProcessRecord* agent(std::string_view host_name);
   const ProcessRecord* etcd() const;
 };
 

@@ -10,13 +10,13 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "store/store.h"
+#include "forwarding_store.h"
 
 namespace weft::agent {
 
-class GatedStore : public store::Store {
+class GatedStore : public ForwardingStore {
  public:
-  explicit GatedStore(store::Store& inner) : inner_(inner) {}
+  explicit GatedStore(store::Store& inner) : ForwardingStore(inner) {}
   ~GatedStore() override { open(); }
 
   void close() {
@@ -40,30 +40,18 @@ class GatedStore : public store::Store {
     return held_.wait_for(lock, timeout, [&] { return waiting_ >= n; });
   }
 
-  Result<std::optional<store::KeyValue>> get(const std::string& key) override { return inner_.get(key); }
-  Result<store::RangeResult> list(const std::string& prefix) override { return inner_.list(prefix); }
   Result<int64_t> put(const std::string& key, const std::string& value, store::LeaseId lease = 0) override {
     pass();
-    return inner_.put(key, value, lease);
+    return ForwardingStore::put(key, value, lease);
   }
   Result<int64_t> remove(const std::string& key) override {
     pass();
-    return inner_.remove(key);
+    return ForwardingStore::remove(key);
   }
   Result<store::TxnResult> txn(const store::Txn& txn) override {
     pass();
-    return inner_.txn(txn);
+    return ForwardingStore::txn(txn);
   }
-  Result<std::unique_ptr<store::Watch>> watch(const std::string& prefix, int64_t from_revision,
-                                              store::WatchCallback callback) override {
-    return inner_.watch(prefix, from_revision, std::move(callback));
-  }
-  Result<store::Lease> grant_lease(int64_t ttl_seconds) override { return inner_.grant_lease(ttl_seconds); }
-  Result<int64_t> renew_lease(store::LeaseId id) override { return inner_.renew_lease(id); }
-  Result<std::unique_ptr<store::KeepAlive>> keep_alive(store::LeaseId id) override { return inner_.keep_alive(id); }
-  Result<void> revoke_lease(store::LeaseId id) override { return inner_.revoke_lease(id); }
-  Result<int64_t> lease_ttl(store::LeaseId id) override { return inner_.lease_ttl(id); }
-  Result<void> compact(int64_t revision) override { return inner_.compact(revision); }
 
  private:
   void pass() {
@@ -74,7 +62,6 @@ class GatedStore : public store::Store {
     --waiting_;
   }
 
-  store::Store& inner_;
   mutable std::mutex mutex_;
   std::condition_variable opened_;
   std::condition_variable held_;

@@ -6,13 +6,13 @@
 
 #include <atomic>
 
-#include "store/store.h"
+#include "forwarding_store.h"
 
 namespace weft::agent {
 
-class RefusingStore : public store::Store {
+class RefusingStore : public ForwardingStore {
  public:
-  explicit RefusingStore(store::Store& inner) : inner_(inner) {}
+  explicit RefusingStore(store::Store& inner) : ForwardingStore(inner) {}
 
   void down() {
     down_ = true;
@@ -25,34 +25,24 @@ class RefusingStore : public store::Store {
 
   Result<std::optional<store::KeyValue>> get(const std::string& key) override {
     if (down_) return refused();
-    return inner_.get(key);
+    return ForwardingStore::get(key);
   }
   Result<store::RangeResult> list(const std::string& prefix) override {
     if (down_) return refused();
-    return inner_.list(prefix);
+    return ForwardingStore::list(prefix);
   }
   Result<int64_t> put(const std::string& key, const std::string& value, store::LeaseId lease = 0) override {
     if (down_) return refused();
-    return inner_.put(key, value, lease);
+    return ForwardingStore::put(key, value, lease);
   }
   Result<int64_t> remove(const std::string& key) override {
     if (down_) return refused();
-    return inner_.remove(key);
+    return ForwardingStore::remove(key);
   }
   Result<store::TxnResult> txn(const store::Txn& txn) override {
     if (down_) return refused();
-    return inner_.txn(txn);
+    return ForwardingStore::txn(txn);
   }
-  Result<std::unique_ptr<store::Watch>> watch(const std::string& prefix, int64_t from_revision,
-                                              store::WatchCallback callback) override {
-    return inner_.watch(prefix, from_revision, std::move(callback));
-  }
-  Result<store::Lease> grant_lease(int64_t ttl_seconds) override { return inner_.grant_lease(ttl_seconds); }
-  Result<int64_t> renew_lease(store::LeaseId id) override { return inner_.renew_lease(id); }
-  Result<std::unique_ptr<store::KeepAlive>> keep_alive(store::LeaseId id) override { return inner_.keep_alive(id); }
-  Result<void> revoke_lease(store::LeaseId id) override { return inner_.revoke_lease(id); }
-  Result<int64_t> lease_ttl(store::LeaseId id) override { return inner_.lease_ttl(id); }
-  Result<void> compact(int64_t revision) override { return inner_.compact(revision); }
 
  private:
   std::unexpected<Error> refused() {
@@ -60,7 +50,6 @@ class RefusingStore : public store::Store {
     return std::unexpected(Error{Errc::unavailable, "test: the store is down"});
   }
 
-  store::Store& inner_;
   std::atomic<bool> down_{false};
 };
 

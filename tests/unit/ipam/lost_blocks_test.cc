@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ipam/lost_blocks.h"
+#include "model/keys.h"
 #include "parse.h"
 
 namespace weft::ipam {
@@ -18,8 +19,10 @@ model::Endpoint endpoint(const std::string& node, const std::string& id, const c
 
 TEST(LostBlocks, OnlyWorkloadsInABlockAnotherNodeHoldsAreNamed) {
   model::ClusterModel m;
-  m.blocks["a"] = model::BlockAffinity{"lab", pfx("198.19.1.0/24"), "h2"};  // h1's old block, taken by h2
-  m.blocks["b"] = model::BlockAffinity{"lab", pfx("198.19.2.0/24"), "h1"};  // h1's new block
+  // Keyed as the model keys them: by store key.
+  const std::string old_block = model::keys::block("lab", pfx("198.19.1.0/24"));
+  m.blocks[old_block] = model::BlockAffinity{"lab", pfx("198.19.1.0/24"), "h2"};  // h1's old block, taken by h2
+  m.blocks[model::keys::block("lab", pfx("198.19.2.0/24"))] = model::BlockAffinity{"lab", pfx("198.19.2.0/24"), "h1"};
   m.endpoints["e1"] = endpoint("h1", "old", "198.19.1.5", "198.19.1.0/24");
   m.endpoints["e2"] = endpoint("h1", "new", "198.19.2.5", "198.19.2.0/24");
   m.endpoints["e3"] = endpoint("h2", "theirs", "198.19.1.6", "198.19.1.0/24");
@@ -29,7 +32,7 @@ TEST(LostBlocks, OnlyWorkloadsInABlockAnotherNodeHoldsAreNamed) {
       << problems[0];
   EXPECT_TRUE(workloads_in_lost_blocks(m, "h2").empty());
   // Nobody holds the old block (not re-claimed yet): nothing to report, it comes back to h1.
-  m.blocks.erase("a");
+  m.blocks.erase(old_block);
   EXPECT_TRUE(workloads_in_lost_blocks(m, "h1").empty());
 }
 
